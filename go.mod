@@ -1,0 +1,3 @@
+module github.com/collectssl/collectssl
+
+go 1.25

@@ -1,0 +1,371 @@
+// This file holds the request side: Request and its four enums, Credentials,
+// Validate (every rule of the v1.18 specification) and Form (the exact POST
+// body the API expects).
+
+package collectssl
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// DefaultEndpoint is the CollectSSL endpoint Client uses when Endpoint is "".
+// Older clients use https://secure.comodo.net/products/download/CollectSSL,
+// which serves the same API.
+const DefaultEndpoint = "https://secure.trust-provider.com/products/download/CollectSSL"
+
+// QueryType selects what the API returns (the queryType parameter).
+type QueryType int
+
+// The query types of the specification.
+const (
+	QueryStatus              QueryType = 0 // status only
+	QueryCertificateAndChain QueryType = 1 // status, certificate and its CA certificates
+	QueryCertificate         QueryType = 2 // status and the end-entity certificate only
+	QueryChain               QueryType = 3 // status and the CA certificates only
+)
+
+// ResponseType selects the container the certificates arrive in (the
+// responseType parameter). ZIP, Netscape sequence and PKCS#7 need
+// QueryCertificateAndChain.
+type ResponseType int
+
+// The response types of the specification.
+const (
+	ResponseZIP              ResponseType = 0
+	ResponseNetscapeSequence ResponseType = 1
+	ResponsePKCS7            ResponseType = 2
+	ResponseIndividual       ResponseType = 3 // each certificate encoded on its own
+)
+
+// ResponseEncoding selects base64 text or the bare binary container (the
+// responseEncoding parameter). Binary needs QueryCertificateAndChain and
+// ResponseZIP or ResponsePKCS7.
+type ResponseEncoding int
+
+// The response encodings of the specification.
+const (
+	EncodingBase64 ResponseEncoding = 0
+	EncodingBinary ResponseEncoding = 1
+)
+
+// ResponseFormat selects how a text response is laid out (the responseFormat
+// parameter). It only matters with EncodingBase64, or for an error answer.
+type ResponseFormat int
+
+// The response formats of the specification.
+const (
+	FormatLines      ResponseFormat = 0 // newline-delimited, positional
+	FormatURLEncoded ResponseFormat = 1 // application/x-www-form-urlencoded
+)
+
+func (q QueryType) String() string {
+	switch q {
+	case QueryStatus:
+		return "status"
+	case QueryCertificateAndChain:
+		return "certificate+chain"
+	case QueryCertificate:
+		return "certificate"
+	case QueryChain:
+		return "chain"
+	}
+	return "queryType(" + strconv.Itoa(int(q)) + ")"
+}
+
+func (t ResponseType) String() string {
+	switch t {
+	case ResponseZIP:
+		return "zip"
+	case ResponseNetscapeSequence:
+		return "netscape"
+	case ResponsePKCS7:
+		return "pkcs7"
+	case ResponseIndividual:
+		return "individual"
+	}
+	return "responseType(" + strconv.Itoa(int(t)) + ")"
+}
+
+func (e ResponseEncoding) String() string {
+	switch e {
+	case EncodingBase64:
+		return "base64"
+	case EncodingBinary:
+		return "binary"
+	}
+	return "responseEncoding(" + strconv.Itoa(int(e)) + ")"
+}
+
+func (f ResponseFormat) String() string {
+	switch f {
+	case FormatLines:
+		return "lines"
+	case FormatURLEncoded:
+		return "urlencoded"
+	}
+	return "responseFormat(" + strconv.Itoa(int(f)) + ")"
+}
+
+// Credentials are a CollectSSL account's login. The password never appears in
+// the output of any fmt verb, nor in any error of this package.
+type Credentials struct {
+	LoginName     string
+	LoginPassword string
+}
+
+const redacted = "[REDACTED]"
+
+// String returns the login name with the password redacted.
+func (c Credentials) String() string {
+	return fmt.Sprintf("{LoginName:%q LoginPassword:%s}", c.LoginName, c.redactedPassword())
+}
+
+// GoString is String for %#v.
+func (c Credentials) GoString() string {
+	return fmt.Sprintf("collectssl.Credentials{LoginName:%q, LoginPassword:%q}", c.LoginName, c.redactedPassword())
+}
+
+// Format makes every verb (%v, %+v, %s, %q, %x, ...) print the redacted form.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'v':
+		if f.Flag('#') {
+			fmt.Fprint(f, c.GoString())
+			return
+		}
+		fmt.Fprint(f, c.String())
+	case 'q':
+		fmt.Fprint(f, strconv.Quote(c.String()))
+	default:
+		fmt.Fprint(f, c.String())
+	}
+}
+
+func (c Credentials) redactedPassword() string {
+	if c.LoginPassword == "" {
+		return ""
+	}
+	return redacted
+}
+
+// Request is one CollectSSL call, without the account's credentials (a Client
+// holds those: one account, many orders). The zero value asks for the status of
+// nothing and does not validate: set at least one of the three identifiers.
+//
+// With QueryStatus nothing is attached, so ResponseType does not matter: Form
+// then sends responseType=3, the one value the specification allows with
+// queryType 0, and the zero Request (plus an identifier) is a valid status
+// query.
+//
+// The show flags are always allowed, even where the chosen query cannot carry
+// their output (ShowMDCDomainDetails on an issued order, for example): the
+// server ignores them, and so do the parsers.
+type Request struct {
+	OrderNumber     string // at most 128 characters
+	CertificateID   string // decimal digits, at most 16
+	BaseOrderNumber string // decimal digits
+
+	QueryType        QueryType
+	ResponseType     ResponseType
+	ResponseEncoding ResponseEncoding
+	ResponseFormat   ResponseFormat
+
+	ShowValidityPeriod    bool
+	ShowFQDN              bool
+	ShowExtStatus         bool
+	ShowMDCDomainDetails  bool
+	ShowMDCDomainDetails2 bool
+	ShowStatusDetails     bool
+
+	// CollectionCode and ResponseMIMEType exist since v1.06 but v1.18 does not
+	// describe them; they are sent as given when not "".
+	CollectionCode   string
+	ResponseMIMEType string
+}
+
+// Length limits of the specification, section 1.
+const (
+	maxLoginName     = 64
+	maxLoginPassword = 128
+	maxOrderNumber   = 128
+	maxCertificateID = 16 // digits
+	// maxBaseOrderNumber is not in the specification ("integer"); 20 digits
+	// hold any 64-bit integer.
+	maxBaseOrderNumber = 20
+	// maxFreeText bounds the two undocumented pass-through strings.
+	maxFreeText = 256
+)
+
+// RequestError is one violated rule: which field and why. It matches
+// ErrInvalidRequest and never contains the password.
+type RequestError struct {
+	Field  string // the API parameter name, e.g. "certificateID"
+	Reason string
+}
+
+func (e *RequestError) Error() string {
+	return "collectssl: invalid request: " + e.Field + ": " + e.Reason
+}
+
+// Is makes every *RequestError match ErrInvalidRequest.
+func (e *RequestError) Is(target error) bool { return target == ErrInvalidRequest }
+
+// Validate checks every rule of the specification that can be checked before
+// sending: an identifier is present, lengths and digits, enum ranges, and the
+// combination rules (responseType 0, 1 and 2 need queryType 1; binary encoding
+// needs queryType 1 and responseType 0 or 2). It also refuses control
+// characters in any field. The error is a *RequestError for the first
+// violation found; it matches ErrInvalidRequest.
+func (r *Request) Validate() error {
+	if r == nil {
+		return &RequestError{Field: "request", Reason: "nil request"}
+	}
+	if r.OrderNumber == "" && r.CertificateID == "" && r.BaseOrderNumber == "" {
+		return &RequestError{Field: "orderNumber", Reason: "one of orderNumber, certificateID or baseOrderNumber is required"}
+	}
+	if err := checkText("orderNumber", r.OrderNumber, maxOrderNumber); err != nil {
+		return err
+	}
+	if err := checkDigits("certificateID", r.CertificateID, maxCertificateID); err != nil {
+		return err
+	}
+	if err := checkDigits("baseOrderNumber", r.BaseOrderNumber, maxBaseOrderNumber); err != nil {
+		return err
+	}
+	if err := checkText("collectionCode", r.CollectionCode, maxFreeText); err != nil {
+		return err
+	}
+	if err := checkText("responseMimeType", r.ResponseMIMEType, maxFreeText); err != nil {
+		return err
+	}
+	if r.QueryType < QueryStatus || r.QueryType > QueryChain {
+		return &RequestError{Field: "queryType", Reason: fmt.Sprintf("%d is not 0, 1, 2 or 3", int(r.QueryType))}
+	}
+	if r.ResponseType < ResponseZIP || r.ResponseType > ResponseIndividual {
+		return &RequestError{Field: "responseType", Reason: fmt.Sprintf("%d is not 0, 1, 2 or 3", int(r.ResponseType))}
+	}
+	if r.ResponseEncoding != EncodingBase64 && r.ResponseEncoding != EncodingBinary {
+		return &RequestError{Field: "responseEncoding", Reason: fmt.Sprintf("%d is not 0 or 1", int(r.ResponseEncoding))}
+	}
+	if r.ResponseFormat != FormatLines && r.ResponseFormat != FormatURLEncoded {
+		return &RequestError{Field: "responseFormat", Reason: fmt.Sprintf("%d is not 0 or 1", int(r.ResponseFormat))}
+	}
+	if r.ResponseType != ResponseIndividual && r.QueryType != QueryCertificateAndChain && r.QueryType != QueryStatus {
+		return &RequestError{Field: "responseType", Reason: fmt.Sprintf("responseType %d (%s) needs queryType 1, not %d", int(r.ResponseType), r.ResponseType, int(r.QueryType))}
+	}
+	if r.ResponseEncoding == EncodingBinary {
+		if r.QueryType != QueryCertificateAndChain {
+			return &RequestError{Field: "responseEncoding", Reason: fmt.Sprintf("binary encoding needs queryType 1, not %d", int(r.QueryType))}
+		}
+		if r.ResponseType != ResponseZIP && r.ResponseType != ResponsePKCS7 {
+			return &RequestError{Field: "responseEncoding", Reason: fmt.Sprintf("binary encoding needs responseType 0 or 2, not %d", int(r.ResponseType))}
+		}
+	}
+	return nil
+}
+
+// validate checks the credentials' lengths and characters. The password's
+// content never reaches the error.
+func (c Credentials) validate() error {
+	if c.LoginName == "" {
+		return &RequestError{Field: "loginName", Reason: "empty"}
+	}
+	if err := checkText("loginName", c.LoginName, maxLoginName); err != nil {
+		return err
+	}
+	if c.LoginPassword == "" {
+		return &RequestError{Field: "loginPassword", Reason: "empty"}
+	}
+	if n := len([]rune(c.LoginPassword)); n > maxLoginPassword {
+		return &RequestError{Field: "loginPassword", Reason: fmt.Sprintf("longer than %d characters", maxLoginPassword)}
+	}
+	if strings.ContainsFunc(c.LoginPassword, isControl) {
+		return &RequestError{Field: "loginPassword", Reason: "contains a control character"}
+	}
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// checkText refuses a value longer than max characters or holding a control
+// character (a newline would corrupt the positional response, a NUL the form).
+// The value is quoted in the reason only when it is short; it is never a secret.
+func checkText(field, v string, max int) error {
+	if n := len([]rune(v)); n > max {
+		return &RequestError{Field: field, Reason: fmt.Sprintf("%d characters, more than %d", n, max)}
+	}
+	if i := strings.IndexFunc(v, isControl); i >= 0 {
+		return &RequestError{Field: field, Reason: fmt.Sprintf("control character %U at byte %d", []rune(v[i:])[0], i)}
+	}
+	return nil
+}
+
+// checkDigits refuses anything but 1 to max decimal digits ("" passes: the
+// field is then not sent).
+func checkDigits(field, v string, max int) error {
+	if v == "" {
+		return nil
+	}
+	if len(v) > max {
+		return &RequestError{Field: field, Reason: fmt.Sprintf("%d digits, more than %d", len(v), max)}
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return &RequestError{Field: field, Reason: fmt.Sprintf("not decimal digits (byte %d)", i)}
+		}
+	}
+	return nil
+}
+
+// Form validates the request and the credentials and returns the POST form:
+// the parameter names exactly as the specification spells them, identifiers
+// and strings only when set, the four enums always (responseType=3 for
+// QueryStatus), and only the show flags that are set (as "Y").
+func (r *Request) Form(c Credentials) (url.Values, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	f := url.Values{}
+	f.Set("loginName", c.LoginName)
+	f.Set("loginPassword", c.LoginPassword)
+	setIf := func(k, v string) {
+		if v != "" {
+			f.Set(k, v)
+		}
+	}
+	setIf("orderNumber", r.OrderNumber)
+	setIf("certificateID", r.CertificateID)
+	setIf("baseOrderNumber", r.BaseOrderNumber)
+	f.Set("queryType", strconv.Itoa(int(r.QueryType)))
+	rt := r.ResponseType
+	if r.QueryType == QueryStatus {
+		rt = ResponseIndividual // see the Request doc: the only type valid with queryType 0
+	}
+	f.Set("responseType", strconv.Itoa(int(rt)))
+	f.Set("responseEncoding", strconv.Itoa(int(r.ResponseEncoding)))
+	f.Set("responseFormat", strconv.Itoa(int(r.ResponseFormat)))
+	setIf("responseMimeType", r.ResponseMIMEType)
+	setIf("collectionCode", r.CollectionCode)
+	for _, flag := range []struct {
+		name string
+		on   bool
+	}{
+		{"showValidityPeriod", r.ShowValidityPeriod},
+		{"showFQDN", r.ShowFQDN},
+		{"showExtStatus", r.ShowExtStatus},
+		{"showMDCDomainDetails", r.ShowMDCDomainDetails},
+		{"showMDCDomainDetails2", r.ShowMDCDomainDetails2},
+		{"showStatusDetails", r.ShowStatusDetails},
+	} {
+		if flag.on {
+			f.Set(flag.name, "Y")
+		}
+	}
+	return f, nil
+}
