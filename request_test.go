@@ -277,4 +277,3 @@ func TestEnumStrings(t *testing.T) {
 		}
 	}
 }
-
