@@ -1,0 +1,103 @@
+// This file holds the collect command: fetch an issued certificate with its
+// chain, build the bundle, and write the files servers want.
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/collectssl/collectssl"
+)
+
+const collectHelp = `
+Collect an issued certificate and its chain from the CollectSSL endpoint and
+write cert.pem, chain.pem, fullchain.pem, root.pem (when delivered) and
+chain.p7b into DIR, atomically, with mode 0644. A file that already holds the
+same content is left alone; one that holds something else is never replaced
+without -force (and then nothing at all is written). Notes about the chain
+(a dropped expired cross-certificate, a duplicate) go to standard error.
+
+Credentials come from COLLECTSSL_LOGIN and COLLECTSSL_PASSWORD, or from
+-credentials FILE. Exit status: 0 written (or already there), 1 the API said
+no, 2 usage error, 3 failure, 4 still being processed (without -wait).
+`
+
+func runCollect(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("collect", "-order N | -certificate-id N | -base-order N [flags]", collectHelp)
+	var (
+		of       orderFlags
+		af       accountFlags
+		lf       layoutFlags
+		out      string
+		wait     bool
+		interval time.Duration
+		force    bool
+	)
+	of.register(fs)
+	af.register(fs)
+	lf.register(fs, collectssl.ResponseIndividual)
+	fs.StringVar(&out, "out", ".", "write the files into `DIR` (created with mode 0755 when missing)")
+	fs.BoolVar(&wait, "wait", false, "poll while the order is being processed, until it is issued or refused")
+	fs.DurationVar(&interval, "interval", collectssl.DefaultPollInterval, "with -wait, the first polling interval (it doubles up to 15m)")
+	fs.BoolVar(&force, "force", false, "replace files that hold a different certificate")
+	if err := parseFlags(fs, e, args, 0); err != nil {
+		return err
+	}
+	req := &collectssl.Request{QueryType: collectssl.QueryCertificateAndChain}
+	if err := of.apply("collect", req); err != nil {
+		return err
+	}
+	lf.apply(req)
+	if err := req.Validate(); err != nil {
+		return err
+	}
+	if interval <= 0 {
+		return usagef("collectssl: collect: -interval must be positive")
+	}
+	client, err := af.client(e)
+	if err != nil {
+		return err
+	}
+	var res *collectssl.Result
+	if wait {
+		fmt.Fprintf(e.stderr, "collectssl: waiting for %s to be issued (polling from every %s)\n", of.describe(), interval)
+		res, err = client.Wait(ctx, req, interval)
+	} else {
+		res, err = client.Collect(ctx, req)
+	}
+	if err != nil {
+		return err
+	}
+	return saveResult(e, e.stderr, res, out, force, of.describe())
+}
+
+// saveResult builds the bundle of a collection and writes its files into
+// dir, then prints the summary (stdout) and the bundle's findings (notes).
+func saveResult(e *env, notes io.Writer, res *collectssl.Result, dir string, force bool, what string) error {
+	switch {
+	case res.Status == collectssl.StatusProcessing:
+		return &notReadyError{msg: fmt.Sprintf("collectssl: %s is still being processed (status 0); nothing written; try again later or use -wait", what)}
+	case res.Certificate == nil:
+		return fmt.Errorf("collectssl: %s: status %d (%s) but no end-entity certificate delivered; nothing written", what, int(res.Status), res.Status)
+	}
+	b, err := res.Bundle()
+	if err != nil {
+		return err
+	}
+	files, err := bundleFiles(b)
+	if err != nil {
+		return err
+	}
+	outcomes, err := writeFiles(dir, files, force)
+	if err != nil {
+		printFindings(notes, b)
+		return err
+	}
+	printBundle(e.stdout, b, time.Now())
+	printOutcomes(e.stdout, dir, outcomes)
+	printFindings(notes, b)
+	return nil
+}

@@ -1,0 +1,190 @@
+// This file holds main, run (the whole command with every dependency
+// injected), the table of subcommands, and the mapping from errors to exit
+// codes.
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/collectssl/collectssl"
+)
+
+// Exit codes; see the package documentation.
+const (
+	exitOK       = 0
+	exitRefused  = 1 // a negative status code: the API said no
+	exitUsage    = 2
+	exitFailure  = 3 // transport, parse or local (file) failure
+	exitNotReady = 4 // the order is still being processed
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// env is what a command needs from its surroundings. Everything is injected
+// so that tests run the command in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// command is one subcommand.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "run the whole job against a built-in fake server", runDemo},
+		{"collect", "collect an issued certificate and write the bundle files", runCollect},
+		{"status", "show an order's status and validation details", runStatus},
+		{"parse", "read a captured response body and print it as JSON", runParse},
+		{"serve", "run the fake CollectSSL server until interrupted", runServe},
+	}
+}
+
+// run runs the command line args (without the program name) and returns the
+// exit code. It never exits the process.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	if len(args) == 0 {
+		topUsage(stderr)
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "-h", "-help", "--help":
+		topUsage(stdout)
+		return exitOK
+	case "help":
+		if len(rest) == 0 {
+			topUsage(stdout)
+			return exitOK
+		}
+		name, rest = rest[0], []string{"-h"}
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return exitCode(stderr, c.run(ctx, e, rest))
+		}
+	}
+	fmt.Fprintf(stderr, "collectssl: unknown command %q; run 'collectssl -h' for the list\n", name)
+	return exitUsage
+}
+
+func topUsage(w io.Writer) {
+	fmt.Fprint(w, "collectssl talks to Sectigo's CollectSSL API.\n\nUsage:\n\n\tcollectssl <command> [flags] [arguments]\n\nThe commands:\n\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "\t%-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nRun 'collectssl <command> -h' for a command's flags. Credentials come from\n"+
+		"COLLECTSSL_LOGIN and COLLECTSSL_PASSWORD, or from -credentials FILE.\n"+
+		"Exit status: 0 success, 1 the API said no, 2 usage error, 3 failure,\n"+
+		"4 not issued yet.\n")
+}
+
+// usageError is a mistake on the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, a...)}
+}
+
+// errHelp is returned when -h was asked for and the help was printed.
+var errHelp = errors.New("help printed")
+
+// errNotReady: the order is still being processed.
+type notReadyError struct{ msg string }
+
+func (e *notReadyError) Error() string { return e.msg }
+
+// exitCode prints err (if any) as one line on stderr and returns the exit
+// code it stands for.
+func exitCode(stderr io.Writer, err error) int {
+	if err == nil || errors.Is(err, errHelp) {
+		return exitOK
+	}
+	msg := oneLine(err.Error())
+	if !strings.HasPrefix(msg, "collectssl:") {
+		msg = "collectssl: " + msg
+	}
+	fmt.Fprintln(stderr, msg)
+	var (
+		ue *usageError
+		se *collectssl.StatusError
+		nr *notReadyError
+	)
+	switch {
+	case errors.As(err, &ue), errors.Is(err, collectssl.ErrInvalidRequest):
+		return exitUsage
+	case errors.As(err, &se):
+		return exitRefused
+	case errors.As(err, &nr):
+		return exitNotReady
+	}
+	return exitFailure
+}
+
+// oneLine folds a message onto one line.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// parseFlags parses args with fs. The flag package's own messages are
+// collected, not printed: -h prints the help on stdout and returns errHelp; a
+// bad flag becomes a one-line usage error. Positional arguments are checked
+// against want (-1: any number).
+func parseFlags(fs *flag.FlagSet, e *env, args []string, want int) error {
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		_, _ = e.stdout.Write(buf.Bytes())
+		return errHelp
+	}
+	if err != nil {
+		return usagef("collectssl: %s: %v; run 'collectssl %s -h' for usage", fs.Name(), err, fs.Name())
+	}
+	if want >= 0 && fs.NArg() != want {
+		if want == 0 {
+			return usagef("collectssl: %s: unexpected argument %q; run 'collectssl %s -h' for usage", fs.Name(), fs.Arg(0), fs.Name())
+		}
+		return usagef("collectssl: %s: want %d argument(s), got %d; run 'collectssl %s -h' for usage", fs.Name(), want, fs.NArg(), fs.Name())
+	}
+	return nil
+}
+
+// newFlagSet makes a FlagSet whose help starts with usage line and text.
+func newFlagSet(name, usage, text string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "usage: collectssl %s %s\n\n%s\n", name, usage, strings.TrimSpace(text))
+		var any bool
+		fs.VisitAll(func(*flag.Flag) { any = true })
+		if any {
+			fmt.Fprint(w, "\nFlags:\n")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
