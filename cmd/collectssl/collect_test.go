@@ -1,0 +1,257 @@
+// This file tests the collect command against the fake server: every
+// container, format and encoding writes the right files with the right
+// modes, a different certificate is never replaced without -force, an
+// identical one is left alone, -wait polls, and credentials come from a file.
+
+package main
+
+import (
+	"bytes"
+	"crypto/x509"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/collectssl/collectssl/collectssltest"
+	"go.mozilla.org/pkcs7"
+)
+
+// wantBundle is what the files of an order must hold. For the chains the
+// fake server issues (none with an expired member), CollectSSL serves the
+// root first and the leaf's issuer last, so the intermediates are the CA
+// certificates after the root, reversed.
+func wantBundle(o collectssltest.Order) (intermediates []*x509.Certificate, root *x509.Certificate) {
+	cas := o.CACertificates
+	for i := len(cas) - 1; i >= 1; i-- {
+		intermediates = append(intermediates, cas[i])
+	}
+	return intermediates, cas[0]
+}
+
+func sameCerts(t *testing.T, what string, got, want []*x509.Certificate) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d certificates, want %d", what, len(got), len(want))
+		return
+	}
+	for i := range got {
+		if !got[i].Equal(want[i]) {
+			t.Errorf("%s[%d] = %s, want %s", what, i, got[i].Subject, want[i].Subject)
+		}
+	}
+}
+
+// checkFiles checks the bundle files in dir against the order, and their
+// modes.
+func checkFiles(t *testing.T, dir string, o collectssltest.Order) {
+	t.Helper()
+	inter, root := wantBundle(o)
+	sameCerts(t, "cert.pem", readPEMFile(t, filepath.Join(dir, "cert.pem")), []*x509.Certificate{o.Leaf})
+	sameCerts(t, "fullchain.pem", readPEMFile(t, filepath.Join(dir, "fullchain.pem")), append([]*x509.Certificate{o.Leaf}, inter...))
+	sameCerts(t, "root.pem", readPEMFile(t, filepath.Join(dir, "root.pem")), []*x509.Certificate{root})
+	if len(inter) > 0 {
+		sameCerts(t, "chain.pem", readPEMFile(t, filepath.Join(dir, "chain.pem")), inter)
+	} else if _, err := os.Stat(filepath.Join(dir, "chain.pem")); err == nil {
+		t.Errorf("chain.pem written for a chain without intermediates")
+	}
+	der, err := os.ReadFile(filepath.Join(dir, "chain.p7b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p7, err := pkcs7.Parse(der)
+	if err != nil {
+		t.Fatalf("chain.p7b: %v", err)
+	}
+	sameCerts(t, "chain.p7b", p7.Certificates, append([]*x509.Certificate{o.Leaf}, inter...))
+
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode(); got != 0o644 {
+			t.Errorf("%s: mode %v, want -rw-r--r--", e.Name(), got)
+		}
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file %s left behind", e.Name())
+		}
+	}
+}
+
+func TestCollectWritesFiles(t *testing.T) {
+	srv, flags := testServer(t)
+	tests := []struct {
+		name  string
+		order collectssltest.Order
+		args  []string
+	}{
+		{"individual lines", collectssltest.Order{Shape: collectssltest.ShapeTestMode}, []string{"-type", "individual"}},
+		{"individual urlencoded", collectssltest.Order{Shape: collectssltest.Shape2025}, []string{"-type", "individual", "-format", "urlencoded"}},
+		{"zip lines", collectssltest.Order{Shape: collectssltest.ShapePre2025}, []string{"-type", "zip"}},
+		{"zip urlencoded", collectssltest.Order{Shape: collectssltest.Shape2025, KeyType: collectssltest.KeyRSA}, []string{"-type", "zip", "-format", "urlencoded"}},
+		{"zip binary", collectssltest.Order{Shape: collectssltest.ShapePre2025, KeyType: collectssltest.KeyRSA}, []string{"-type", "0", "-binary"}},
+		{"netscape lines", collectssltest.Order{Shape: collectssltest.Shape2025}, []string{"-type", "netscape"}},
+		{"netscape urlencoded", collectssltest.Order{Shape: collectssltest.ShapeTestMode, KeyType: collectssltest.KeyRSA}, []string{"-type", "1", "-format", "1"}},
+		{"pkcs7 lines", collectssltest.Order{Shape: collectssltest.ShapePre2025}, []string{"-type", "pkcs7"}},
+		{"pkcs7 urlencoded", collectssltest.Order{Shape: collectssltest.Shape2025}, []string{"-type", "pkcs7", "-format", "urlencoded"}},
+		{"pkcs7 binary", collectssltest.Order{Shape: collectssltest.Shape2025, KeyType: collectssltest.KeyRSA}, []string{"-type", "pkcs7", "-binary"}},
+		{"by certificate id", collectssltest.Order{}, nil},
+		{"by base order", collectssltest.Order{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := srv.AddOrder(tt.order)
+			dir := filepath.Join(t.TempDir(), "new", "certs")
+			id := []string{"-order", o.OrderNumber}
+			switch tt.name {
+			case "by certificate id":
+				id = []string{"-certificate-id", o.CertificateID}
+			case "by base order":
+				id = []string{"-base-order", o.BaseOrderNumber}
+			}
+			args := append(append(append([]string{"collect", "-out", dir}, id...), tt.args...), flags...)
+			got := runCmd(t, testEnv(), "", args...)
+			if got.code != exitOK {
+				t.Fatalf("exit code = %d, want 0; stderr:\n%s", got.code, got.stderr)
+			}
+			checkFiles(t, dir, o)
+			fi, err := os.Stat(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o755 {
+				t.Errorf("directory mode %v, want 0755", fi.Mode().Perm())
+			}
+			for _, want := range []string{"Subject:    " + o.Leaf.Subject.String(), "cert.pem       written"} {
+				if !strings.Contains(got.stdout, want) {
+					t.Errorf("stdout does not contain %q:\n%s", want, got.stdout)
+				}
+			}
+		})
+	}
+}
+
+func TestCollectNeverReplacesADifferentCertificate(t *testing.T) {
+	srv, flags := testServer(t)
+	first := srv.AddOrder(collectssltest.Order{Shape: collectssltest.ShapePre2025})
+	second := srv.AddOrder(collectssltest.Order{Shape: collectssltest.ShapePre2025, Domains: []string{"other.example.test"}})
+	dir := t.TempDir()
+	collect := func(order string, extra ...string) outcome {
+		return runCmd(t, testEnv(), "", append(append([]string{"collect", "-out", dir, "-order", order}, extra...), flags...)...)
+	}
+	snapshot := func() map[string][]byte {
+		m := map[string][]byte{}
+		for _, n := range []string{"cert.pem", "chain.pem", "fullchain.pem", "root.pem", "chain.p7b"} {
+			data, err := os.ReadFile(filepath.Join(dir, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m[n] = data
+		}
+		return m
+	}
+
+	if got := collect(first.OrderNumber); got.code != exitOK {
+		t.Fatalf("first collection: exit code %d; stderr:\n%s", got.code, got.stderr)
+	}
+	before := snapshot()
+
+	got := collect(second.OrderNumber)
+	if got.code != exitFailure {
+		t.Errorf("another certificate without -force: exit code %d, want %d", got.code, exitFailure)
+	}
+	if want := "cert.pem, fullchain.pem and chain.p7b exist and differ; would overwrite a different file (use -force to replace it)"; !strings.Contains(got.stderr, want) {
+		t.Errorf("stderr = %q, want it to contain %q", got.stderr, want)
+	}
+	after := snapshot()
+	for n := range before {
+		if !bytes.Equal(before[n], after[n]) {
+			t.Errorf("%s changed although collect refused", n)
+		}
+	}
+	checkFiles(t, dir, first)
+
+	got = collect(first.OrderNumber)
+	if got.code != exitOK {
+		t.Errorf("the same certificate again: exit code %d, want 0; stderr:\n%s", got.code, got.stderr)
+	}
+	if n := strings.Count(got.stdout, "unchanged (same content already there)"); n != 5 {
+		t.Errorf("the same certificate again: %d files reported unchanged, want 5:\n%s", n, got.stdout)
+	}
+
+	got = collect(second.OrderNumber, "-force")
+	if got.code != exitOK {
+		t.Fatalf("-force: exit code %d, want 0; stderr:\n%s", got.code, got.stderr)
+	}
+	checkFiles(t, dir, second)
+	// The server issues both leaves under the same CAs: chain.pem and
+	// root.pem stay.
+	if n := strings.Count(got.stdout, " replaced\n"); n != 3 {
+		t.Errorf("-force: %d files reported replaced, want 3:\n%s", n, got.stdout)
+	}
+}
+
+func TestCollectWait(t *testing.T) {
+	srv, flags := testServer(t)
+	o := srv.AddOrder(collectssltest.Order{State: collectssltest.StateProcessing, IssueAfterPolls: 2})
+	dir := t.TempDir()
+	got := runCmd(t, testEnv(), "", append([]string{"collect", "-out", dir, "-order", o.OrderNumber, "-wait", "-interval", "1ms"}, flags...)...)
+	if got.code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr:\n%s", got.code, got.stderr)
+	}
+	checkFiles(t, dir, o)
+	now, _ := srv.Order(o.OrderNumber)
+	if now.Polls != 3 {
+		t.Errorf("the server saw %d calls, want 3 (two answered 0, then the certificate)", now.Polls)
+	}
+}
+
+func TestCollectCredentialsFile(t *testing.T) {
+	srv, flags := testServer(t)
+	o := srv.AddOrder(collectssltest.Order{})
+	tests := []struct {
+		name string
+		mode os.FileMode
+		vars map[string]string
+		warn bool
+	}{
+		{"private file, no environment", 0o600, nil, false},
+		{"file wins over a wrong environment", 0o600, map[string]string{envLogin: "wrong", envPassword: "wrong"}, false},
+		{"readable by others", 0o644, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := writeCredentials(t, "login="+testLogin+"\npassword="+testPassword+"\n", tt.mode)
+			dir := t.TempDir()
+			got := runCmd(t, tt.vars, "", append([]string{"collect", "-credentials", file, "-out", dir, "-order", o.OrderNumber}, flags...)...)
+			if got.code != exitOK {
+				t.Fatalf("exit code %d, want 0; stderr:\n%s", got.code, got.stderr)
+			}
+			checkFiles(t, dir, o)
+			if warned := strings.Contains(got.stderr, "readable by others"); warned != tt.warn {
+				t.Errorf("warned = %v, want %v; stderr %q", warned, tt.warn, got.stderr)
+			}
+		})
+	}
+}
+
+func TestCollectFindingsAreNotes(t *testing.T) {
+	srv, flags := testServer(t)
+	o := srv.AddOrder(collectssltest.Order{Shape: collectssltest.ShapePre2025, ExpiredCross: true})
+	got := runCmd(t, testEnv(), "", append([]string{"collect", "-out", t.TempDir(), "-order", o.OrderNumber}, flags...)...)
+	if got.code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr:\n%s", got.code, got.stderr)
+	}
+	want := "collectssl: note: expired-dropped: " + `"` + o.CACertificates[1].Subject.String() + `"`
+	if !strings.Contains(got.stderr, want) {
+		t.Errorf("stderr = %q, want a note %q", got.stderr, want)
+	}
+	if strings.Contains(got.stdout, "note:") {
+		t.Errorf("notes on stdout:\n%s", got.stdout)
+	}
+}
