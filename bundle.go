@@ -133,6 +133,10 @@ type Finding struct {
 	Code    FindingCode
 	Subject string // the subject of the certificate concerned (RFC 2253 form)
 	Text    string // a human-readable explanation
+
+	// Certificate is the certificate concerned (for FindingDuplicate, the
+	// copy that was dropped).
+	Certificate *x509.Certificate
 }
 
 func (f Finding) String() string {
@@ -212,7 +216,7 @@ func NewBundleAt(certs []*x509.Certificate, now time.Time) (*Bundle, error) {
 		}
 		h := sha256.Sum256(c.Raw)
 		if seen[h] {
-			b.findings = append(b.findings, Finding{FindingDuplicate, c.Subject.String(), "delivered more than once; the copies were dropped"})
+			b.findings = append(b.findings, Finding{FindingDuplicate, c.Subject.String(), "delivered more than once; the copies were dropped", c})
 			continue
 		}
 		seen[h] = true
@@ -354,19 +358,27 @@ func (b *bundler) validity(c int) string {
 	return ""
 }
 
-// onPath reports whether c is on the path being extended.
+// onPath reports whether c, or a twin of c (same subject and key), is on the
+// path being extended: going through both twins of a CA never helps, and this
+// is the search's loop guard.
 func (b *bundler) onPath(c int) bool {
 	for _, x := range b.path {
-		if x == c {
+		if x == c || b.twins(x, c) {
 			return true
 		}
 	}
 	return false
 }
 
+// twins reports whether certificates x and y have the same subject and key.
+func (b *bundler) twins(x, y int) bool {
+	return bytes.Equal(b.certs[x].RawSubject, b.certs[y].RawSubject) &&
+		bytes.Equal(b.certs[x].RawSubjectPublicKeyInfo, b.certs[y].RawSubjectPublicKeyInfo)
+}
+
 // search extends b.path (the leaf and what lies above it) by every issuer of
 // its top, depth first, and offers each complete path to consider. It
-// terminates: the path never holds a certificate twice nor grows beyond
+// terminates: the path never holds a certificate twice (nor two twins) nor grows beyond
 // maxBundlePathLength, and the steps are counted against
 // maxBundleSearchSteps.
 func (b *bundler) search() error {
@@ -466,22 +478,22 @@ func (b *bundler) result() *Bundle {
 		switch b.validity(c) {
 		case "expired":
 			b.findings = append(b.findings, Finding{FindingExpiredKept, b.certs[c].Subject.String(),
-				"expired " + b.certs[c].NotAfter.UTC().Format(time.RFC3339) + "; kept: no path without an expired member"})
+				"expired " + b.certs[c].NotAfter.UTC().Format(time.RFC3339) + "; kept: no path without an expired member", b.certs[c]})
 		case "not yet valid":
 			b.findings = append(b.findings, Finding{FindingNotYetValidKept, b.certs[c].Subject.String(),
-				"valid from " + b.certs[c].NotBefore.UTC().Format(time.RFC3339) + "; kept: no path without such a member"})
+				"valid from " + b.certs[c].NotBefore.UTC().Format(time.RFC3339) + "; kept: no path without such a member", b.certs[c]})
 		}
 	}
 	top := b.certs[path[len(path)-1]]
 	if !b.bestR.root && !selfSigned(top) {
 		b.findings = append(b.findings, Finding{FindingMissingIssuer, top.Subject.String(),
-			"the chain ends here: its issuer " + strconv.Quote(top.Issuer.String()) + " is not in the bundle"})
+			"the chain ends here: its issuer " + strconv.Quote(top.Issuer.String()) + " is not in the bundle", top})
 	}
 	for c, cert := range b.certs {
 		if inPath[c] {
 			continue
 		}
-		f := Finding{Subject: cert.Subject.String()}
+		f := Finding{Subject: cert.Subject.String(), Certificate: cert}
 		switch v := b.validity(c); {
 		case v == "expired":
 			f.Code, f.Text = FindingExpiredDropped, "expired "+cert.NotAfter.UTC().Format(time.RFC3339)+"; dropped"
@@ -511,10 +523,8 @@ func (b *bundler) result() *Bundle {
 // twinOnPath reports whether a certificate on the chosen path has c's subject
 // and public key.
 func (b *bundler) twinOnPath(c int) bool {
-	cert := b.certs[c]
 	for _, x := range b.best {
-		if bytes.Equal(b.certs[x].RawSubject, cert.RawSubject) &&
-			bytes.Equal(b.certs[x].RawSubjectPublicKeyInfo, cert.RawSubjectPublicKeyInfo) {
+		if b.twins(x, c) {
 			return true
 		}
 	}

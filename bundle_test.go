@@ -6,14 +6,22 @@ package collectssl
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
+	"math/big"
 	"math/rand"
 	"os/exec"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,7 +111,7 @@ func orders(certs []*x509.Certificate) [][]*x509.Certificate {
 }
 
 func finding(code FindingCode, c *x509.Certificate) Finding {
-	return Finding{Code: code, Subject: c.Subject.String()}
+	return Finding{Code: code, Subject: c.Subject.String(), Certificate: c}
 }
 
 func gen(t testing.TB, o certgen.Options) *certgen.Chain {
@@ -262,7 +270,7 @@ func TestNewBundle(t *testing.T) {
 				if diff := cmp.Diff(tt.want.shape, l.shape(got)); diff != "" {
 					t.Fatalf("order %d (%v): bundle (-want +got):\n%s", i, labels(l, in), diff)
 				}
-				if diff := cmp.Diff(tt.want.findings, got.Findings, cmpopts.IgnoreFields(Finding{}, "Text"), cmpopts.EquateEmpty(), sortFindings); diff != "" {
+				if diff := cmp.Diff(tt.want.findings, got.Findings, cmpopts.IgnoreFields(Finding{}, "Text", "Certificate"), cmpopts.EquateEmpty(), sortFindings); diff != "" {
 					t.Fatalf("order %d (%v): findings (-want +got):\n%s", i, labels(l, in), diff)
 				}
 				if !slices.IsSortedFunc(got.Findings, func(a, b Finding) int {
@@ -273,6 +281,9 @@ func TestNewBundle(t *testing.T) {
 				for _, f := range got.Findings {
 					if f.Text == "" {
 						t.Errorf("order %d: finding %v has no text", i, f)
+					}
+					if f.Certificate == nil || f.Certificate.Subject.String() != f.Subject {
+						t.Errorf("order %d: finding %v: Certificate does not match Subject", i, f)
 					}
 				}
 			}
@@ -367,22 +378,178 @@ func TestNewBundleErrors(t *testing.T) {
 	}
 }
 
-// TestNewBundleCycle feeds a ring of CAs that cross-sign each other: the
-// search must end, and pick a path in bounds.
-func TestNewBundleCycle(t *testing.T) {
-	// Two chains' twins: A's cross is issued by A's root, and so on; a cycle
-	// needs CAs that issued each other, which certgen does not make, so build
-	// one from the pieces: the cross of one chain and the twin of the same
-	// chain name each other's subject (same subject), so the path search sees
-	// twin <- cross <- ... and must not loop.
-	pre := gen(t, certgen.Options{Shape: certgen.Pre2025, KeyType: certgen.ECDSA})
-	certs := []*x509.Certificate{pre.Twin, pre.Cross, pre.Issuing, pre.Leaf}
-	b, err := NewBundleAt(certs, testNow)
+// issue signs a certificate for tmpl (its Subject, or RawSubject when set)
+// and pub with parent and key.
+func issue(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) *x509.Certificate {
+	t.Helper()
+	tmpl.SerialNumber = big.NewInt(serial.Add(1))
+	der, err := x509.CreateCertificate(crand.Reader, tmpl, parent, pub, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(b.Intermediates); got > maxBundlePathLength {
-		t.Errorf("%d intermediates", got)
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var serial atomic.Int64
+
+func caTemplate(cn string) *x509.Certificate {
+	return &x509.Certificate{
+		Subject:               pkix.Name{Organization: []string{certgen.Organization}, CommonName: cn},
+		NotBefore:             testNow.AddDate(-1, 0, 0),
+		NotAfter:              testNow.AddDate(1, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+}
+
+func ecKey(t testing.TB) *ecdsa.PrivateKey {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// TestNewBundleReissuedIntermediate gives two issues of the DV CA (same
+// subject and key, different serial numbers): the choice between the two
+// equal paths must not depend on the input order, and the other issue is
+// reported as a twin.
+func TestNewBundleReissuedIntermediate(t *testing.T) {
+	ch := gen(t, certgen.Options{Shape: certgen.Shape2025, KeyType: certgen.ECDSA})
+	tmpl := *ch.Issuing
+	dv2 := issue(t, &tmpl, ch.Cross, ch.Issuing.PublicKey, ch.Key(certgen.RoleCross))
+	if !bytes.Equal(dv2.RawSubject, ch.Issuing.RawSubject) || bytes.Equal(dv2.Raw, ch.Issuing.Raw) {
+		t.Fatal("the re-issued DV CA is not a twin")
+	}
+	in := []*x509.Certificate{ch.Root, ch.Cross, ch.Issuing, dv2, ch.Leaf}
+	var first *Bundle
+	for i, o := range orders(in) {
+		b, err := NewBundleAt(o, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Intermediates) != 2 || !b.Intermediates[1].Equal(ch.Cross) || !b.Root.Equal(ch.Root) {
+			t.Fatalf("order %d: intermediates %v root %v", i, labels(labeller{}, b.Intermediates), b.Root.Subject)
+		}
+		if first == nil {
+			first = b
+		}
+		if !b.Intermediates[0].Equal(first.Intermediates[0]) {
+			t.Fatalf("order %d chose the other DV issue than order 0", i)
+		}
+		want := []Finding{finding(FindingCrossSignedTwinDropped, ch.Issuing)}
+		if diff := cmp.Diff(want, b.Findings, cmpopts.IgnoreFields(Finding{}, "Text", "Certificate")); diff != "" {
+			t.Fatalf("order %d: findings (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+// TestNewBundleCycle feeds CAs that issued each other: A by B and B by A. The
+// search must end and keep each CA once.
+func TestNewBundleCycle(t *testing.T) {
+	ka, kb, kl := ecKey(t), ecKey(t), ecKey(t)
+	ta, tb := caTemplate("Test cycle A"), caTemplate("Test cycle B")
+	aByB := issue(t, ta, tb, &ka.PublicKey, kb)
+	bByA := issue(t, tb, ta, &kb.PublicKey, ka)
+	leaf := issue(t, &x509.Certificate{
+		Subject:   pkix.Name{CommonName: "cycle.example.test"},
+		NotBefore: testNow.AddDate(0, -1, 0), NotAfter: testNow.AddDate(0, 1, 0),
+		BasicConstraintsValid: true,
+	}, aByB, &kl.PublicKey, ka)
+	l := labeller{}
+	l.add("A", aByB)
+	l.add("B", bByA)
+	l.add("leaf", leaf)
+	for i, in := range orders([]*x509.Certificate{aByB, bByA, leaf}) {
+		b, err := NewBundleAt(in, testNow)
+		if err != nil {
+			t.Fatalf("order %d: %v", i, err)
+		}
+		if diff := cmp.Diff(shape{"leaf", []string{"A", "B"}, "<nil>"}, l.shape(b)); diff != "" {
+			t.Errorf("order %d: (-want +got):\n%s", i, diff)
+		}
+		if diff := cmp.Diff([]Finding{finding(FindingMissingIssuer, bByA)}, b.Findings, cmpopts.IgnoreFields(Finding{}, "Text", "Certificate")); diff != "" {
+			t.Errorf("order %d: findings (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+// TestNewBundleBounds feeds sets of mutually cross-signed CAs whose paths
+// explode: NewBundle must stop with ErrTooLarge, not search for ever.
+func TestNewBundleBounds(t *testing.T) {
+	ka, kb, kl := ecKey(t), ecKey(t), ecKey(t)
+	ta, tb := caTemplate("Test ring A"), caTemplate("Test ring B")
+	var as, bs []*x509.Certificate
+	for range 30 {
+		as = append(as, issue(t, ta, tb, &ka.PublicKey, kb))
+		bs = append(bs, issue(t, tb, ta, &kb.PublicKey, ka))
+	}
+	leaf := issue(t, &x509.Certificate{
+		Subject:   pkix.Name{CommonName: "ring.example.test"},
+		NotBefore: testNow.AddDate(0, -1, 0), NotAfter: testNow.AddDate(0, 1, 0),
+		BasicConstraintsValid: true,
+	}, as[0], &kl.PublicKey, ka)
+	in := slices.Concat(as, bs, []*x509.Certificate{leaf})
+	if _, err := NewBundleAt(in, testNow); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "signature checks") {
+		t.Errorf("30+30 cross-signed CAs: err = %v, want ErrTooLarge (signature checks)", err)
+	}
+	// Five of each stay within every bound: the path never holds two twins.
+	b, err := NewBundleAt(slices.Concat(as[:5], bs[:5], []*x509.Certificate{leaf}), testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(b.Intermediates), 2; got != want {
+		t.Errorf("%d intermediates, want %d", got, want)
+	}
+	codes := map[FindingCode]int{}
+	for _, f := range b.Findings {
+		codes[f.Code]++
+	}
+	if diff := cmp.Diff(map[FindingCode]int{FindingCrossSignedTwinDropped: 8, FindingMissingIssuer: 1}, codes); diff != "" {
+		t.Errorf("finding codes (-want +got):\n%s", diff)
+	}
+
+	// Six layers of four interchangeable twins each (same subject and key,
+	// different serial numbers): 4^6 paths, within the signature budget (84
+	// checks), beyond the search budget.
+	var layers [][]*x509.Certificate
+	keys := []*ecdsa.PrivateKey{ecKey(t)}
+	for range 6 {
+		keys = append(keys, ecKey(t))
+	}
+	var all []*x509.Certificate
+	for i := range 6 {
+		self, up := caTemplate(fmt.Sprintf("Test layer %d", i)), caTemplate(fmt.Sprintf("Test layer %d", i+1))
+		up.SubjectKeyId = []byte{byte(i + 1)}
+		self.SubjectKeyId = []byte{byte(i)}
+		var layer []*x509.Certificate
+		for range 4 {
+			layer = append(layer, issue(t, self, up, &keys[i].PublicKey, keys[i+1]))
+		}
+		layers = append(layers, layer)
+		all = append(all, layer...)
+	}
+	deep := issue(t, &x509.Certificate{
+		Subject:   pkix.Name{CommonName: "deep.example.test"},
+		NotBefore: testNow.AddDate(0, -1, 0), NotAfter: testNow.AddDate(0, 1, 0),
+		BasicConstraintsValid: true,
+	}, layers[0][0], &kl.PublicKey, keys[0])
+	all = append(all, deep)
+	if _, err := NewBundleAt(all, testNow); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "candidate paths") {
+		t.Errorf("6 layers of 4 twins: err = %v, want ErrTooLarge (search steps)", err)
+	}
+	// Three layers of them are fine.
+	b, err = NewBundleAt(slices.Concat(layers[0], layers[1], layers[2], []*x509.Certificate{deep}), testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(b.Intermediates), 3; got != want {
+		t.Errorf("3 layers: %d intermediates, want %d", got, want)
 	}
 }
 
