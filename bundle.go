@@ -152,7 +152,7 @@ type Bundle struct {
 	// Findings explain every delivered certificate that is not in Leaf,
 	// Intermediates or Root, every member kept although outside its
 	// validity, and a chain that does not end at a delivered root. Sorted by
-	// Code, then Subject, then Text.
+	// Code, then Subject, then Text, then the certificate's DER.
 	Findings []Finding
 }
 
@@ -202,8 +202,9 @@ func NewBundle(certs []*x509.Certificate) (*Bundle, error) {
 //     chain that ends below its root (FindingMissingIssuer) and a member
 //     kept outside its validity period.
 //
-// More than 64 certificates, or a set whose search exceeds its bounds
-// (a path of 8, 100 signature checks), is an error matching ErrTooLarge.
+// More than 64 certificates, or a set whose search exceeds its bounds (a
+// path of 8 certificates, 100 signature checks, 4096 candidate paths), is an
+// error matching ErrTooLarge.
 func NewBundleAt(certs []*x509.Certificate, now time.Time) (*Bundle, error) {
 	if len(certs) > maxBundleCertificates {
 		return nil, fmt.Errorf("collectssl: bundle of %d certificates, more than %d: %w", len(certs), maxBundleCertificates, ErrTooLarge)
@@ -514,7 +515,10 @@ func (b *bundler) result() *Bundle {
 		if x.Subject != y.Subject {
 			return x.Subject < y.Subject
 		}
-		return x.Text < y.Text
+		if x.Text != y.Text {
+			return x.Text < y.Text
+		}
+		return bytes.Compare(x.Certificate.Raw, y.Certificate.Raw) < 0 // twins share subject and text
 	})
 	bundle.Findings = b.findings
 	return bundle
