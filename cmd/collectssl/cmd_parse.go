@@ -33,7 +33,7 @@ func runParse(ctx context.Context, e *env, args []string) error {
 		sf          showFlags
 		contentType string
 	)
-	fs.Var(&enumValue[collectssl.QueryType]{&query, queryTypes}, "query", "the request's queryType: "+enumNames(queryTypes))
+	fs.Var(&enumValue[collectssl.QueryType]{&query, queryTypes}, "query", "the request's `queryType`: "+enumNames(queryTypes))
 	lf.register(fs, collectssl.ResponseIndividual)
 	sf.register(fs)
 	fs.StringVar(&contentType, "content-type", "", "the response's Content-Type header, for its charset (default: none, read as UTF-8 or Windows-1252)")

@@ -31,7 +31,7 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	)
 	of.register(fs)
 	af.register(fs)
-	fs.Var(&enumValue[collectssl.ResponseFormat]{&format, responseFormats}, "format", "the response format to ask for: "+enumNames(responseFormats))
+	fs.Var(&enumValue[collectssl.ResponseFormat]{&format, responseFormats}, "format", "the response `format` to ask for: "+enumNames(responseFormats))
 	fs.BoolVar(&jsonOut, "json", false, "print JSON")
 	if err := parseFlags(fs, e, args, 0); err != nil {
 		return err

@@ -110,8 +110,8 @@ type layoutFlags struct {
 
 func (l *layoutFlags) register(fs *flag.FlagSet, typ collectssl.ResponseType) {
 	l.typ = typ
-	fs.Var(&enumValue[collectssl.ResponseType]{&l.typ, responseTypes}, "type", "the container: "+enumNames(responseTypes))
-	fs.Var(&enumValue[collectssl.ResponseFormat]{&l.format, responseFormats}, "format", "the response format: "+enumNames(responseFormats))
+	fs.Var(&enumValue[collectssl.ResponseType]{&l.typ, responseTypes}, "type", "the `container`: "+enumNames(responseTypes))
+	fs.Var(&enumValue[collectssl.ResponseFormat]{&l.format, responseFormats}, "format", "the response `format`: "+enumNames(responseFormats))
 	fs.BoolVar(&l.binary, "binary", false, "ask for the bare binary container (zip or pkcs7 only)")
 }
 
