@@ -111,7 +111,7 @@ func usagef(format string, a ...any) error {
 // errHelp is returned when -h was asked for and the help was printed.
 var errHelp = errors.New("help printed")
 
-// errNotReady: the order is still being processed.
+// notReadyError: the order is still being processed (exit code 4).
 type notReadyError struct{ msg string }
 
 func (e *notReadyError) Error() string { return e.msg }
@@ -179,9 +179,9 @@ func newFlagSet(name, usage, text string) *flag.FlagSet {
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "usage: collectssl %s %s\n\n%s\n", name, usage, strings.TrimSpace(text))
-		var any bool
-		fs.VisitAll(func(*flag.Flag) { any = true })
-		if any {
+		var hasFlags bool
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
 			fmt.Fprint(w, "\nFlags:\n")
 			fs.PrintDefaults()
 		}

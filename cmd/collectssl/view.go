@@ -41,7 +41,6 @@ func viewCert(c *x509.Certificate) certView {
 	v := certView{
 		Subject:            c.Subject.String(),
 		Issuer:             c.Issuer.String(),
-		Serial:             "",
 		DNSNames:           c.DNSNames,
 		EmailAddresses:     c.EmailAddresses,
 		NotBefore:          c.NotBefore.UTC(),
