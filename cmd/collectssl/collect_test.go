@@ -8,12 +8,14 @@ package main
 import (
 	"bytes"
 	"crypto/x509"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/collectssl/collectssl/collectssltest"
+	"github.com/google/go-cmp/cmp"
 	"go.mozilla.org/pkcs7"
 )
 
@@ -253,5 +255,54 @@ func TestCollectFindingsAreNotes(t *testing.T) {
 	}
 	if strings.Contains(got.stdout, "note:") {
 		t.Errorf("notes on stdout:\n%s", got.stdout)
+	}
+}
+
+// TestRequestForm checks the form each command sends for its flags, as the
+// fake server received it (password redacted by the server).
+func TestRequestForm(t *testing.T) {
+	srv, flags := testServer(t)
+	o := srv.AddOrder(collectssltest.Order{})
+	base := func(kv ...string) url.Values {
+		v := url.Values{"loginName": {testLogin}, "loginPassword": {"[REDACTED]"}, "responseEncoding": {"0"}, "responseFormat": {"0"}}
+		for i := 0; i < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
+	tests := []struct {
+		name string
+		args []string
+		want url.Values
+	}{
+		{"collect defaults", []string{"collect", "-order", o.OrderNumber},
+			base("orderNumber", o.OrderNumber, "queryType", "1", "responseType", "3")},
+		{"collect zip binary", []string{"collect", "-order", o.OrderNumber, "-type", "zip", "-binary", "-format", "urlencoded"},
+			base("orderNumber", o.OrderNumber, "queryType", "1", "responseType", "0", "responseEncoding", "1", "responseFormat", "1")},
+		{"collect by certificate ID", []string{"collect", "-certificate-id", o.CertificateID, "-type", "netscape"},
+			base("certificateID", o.CertificateID, "queryType", "1", "responseType", "1")},
+		{"status", []string{"status", "-base-order", o.BaseOrderNumber, "-format", "urlencoded"},
+			base("baseOrderNumber", o.BaseOrderNumber, "queryType", "0", "responseType", "3", "responseFormat", "1",
+				"showValidityPeriod", "Y", "showFQDN", "Y", "showExtStatus", "Y", "showMDCDomainDetails", "Y",
+				"showMDCDomainDetails2", "Y", "showStatusDetails", "Y")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(append(append([]string(nil), tt.args...), "-out", t.TempDir()), flags...)
+			if tt.args[0] == "status" {
+				args = append(append([]string(nil), tt.args...), flags...)
+			}
+			got := runCmd(t, testEnv(), "", args...)
+			if got.code != exitOK {
+				t.Fatalf("exit code %d, want 0; stderr:\n%s", got.code, got.stderr)
+			}
+			calls := srv.Calls()
+			if len(calls) == 0 {
+				t.Fatal("the server saw no call")
+			}
+			if diff := cmp.Diff(tt.want, calls[len(calls)-1].Form); diff != "" {
+				t.Errorf("form (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
