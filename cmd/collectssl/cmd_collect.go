@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -34,6 +35,7 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 		out      string
 		wait     bool
 		interval time.Duration
+		timeout  time.Duration
 		force    bool
 	)
 	of.register(fs)
@@ -42,6 +44,7 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&out, "out", ".", "write the files into `DIR` (created with mode 0755 when missing)")
 	fs.BoolVar(&wait, "wait", false, "poll while the order is being processed, until it is issued or refused")
 	fs.DurationVar(&interval, "interval", collectssl.DefaultPollInterval, "with -wait, the first polling interval (it doubles up to 15m)")
+	fs.DurationVar(&timeout, "timeout", 0, "with -wait, give up after this `duration` (exit status 4); 0 waits until interrupted")
 	fs.BoolVar(&force, "force", false, "replace files that hold a different certificate")
 	if err := parseFlags(fs, e, args, 0); err != nil {
 		return err
@@ -57,6 +60,9 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 	if interval <= 0 {
 		return usagef("collectssl: collect: -interval must be positive")
 	}
+	if timeout < 0 || (timeout > 0 && !wait) {
+		return usagef("collectssl: collect: -timeout needs -wait and a positive duration")
+	}
 	client, err := af.client(e)
 	if err != nil {
 		return err
@@ -64,7 +70,16 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 	var res *collectssl.Result
 	if wait {
 		fmt.Fprintf(e.stderr, "collectssl: waiting for %s to be issued (polling from every %s)\n", of.describe(), interval)
-		res, err = client.Wait(ctx, req, interval)
+		wctx := ctx
+		if timeout > 0 {
+			var cancel context.CancelFunc
+			wctx, cancel = context.WithTimeout(ctx, timeout)
+			defer cancel()
+		}
+		res, err = client.Wait(wctx, req, interval)
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return &notReadyError{msg: fmt.Sprintf("collectssl: %s still not issued after %s; nothing written", of.describe(), timeout)}
+		}
 	} else {
 		res, err = client.Collect(ctx, req)
 	}

@@ -213,6 +213,22 @@ func TestCollectWait(t *testing.T) {
 	}
 }
 
+func TestCollectWaitTimeout(t *testing.T) {
+	srv, flags := testServer(t)
+	o := srv.AddOrder(collectssltest.Order{State: collectssltest.StateProcessing})
+	dir := t.TempDir()
+	got := runCmd(t, testEnv(), "", append([]string{"collect", "-out", dir, "-order", o.OrderNumber, "-wait", "-interval", "1ms", "-timeout", "50ms"}, flags...)...)
+	if got.code != exitNotReady {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", got.code, exitNotReady, got.stderr)
+	}
+	if want := "collectssl: order " + o.OrderNumber + " still not issued after 50ms; nothing written\n"; !strings.HasSuffix(got.stderr, want) {
+		t.Errorf("stderr = %q, want it to end with %q", got.stderr, want)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("%d files written, want none", len(entries))
+	}
+}
+
 func TestCollectCredentialsFile(t *testing.T) {
 	srv, flags := testServer(t)
 	o := srv.AddOrder(collectssltest.Order{})

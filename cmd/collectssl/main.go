@@ -123,6 +123,9 @@ func exitCode(stderr io.Writer, err error) int {
 		return exitOK
 	}
 	msg := oneLine(err.Error())
+	if errors.Is(err, context.Canceled) {
+		msg = "collectssl: interrupted"
+	}
 	if !strings.HasPrefix(msg, "collectssl:") {
 		msg = "collectssl: " + msg
 	}

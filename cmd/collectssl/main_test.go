@@ -165,6 +165,7 @@ func TestUsageErrors(t *testing.T) {
 		{"no password", map[string]string{envLogin: "x"}, []string{"status", "-order", "1"}, "collectssl: COLLECTSSL_PASSWORD is not set", "", exitUsage},
 		{"missing credentials file", nil, []string{"collect", "-order", "1", "-credentials", filepath.Join(t.TempDir(), "nope")}, "no such file", "", exitUsage},
 		{"bad interval", testEnv(), []string{"collect", "-order", "1", "-interval", "0s", "-credentials", credFile}, "-interval must be positive", "", exitUsage},
+		{"timeout without wait", testEnv(), []string{"collect", "-order", "1", "-timeout", "1m"}, "-timeout needs -wait", "", exitUsage},
 		{"parse without file", nil, []string{"parse"}, "collectssl: parse: want 1 argument(s), got 0", "", exitUsage},
 		{"parse missing file", nil, []string{"parse", filepath.Join(t.TempDir(), "nope")}, "no such file", "", exitFailure},
 		{"serve on a public address", nil, []string{"serve", "-addr", "0.0.0.0:0"}, "only a loopback address", "", exitUsage},
