@@ -23,7 +23,8 @@ without -force (and then nothing at all is written). Notes about the chain
 
 Credentials come from COLLECTSSL_LOGIN and COLLECTSSL_PASSWORD, or from
 -credentials FILE. Exit status: 0 written (or already there), 1 the API said
-no, 2 usage error, 3 failure, 4 still being processed (without -wait).
+no, 2 usage error, 3 failure, 4 still being processed (without -wait, or
+when -timeout runs out).
 `
 
 func runCollect(ctx context.Context, e *env, args []string) error {

@@ -68,7 +68,7 @@
 //	2  usage error: an unknown flag, a missing order identifier, missing credentials, an invalid request
 //	3  failure: the server could not be reached, the response could not be read, files could not be written
 //	   (or would have overwritten a different certificate)
-//	4  not issued yet: the order is still being processed (collect without -wait)
+//	4  not issued yet: the order is still being processed (collect without -wait, or -wait -timeout ran out)
 //
 // Errors are printed on standard error as one line starting "collectssl:".
 package main
