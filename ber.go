@@ -15,11 +15,11 @@ import (
 // Internal reasons of walker errors. They are wrapped in a *ContainerError
 // before they leave the package, so callers match ErrMalformedContainer.
 var (
-	errTruncated     = errors.New("collectssl: truncated")
-	errBadTag        = errors.New("collectssl: invalid tag encoding")
-	errBadLength     = errors.New("collectssl: invalid length encoding")
-	errPrimitiveIndf = errors.New("collectssl: indefinite length on a primitive element")
-	errUnexpectedEOC = errors.New("collectssl: unexpected end-of-contents marker")
+	errTruncated     = fmt.Errorf("%w: truncated", ErrMalformedContainer)
+	errBadTag        = fmt.Errorf("%w: invalid tag encoding", ErrMalformedContainer)
+	errBadLength     = fmt.Errorf("%w: invalid length encoding", ErrMalformedContainer)
+	errPrimitiveIndf = fmt.Errorf("%w: indefinite length on a primitive element", ErrMalformedContainer)
+	errUnexpectedEOC = fmt.Errorf("%w: unexpected end-of-contents marker", ErrMalformedContainer)
 	errTooDeep       = fmt.Errorf("%w: nesting deeper than %d levels", ErrTooLarge, maxNestingDepth)
 )
 
@@ -304,6 +304,12 @@ const (
 // inside compressed data or a comment is not taken for it. ZIP64 archives are
 // not supported: a certificate archive is a few KiB.
 func zipLen(b []byte) (n int, complete bool, err error) {
+	n, _, complete, err = zipEnd(b)
+	return n, complete, err
+}
+
+// zipEnd is zipLen that also returns the offset of the end record.
+func zipEnd(b []byte) (n, eocd int, complete bool, err error) {
 	zerr := func(off int, reason string) error {
 		return &ContainerError{Format: "ZIP", Offset: off, Err: fmt.Errorf("%w: %s", ErrMalformedContainer, reason)}
 	}
@@ -311,20 +317,20 @@ func zipLen(b []byte) (n int, complete bool, err error) {
 	// itself when it is empty.
 	head := min(len(b), 4)
 	if string(b[:head]) != zipLocalSig[:head] && string(b[:head]) != zipEOCDSig[:head] {
-		return 0, false, zerr(0, "no ZIP signature")
+		return 0, 0, false, zerr(0, "no ZIP signature")
 	}
 	from := 0
 	for {
 		i := bytes.Index(b[from:], []byte(zipEOCDSig))
 		if i < 0 {
 			if len(b) > maxInputSize {
-				return 0, false, &ContainerError{Format: "ZIP", Offset: -1, Err: fmt.Errorf("%w: no end of archive within %d bytes", ErrTooLarge, maxInputSize)}
+				return 0, 0, false, &ContainerError{Format: "ZIP", Offset: -1, Err: fmt.Errorf("%w: no end of archive within %d bytes", ErrTooLarge, maxInputSize)}
 			}
-			return 0, false, nil
+			return 0, 0, false, nil
 		}
 		p := from + i
 		if len(b)-p < zipEOCDLen {
-			return 0, false, nil
+			return 0, 0, false, nil
 		}
 		r := b[p : p+zipEOCDLen]
 		disk := binary.LittleEndian.Uint16(r[4:])
@@ -335,7 +341,7 @@ func zipLen(b []byte) (n int, complete bool, err error) {
 		cdOff := binary.LittleEndian.Uint32(r[16:])
 		comment := int(binary.LittleEndian.Uint16(r[20:]))
 		if cdOff == 0xffffffff || cdSize == 0xffffffff || entries == 0xffff {
-			return 0, false, zerr(p, "ZIP64 archives are not supported")
+			return 0, 0, false, zerr(p, "ZIP64 archives are not supported")
 		}
 		ok := disk == 0 && cdDisk == 0 && diskEntries == entries &&
 			uint64(cdOff)+uint64(cdSize) == uint64(p) &&
@@ -343,9 +349,9 @@ func zipLen(b []byte) (n int, complete bool, err error) {
 			(cdSize == 0 || (cdSize >= zipCentralMin && string(b[cdOff:cdOff+4]) == zipCentralSig))
 		if ok {
 			if len(b)-p-zipEOCDLen < comment {
-				return 0, false, nil
+				return 0, 0, false, nil
 			}
-			return p + zipEOCDLen + comment, true, nil
+			return p + zipEOCDLen + comment, p, true, nil
 		}
 		from = p + 1
 	}

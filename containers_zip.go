@@ -8,6 +8,7 @@ package collectssl
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +24,7 @@ func (d *decoder) decodeZIP(b []byte) error {
 	zerr := func(off int, reason error) error {
 		return &ContainerError{Format: "ZIP", Offset: off, Err: reason}
 	}
-	n, complete, err := zipLen(b)
+	n, eocd, complete, err := zipEnd(b)
 	switch {
 	case err != nil:
 		return err
@@ -34,7 +35,7 @@ func (d *decoder) decodeZIP(b []byte) error {
 	}
 	// The end record's entry count, checked before archive/zip reads the
 	// directory into memory.
-	if entries := int(b[n-zipEOCDLen+10]) | int(b[n-zipEOCDLen+11])<<8; entries > d.lim.zipEntries {
+	if entries := int(binary.LittleEndian.Uint16(b[eocd+10:])); entries > d.lim.zipEntries {
 		return zerr(-1, fmt.Errorf("%w: %d entries, limit %d", ErrTooLarge, entries, d.lim.zipEntries))
 	}
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
