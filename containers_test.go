@@ -177,7 +177,7 @@ type p7opts struct {
 	noSignerInfos bool
 }
 
-func pkcs7(o p7opts, certs ...[]byte) []byte {
+func encPKCS7(o p7opts, certs ...[]byte) []byte {
 	emptySet := tlv(0x31)
 	if o.emptyIndefSet {
 		emptySet = indef(0x31)
@@ -425,11 +425,11 @@ func TestDecodePEM(t *testing.T) {
 		{name: "private key skipped", in: []byte(keyPEM + allPEM + keyPEM), want: ders(all...)},
 		{name: "X509 CERTIFICATE label", in: pemOf("X509 CERTIFICATE", c.leaf.Raw), want: ders(c.leaf)},
 		{name: "TRUSTED CERTIFICATE with aux", in: pemOf("TRUSTED CERTIFICATE", append(append([]byte{}, c.root.Raw...), tlv(0x30, tlv(0x30, tlv(0x06, []byte{0x2b, 6, 1, 5, 5, 7, 3, 1})))...)), want: ders(c.root)},
-		{name: "CERTIFICATE holding PKCS#7", in: pemOf("CERTIFICATE", pkcs7(p7opts{}, c.leaf.Raw, c.inter.Raw)), want: ders(c.leaf, c.inter)},
+		{name: "CERTIFICATE holding PKCS#7", in: pemOf("CERTIFICATE", encPKCS7(p7opts{}, c.leaf.Raw, c.inter.Raw)), want: ders(c.leaf, c.inter)},
 		{name: "CERTIFICATE holding Netscape", in: pemOf("CERTIFICATE", netscape(c.inter.Raw, c.leaf.Raw)), want: ders(c.inter, c.leaf)},
-		{name: "PKCS7 label", in: pemOf("PKCS7", pkcs7(p7opts{}, c.root.Raw, c.leaf.Raw)), want: ders(c.root, c.leaf)},
-		{name: "PKCS #7 SIGNED DATA label", in: pemOf("PKCS #7 SIGNED DATA", pkcs7(p7opts{indef: true}, c.leaf.Raw)), want: ders(c.leaf)},
-		{name: "CMS label", in: pemOf("CMS", pkcs7(p7opts{signer: true}, c.leaf.Raw)), want: ders(c.leaf)},
+		{name: "PKCS7 label", in: pemOf("PKCS7", encPKCS7(p7opts{}, c.root.Raw, c.leaf.Raw)), want: ders(c.root, c.leaf)},
+		{name: "PKCS #7 SIGNED DATA label", in: pemOf("PKCS #7 SIGNED DATA", encPKCS7(p7opts{indef: true}, c.leaf.Raw)), want: ders(c.leaf)},
+		{name: "CMS label", in: pemOf("CMS", encPKCS7(p7opts{signer: true}, c.leaf.Raw)), want: ders(c.leaf)},
 		{name: "PKCS7 label holding a certificate", in: pemOf("PKCS7", c.leaf.Raw), want: ders(c.leaf)},
 		{name: "headers skipped", in: []byte("-----BEGIN CERTIFICATE-----\nComment: test\n\n" + wrap(b64(c.leaf.Raw), 64, "\n") + "-----END CERTIFICATE-----\n"), want: ders(c.leaf)},
 		{name: "PEM and other blocks mixed", in: []byte(keyPEM + string(pemOf("CERTIFICATE REQUEST", []byte{0x30, 0})) + string(pemCerts(c.leaf))), want: ders(c.leaf)},
@@ -441,7 +441,7 @@ func TestDecodePEM(t *testing.T) {
 		{name: "CERTIFICATE holding junk", in: pemOf("CERTIFICATE", []byte("hello")), wantErr: []error{ErrUnknownFormat}},
 		{name: "CERTIFICATE holding a truncated certificate", in: pemOf("CERTIFICATE", c.leaf.Raw[:100]), wantErr: []error{ErrMalformedContainer}},
 		{name: "CERTIFICATE with trailing junk", in: pemOf("CERTIFICATE", append(append([]byte{}, c.leaf.Raw...), 1, 2)), wantErr: []error{ErrTrailingData}},
-		{name: "CERTIFICATE holding an empty PKCS#7", in: pemOf("CERTIFICATE", pkcs7(p7opts{})), wantErr: []error{ErrNoCertificates}},
+		{name: "CERTIFICATE holding an empty PKCS#7", in: pemOf("CERTIFICATE", encPKCS7(p7opts{})), wantErr: []error{ErrNoCertificates}},
 	})
 }
 
@@ -479,8 +479,8 @@ func TestDecodeNeverEchoesKey(t *testing.T) {
 func TestDecodeBase64(t *testing.T) {
 	c := getChain(t)
 	all := []*x509.Certificate{c.root, c.inter, c.leaf}
-	p7 := pkcs7(p7opts{}, ders(all...)...)
-	ber := pkcs7(p7opts{indef: true, emptyIndefSet: true}, ders(all...)...)
+	p7 := encPKCS7(p7opts{}, ders(all...)...)
+	ber := encPKCS7(p7opts{indef: true, emptyIndefSet: true}, ders(all...)...)
 	zipData := makeZIP(t, zipEntry{name: "a.crt", data: pemCerts(c.leaf)})
 	leaf64 := withPlus(t, c.leaf.Raw)
 	runDecodeCases(t, []decodeCase{
@@ -511,40 +511,40 @@ func TestDecodeDERAndPKCS7(t *testing.T) {
 	all := []*x509.Certificate{c.root, c.inter, c.leaf}
 	raw := ders(all...)
 	concat := bytes.Join(raw, nil)
-	p7 := pkcs7(p7opts{}, raw...)
+	p7 := encPKCS7(p7opts{}, raw...)
 	runDecodeCases(t, []decodeCase{
 		{name: "DER certificate", in: c.leaf.Raw, want: ders(c.leaf)},
 		{name: "DER RSA certificate", in: c.rsaLeaf.Raw, want: ders(c.rsaLeaf)},
 		{name: "DER concatenated", in: concat, want: raw},
 		{name: "PKCS#7 DER", in: p7, want: raw},
-		{name: "PKCS#7 unsorted set", in: pkcs7(p7opts{}, c.leaf.Raw, c.root.Raw, c.inter.Raw), want: ders(c.leaf, c.root, c.inter)},
-		{name: "PKCS#7 with CRL", in: pkcs7(p7opts{crl: c.crl}, raw...), want: raw},
-		{name: "PKCS#7 with signer", in: pkcs7(p7opts{signer: true, octetContent: true}, raw...), want: raw},
-		{name: "PKCS#7 without signerInfos", in: pkcs7(p7opts{noSignerInfos: true}, raw...), want: raw},
-		{name: "BER indefinite everywhere", in: pkcs7(p7opts{indef: true}, raw...), want: raw},
-		{name: "BER empty indefinite SETs", in: pkcs7(p7opts{indef: true, emptyIndefSet: true}, raw...), want: raw},
-		{name: "BER empty indefinite SETs only", in: pkcs7(p7opts{emptyIndefSet: true}, raw...), want: raw},
-		{name: "BER constructed OCTET STRING", in: pkcs7(p7opts{indef: true, octetContent: true}, raw...), want: raw},
-		{name: "BER signer and CRL", in: pkcs7(p7opts{indef: true, signer: true, crl: c.crl, emptyIndefSet: true}, raw...), want: raw},
+		{name: "PKCS#7 unsorted set", in: encPKCS7(p7opts{}, c.leaf.Raw, c.root.Raw, c.inter.Raw), want: ders(c.leaf, c.root, c.inter)},
+		{name: "PKCS#7 with CRL", in: encPKCS7(p7opts{crl: c.crl}, raw...), want: raw},
+		{name: "PKCS#7 with signer", in: encPKCS7(p7opts{signer: true, octetContent: true}, raw...), want: raw},
+		{name: "PKCS#7 without signerInfos", in: encPKCS7(p7opts{noSignerInfos: true}, raw...), want: raw},
+		{name: "BER indefinite everywhere", in: encPKCS7(p7opts{indef: true}, raw...), want: raw},
+		{name: "BER empty indefinite SETs", in: encPKCS7(p7opts{indef: true, emptyIndefSet: true}, raw...), want: raw},
+		{name: "BER empty indefinite SETs only", in: encPKCS7(p7opts{emptyIndefSet: true}, raw...), want: raw},
+		{name: "BER constructed OCTET STRING", in: encPKCS7(p7opts{indef: true, octetContent: true}, raw...), want: raw},
+		{name: "BER signer and CRL", in: encPKCS7(p7opts{indef: true, signer: true, crl: c.crl, emptyIndefSet: true}, raw...), want: raw},
 		{name: "BER long-form short length", in: append([]byte{0x30, 0x81, 0x03}, tlv(0x06, []byte{1})...), wantErr: []error{ErrUnknownFormat}},
-		{name: "PKCS#7 with another certificate choice", in: pkcs7(p7opts{}, tlv(0xa1, []byte{1}), c.leaf.Raw), want: ders(c.leaf)},
+		{name: "PKCS#7 with another certificate choice", in: encPKCS7(p7opts{}, tlv(0xa1, []byte{1}), c.leaf.Raw), want: ders(c.leaf)},
 		{name: "Netscape DER", in: netscape(raw...), want: raw},
 		{name: "Netscape inside BER wrapper", in: indef(0x30, derOIDNetscape, indef(0xa0, indef(0x30, raw...))), want: raw},
 
-		{name: "PKCS#7 empty", in: pkcs7(p7opts{}), wantErr: []error{ErrNoCertificates}},
-		{name: "PKCS#7 no certificates field", in: pkcs7(p7opts{noCertsField: true, crl: c.crl}), wantErr: []error{ErrNoCertificates}},
-		{name: "PKCS#7 BER empty", in: pkcs7(p7opts{indef: true, emptyIndefSet: true}), wantErr: []error{ErrNoCertificates}},
+		{name: "PKCS#7 empty", in: encPKCS7(p7opts{}), wantErr: []error{ErrNoCertificates}},
+		{name: "PKCS#7 no certificates field", in: encPKCS7(p7opts{noCertsField: true, crl: c.crl}), wantErr: []error{ErrNoCertificates}},
+		{name: "PKCS#7 BER empty", in: encPKCS7(p7opts{indef: true, emptyIndefSet: true}), wantErr: []error{ErrNoCertificates}},
 		{name: "Netscape empty", in: tlv(0x30, derOIDNetscape), wantErr: []error{ErrNoCertificates}},
 		{name: "Netscape empty sequence", in: netscape(), wantErr: []error{ErrNoCertificates}},
 		{name: "PKCS#7 trailing junk", in: append(append([]byte{}, p7...), 0, 0), wantErr: []error{ErrTrailingData}},
-		{name: "BER trailing junk", in: append(pkcs7(p7opts{indef: true}, raw...), 0x30, 0x00), wantErr: []error{ErrTrailingData}},
+		{name: "BER trailing junk", in: append(encPKCS7(p7opts{indef: true}, raw...), 0x30, 0x00), wantErr: []error{ErrTrailingData}},
 		{name: "DER trailing junk", in: append(append([]byte{}, c.leaf.Raw...), '\n'), wantErr: []error{ErrTrailingData}},
 		{name: "PKCS#7 truncated", in: p7[:len(p7)-1], wantErr: []error{ErrMalformedContainer}},
 		{name: "PKCS#7 enveloped data", in: tlv(0x30, tlv(0x06, []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03}), tlv(0xa0, tlv(0x30))), wantErr: []error{ErrUnknownFormat}},
 		{name: "Netscape OID wrong", in: tlv(0x30, tlv(0x06, []byte{0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x42, 0x02, 0x06}), tlv(0xa0, tlv(0x30, raw...))), wantErr: []error{ErrUnknownFormat}},
 		{name: "PKCS#7 content not [0]", in: tlv(0x30, derOIDSignedData, tlv(0xa1, tlv(0x30))), wantErr: []error{ErrMalformedContainer}},
 		{name: "PKCS#7 bad SignedData", in: tlv(0x30, derOIDSignedData, tlv(0xa0, tlv(0x30, tlv(0x02, []byte{1})))), wantErr: []error{ErrMalformedContainer}},
-		{name: "PKCS#7 certificate with indefinite length", in: pkcs7(p7opts{}, indef(0x30, c.leaf.Raw[4:])), wantErr: []error{ErrMalformedContainer}},
+		{name: "PKCS#7 certificate with indefinite length", in: encPKCS7(p7opts{}, indef(0x30, c.leaf.Raw[4:])), wantErr: []error{ErrMalformedContainer}},
 		{name: "PKCS#7 unexpected field", in: tlv(0x30, derOIDSignedData, tlv(0xa0, tlv(0x30, tlv(0x02, []byte{1}), tlv(0x31), tlv(0x30, derOIDData), tlv(0x04)))), wantErr: []error{ErrMalformedContainer}},
 		{name: "PKCS#7 BER EOC in definite content", in: tlv(0x30, derOIDSignedData, tlv(0xa0, []byte{0, 0})), wantErr: []error{ErrMalformedContainer}},
 		{name: "BER unterminated", in: []byte{0x30, 0x80, 0x06, 0x01, 0x01}, wantErr: []error{ErrMalformedContainer}},
@@ -589,7 +589,7 @@ func TestDecodeZIP(t *testing.T) {
 			zipEntry{name: "/abs/root.crt", data: pemCerts(c.root)},
 		), want: ders(c.leaf, c.root)},
 		{name: "PKCS#7 and base64 entries", in: makeZIP(t,
-			zipEntry{name: "chain.p7b", data: pkcs7(p7opts{indef: true}, ders(all...)...)},
+			zipEntry{name: "chain.p7b", data: encPKCS7(p7opts{indef: true}, ders(all...)...)},
 			zipEntry{name: "leaf.b64", data: []byte(b64(c.leaf.Raw))},
 		), want: ders(all...)},
 		{name: "archive comment", in: comment(sectigo, "made by a test"), want: ders(c.leaf, c.inter, c.root)},
@@ -653,7 +653,7 @@ func TestDecodeHostile(t *testing.T) {
 		{name: "ZIP bomb under-declared", in: makeZIP(t, zipEntry{name: "bomb.crt", data: bomb, rawSize: 1000}), wantErr: []error{ErrMalformedContainer}},
 		{name: "ZIP entries inflating past the total", in: makeZIP(t, honest(1<<20-1), honest(1<<20-2), honest(1<<20-3), honest(1<<20-4), honest(1<<20-5), honest(1<<20-6), honest(1<<20-7), honest(1<<20-8), honest(1<<20-9)), wantErr: []error{ErrTooLarge}},
 		{name: "too many ZIP entries", in: makeZIP(t, manyEntries...), wantErr: []error{ErrTooLarge}},
-		{name: "too many certificates", in: pkcs7(p7opts{}, tooMany...), wantErr: []error{ErrTooLarge}},
+		{name: "too many certificates", in: encPKCS7(p7opts{}, tooMany...), wantErr: []error{ErrTooLarge}},
 		{name: "huge declared length", in: []byte{0x30, 0x84, 0x7f, 0xff, 0xff, 0xff}, wantErr: []error{ErrTooLarge}},
 		{name: "1f 80", in: []byte{0x1f, 0x80}, wantErr: []error{ErrUnknownFormat}},
 		{name: "1f 05", in: []byte{0x1f, 0x05}, wantErr: []error{ErrUnknownFormat}},
@@ -670,7 +670,7 @@ func TestDecodeHostile(t *testing.T) {
 // TestDecodeErrorFields checks where errors point, through errors.As.
 func TestDecodeErrorFields(t *testing.T) {
 	c := getChain(t)
-	p7 := pkcs7(p7opts{}, c.leaf.Raw)
+	p7 := encPKCS7(p7opts{}, c.leaf.Raw)
 	tests := []struct {
 		name string
 		in   []byte
@@ -700,7 +700,7 @@ func TestDecodeErrorFields(t *testing.T) {
 // with the caller's buffer.
 func TestDecodeDoesNotAlias(t *testing.T) {
 	c := getChain(t)
-	in := pkcs7(p7opts{}, c.leaf.Raw)
+	in := encPKCS7(p7opts{}, c.leaf.Raw)
 	got, err := DecodeCertificates(in)
 	if err != nil {
 		t.Fatal(err)
@@ -726,8 +726,8 @@ func TestContainerLen(t *testing.T) {
 	zf := makeZIP(t, zipEntry{name: "fake", data: fakeEOCD, store: true})
 	containers := map[string][]byte{
 		"DER certificate":   c.leaf.Raw,
-		"PKCS#7 DER":        pkcs7(p7opts{}, raw...),
-		"PKCS#7 BER":        pkcs7(p7opts{indef: true, emptyIndefSet: true, octetContent: true, signer: true}, raw...),
+		"PKCS#7 DER":        encPKCS7(p7opts{}, raw...),
+		"PKCS#7 BER":        encPKCS7(p7opts{indef: true, emptyIndefSet: true, octetContent: true, signer: true}, raw...),
 		"Netscape":          netscape(raw...),
 		"empty indefinite":  {0x30, 0x80, 0x00, 0x00},
 		"ZIP":               z,
