@@ -332,9 +332,8 @@ func (d *decoder) addCert(b []byte, e elem, format string) error {
 //	    encapContentInfo SEQUENCE, certificates [0] IMPLICIT SET OPTIONAL,
 //	    crls [1] IMPLICIT SET OPTIONAL, signerInfos SET }
 //
-// Only the certificates are interpreted; the other fields are checked for
-// their tags and walked, not decoded. signerInfos may be missing (some
-// certs-only writers omit even the empty SET); the SETs may be unsorted.
+// Only the certificates are interpreted; the fields before them are checked
+// for their tags, those after them only walked, and none is decoded.
 func (d *decoder) decodePKCS7(b []byte, top elem, it elemIter) error {
 	fail := func(off int, what string) error {
 		return &ContainerError{Format: "PKCS#7", Offset: off, Err: fmt.Errorf("%w: %s", ErrMalformedContainer, what)}
@@ -376,29 +375,24 @@ func (d *decoder) decodePKCS7(b []byte, top elem, it elemIter) error {
 			return fail(sd.start, "SignedData without "+w.name)
 		}
 	}
-	// certificates [0], crls [1], signerInfos SET: each at most once, in
-	// this order.
-	stage := 0
-	for {
-		f, ok, err := fields.next()
-		if err != nil {
+	// certificates [0] OPTIONAL, then crls and signerInfos. What follows the
+	// certificates is walked (it must be well-formed BER, within SignedData)
+	// but not interpreted: we verify no signature and need no CRL, and
+	// writers disagree on those fields (signerInfos missing, unsorted,
+	// indefinite).
+	f, ok, err := fields.next()
+	if err != nil || !ok {
+		return err
+	}
+	if f.is(classContext, true, 0) {
+		if err := d.decodeCertSet(b, f, "PKCS#7"); err != nil {
 			return err
 		}
-		if !ok {
-			return nil
-		}
-		switch {
-		case stage < 1 && f.is(classContext, true, 0):
-			stage = 1
-			if err := d.decodeCertSet(b, f, "PKCS#7"); err != nil {
-				return err
-			}
-		case stage < 2 && f.is(classContext, true, 1):
-			stage = 2
-		case stage < 3 && f.is(classUniversal, true, tagSet):
-			stage = 3
-		default:
-			return fail(f.start, "unexpected element in SignedData")
+	}
+	for {
+		_, ok, err := fields.next()
+		if err != nil || !ok {
+			return err
 		}
 	}
 }
