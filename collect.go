@@ -14,6 +14,17 @@
 // here as the package grows; every error from exceeding one matches
 // ErrTooLarge.
 //
+// DecodeCertificates (and everything that decodes a certificate container):
+//   - input: 4 MiB (a real answer is 2 to 20 KiB); a declared BER length
+//     may not exceed it either;
+//   - decoded text: 4 MiB from one base64 or UTF-16 decoding step;
+//   - nesting: 16 levels of BER elements (a certificate in a PKCS#7 sits at
+//     level 5);
+//   - certificates: 512 per container;
+//   - ZIP archives: 256 entries; 1 MiB per entry, as declared and as
+//     actually inflated; 8 MiB inflated from one archive in total. ZIP
+//     archives do not nest, and nothing in them is ever written to disk.
+//
 // # Errors
 //
 // A negative status code is a *StatusError (errors.Is matches ErrRejected,
