@@ -262,25 +262,50 @@ func decodeClean(clean []byte, maxDecoded int) ([]byte, bool, error) {
 func cleanBase64(dst, s []byte) ([]byte, bool) {
 	spaces := 0     // spaces seen since the last base64 character of this line
 	inLine := false // a base64 character has been seen on this line
-	for _, c := range s {
-		switch {
-		case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_':
+	for i := 0; i < len(s); {
+		switch b64Class[s[i]] {
+		case b64Char:
 			for ; spaces > 0; spaces-- {
 				dst = append(dst, '+')
 			}
-			dst = append(dst, c)
-			inLine = true
-		case c == ' ':
+			// Copy the whole run of base64 characters at once.
+			j := i + 1
+			for j < len(s) && b64Class[s[j]] == b64Char {
+				j++
+			}
+			dst = append(dst, s[i:j]...)
+			i, inLine = j, true
+			continue
+		case b64Space:
 			if inLine {
 				spaces++
 			}
-		case c == '\n' || c == '\r':
+		case b64Break:
 			spaces, inLine = 0, false
-		case c == '\t' || c == '\f' || c == '\v':
-			// layout
+		case b64Layout:
 		default:
 			return dst, false
 		}
+		i++
 	}
 	return dst, true
 }
+
+// Classes of bytes in base64 text, for cleanBase64.
+const (
+	b64Invalid = iota
+	b64Char    // A-Z a-z 0-9 + / = and the URL alphabet's - _
+	b64Space   // ' ': layout, or a '+' lost to form decoding
+	b64Break   // line breaks
+	b64Layout  // tabs and other blanks
+)
+
+var b64Class = func() (t [256]byte) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_") {
+		t[c] = b64Char
+	}
+	t[' '] = b64Space
+	t['\n'], t['\r'] = b64Break, b64Break
+	t['\t'], t['\f'], t['\v'] = b64Layout, b64Layout, b64Layout
+	return t
+}()
