@@ -25,16 +25,13 @@ var (
 
 // ASN.1 classes as they appear in the top two bits of an identifier octet.
 const (
-	classUniversal   = 0
-	classApplication = 1
-	classContext     = 2
-	classPrivate     = 3
+	classUniversal = 0
+	classContext   = 2
 )
 
 // Universal tag numbers the decoders look at.
 const (
 	tagInteger  = 2
-	tagBitStr   = 3
 	tagOID      = 6
 	tagSequence = 16
 	tagSet      = 17

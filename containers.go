@@ -94,8 +94,8 @@ var (
 // of the input.
 type ContainerError struct {
 	// Format is the container being decoded when the error occurred: "PEM",
-	// "base64", "DER", "BER", "PKCS#7", "Netscape", "ZIP", or "" when the
-	// format was not known yet.
+	// "base64", "UTF-16", "DER", "BER", "PKCS#7", "Netscape", "ZIP", or ""
+	// when the format was not known yet.
 	Format string
 	// Offset is the byte offset of the problem within the data being
 	// decoded at that level (the input, a PEM block's contents, a ZIP

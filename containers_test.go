@@ -684,6 +684,7 @@ func TestDecodeErrorFields(t *testing.T) {
 		{"DER trailing", append(append([]byte{}, c.leaf.Raw...), 0xff), ContainerError{Format: "DER", Offset: len(c.leaf.Raw), Err: ErrTrailingData}},
 		{"input too large", make([]byte, maxInputSize+1), ContainerError{Format: "", Offset: -1, Err: ErrTooLarge}},
 		{"depth", bytes.Repeat([]byte{0x30, 0x80}, 17), ContainerError{Format: "BER", Offset: 32, Err: ErrTooLarge}},
+		{"depth just under the input limit", bytes.Repeat([]byte{0x30, 0x80}, maxInputSize/2), ContainerError{Format: "BER", Offset: 32, Err: ErrTooLarge}},
 		{"truncated", []byte{0x30, 0x82, 0x06}, ContainerError{Format: "BER", Offset: 0, Err: ErrMalformedContainer}},
 	}
 	for _, tc := range tests {
