@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Internal reasons of walker errors. They are wrapped in a *ContainerError
@@ -150,7 +151,7 @@ func walkErr(off int, reason error) error {
 // instead of recursion: only indefinite-length elements need a stack entry
 // and all they need is a count. It terminates because every turn consumes
 // at least the two octets of a header.
-func berSkip(b []byte, off, depth, maxDepth int) (int, error) {
+func berSkip(b []byte, off, depth, maxDepth int, rec *endCache) (int, error) {
 	open := 0 // indefinite-length elements entered and not yet closed
 	for {
 		h, err := berHeader(b, off)
@@ -163,6 +164,7 @@ func berSkip(b []byte, off, depth, maxDepth int) (int, error) {
 			}
 			open--
 			off = h.body
+			rec.close(open, off)
 			if open == 0 {
 				return off, nil
 			}
@@ -172,6 +174,7 @@ func berSkip(b []byte, off, depth, maxDepth int) (int, error) {
 			return 0, walkErr(off, depthErr(maxDepth))
 		}
 		if h.indef {
+			rec.open(open, off)
 			open++
 			off = h.body
 			continue
@@ -181,6 +184,62 @@ func berSkip(b []byte, off, depth, maxDepth int) (int, error) {
 			return off, nil
 		}
 	}
+}
+
+// endCache remembers where the indefinite-length elements met by one walk
+// end, so that descending into them later does not walk them again (which
+// would cost a walk per level of nesting). A nil *endCache records nothing.
+type endCache struct {
+	spans []span // in order of start: a walk meets elements in document order
+	stack []int  // indexes in spans of the elements still open
+
+	// Room for a typical PKCS#7, so that most decodes allocate nothing
+	// more. The cache must not be copied once used.
+	spanBuf  [16]span
+	stackBuf [maxNestingDepth + 1]int
+}
+
+// span is where one indefinite-length element starts and ends (next: just
+// past its end-of-contents marker; 0 while it is open).
+type span struct{ start, next int }
+
+// maxCachedEnds bounds the cache (16 bytes an entry); past it, elements are
+// walked again, which is slower but still linear for each nesting level.
+const maxCachedEnds = 1 << 14
+
+func (c *endCache) open(level, off int) {
+	if c == nil {
+		return
+	}
+	if c.spans == nil {
+		c.spans, c.stack = c.spanBuf[:0], c.stackBuf[:0]
+	}
+	c.stack = append(c.stack[:level], -1)
+	if len(c.spans) < maxCachedEnds && (len(c.spans) == 0 || c.spans[len(c.spans)-1].start < off) {
+		c.stack[level] = len(c.spans)
+		c.spans = append(c.spans, span{start: off})
+	}
+}
+
+func (c *endCache) close(level, next int) {
+	if c == nil || level >= len(c.stack) {
+		return
+	}
+	if i := c.stack[level]; i >= 0 {
+		c.spans[i].next = next
+	}
+}
+
+// lookup returns the recorded end of the indefinite-length element at off.
+func (c *endCache) lookup(off int) (next int, ok bool) {
+	if c == nil {
+		return 0, false
+	}
+	i, found := slices.BinarySearchFunc(c.spans, off, func(s span, off int) int { return s.start - off })
+	if !found || c.spans[i].next == 0 {
+		return 0, false
+	}
+	return c.spans[i].next, true
 }
 
 func depthErr(maxDepth int) error {
@@ -204,9 +263,18 @@ func (e *elem) is(class byte, constructed bool, num uint32) bool {
 	return e.class == class && e.constructed == constructed && e.num == num
 }
 
+// walker reads the elements of one buffer within a depth limit, with a
+// cache of where its indefinite-length elements end.
+type walker struct {
+	maxDepth int
+	ends     endCache
+}
+
 // readElem locates the element at b[off] at the given depth, walking it to
-// its end when its length is indefinite.
-func readElem(b []byte, off, depth, maxDepth int) (elem, error) {
+// its end when its length is indefinite (unless an earlier walk of this
+// buffer recorded that end).
+func (w *walker) readElem(b []byte, off, depth int) (elem, error) {
+	maxDepth := w.maxDepth
 	var e elem
 	if depth > maxDepth {
 		return e, walkErr(off, depthErr(maxDepth))
@@ -220,9 +288,12 @@ func readElem(b []byte, off, depth, maxDepth int) (elem, error) {
 	}
 	e.berHdr, e.start, e.depth = h, off, depth
 	if h.indef {
-		next, err := berSkip(b, off, depth, maxDepth)
-		if err != nil {
-			return e, err
+		next, ok := w.ends.lookup(off)
+		if !ok || next > len(b) {
+			var err error
+			if next, err = berSkip(b, off, depth, maxDepth, &w.ends); err != nil {
+				return e, err
+			}
 		}
 		e.end, e.next = next-2, next
 	} else {
@@ -234,13 +305,14 @@ func readElem(b []byte, off, depth, maxDepth int) (elem, error) {
 
 // elemIter iterates over the children of one constructed element.
 type elemIter struct {
-	b                  []byte // cut at the parent's end, so no child can run past it
-	off, depth, maxDep int
+	w          *walker
+	b          []byte // cut at the parent's end, so no child can run past it
+	off, depth int
 }
 
 // children returns an iterator over the contents of e, found in b.
-func children(b []byte, e elem, maxDepth int) elemIter {
-	return elemIter{b: b[:e.end], off: e.body, depth: e.depth + 1, maxDep: maxDepth}
+func (w *walker) children(b []byte, e elem) elemIter {
+	return elemIter{w: w, b: b[:e.end], off: e.body, depth: e.depth + 1}
 }
 
 // next returns the next child; ok is false at the end of the contents.
@@ -248,7 +320,7 @@ func (it *elemIter) next() (e elem, ok bool, err error) {
 	if it.off >= len(it.b) {
 		return e, false, nil
 	}
-	e, err = readElem(it.b, it.off, it.depth, it.maxDep)
+	e, err = it.w.readElem(it.b, it.off, it.depth)
 	if err != nil {
 		return e, false, err
 	}
@@ -272,7 +344,7 @@ func containerLen(b []byte) (n int, complete bool, err error) {
 	}
 	switch b[0] {
 	case 0x30:
-		n, err := berSkip(b, 0, 1, maxNestingDepth)
+		n, err := berSkip(b, 0, 1, maxNestingDepth, nil)
 		if err != nil {
 			if errors.Is(err, errTruncated) {
 				return 0, false, nil

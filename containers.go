@@ -237,14 +237,15 @@ var (
 // ContentInfo, one Netscape sequence, or one or more certificates. The
 // certificates returned alias b.
 func (d *decoder) decodeDER(b []byte) error {
-	top, err := readElem(b, 0, 1, d.lim.depth)
+	w := &walker{maxDepth: d.lim.depth}
+	top, err := w.readElem(b, 0, 1)
 	if err != nil {
 		return err
 	}
 	if !top.is(classUniversal, true, tagSequence) {
 		return &ContainerError{Format: "DER", Offset: 0, Err: ErrUnknownFormat}
 	}
-	it := children(b, top, d.lim.depth)
+	it := w.children(b, top)
 	first, ok, err := it.next()
 	if err != nil {
 		return err
@@ -254,9 +255,9 @@ func (d *decoder) decodeDER(b []byte) error {
 		oid := b[first.body:first.end]
 		switch string(oid) {
 		case string(oidSignedData):
-			err = d.decodePKCS7(b, top, it)
+			err = d.decodePKCS7(w, b, top, it)
 		case string(oidNetscapeSeq):
-			err = d.decodeNetscape(b, top, it)
+			err = d.decodeNetscape(w, b, top, it)
 		default:
 			// An OID we do not know (an enveloped PKCS#7, a key): say so
 			// without quoting it.
@@ -270,7 +271,7 @@ func (d *decoder) decodeDER(b []byte) error {
 		}
 		return nil
 	case ok && first.is(classUniversal, true, tagSequence):
-		return d.decodeCertSeq(b, top)
+		return d.decodeCertSeq(w, b, top)
 	}
 	return &ContainerError{Format: "DER", Offset: 0, Err: ErrUnknownFormat}
 }
@@ -278,7 +279,7 @@ func (d *decoder) decodeDER(b []byte) error {
 // decodeCertSeq decodes the concatenated certificates that fill b, the first
 // of which is top. Anything after them that does not start a SEQUENCE is
 // trailing data.
-func (d *decoder) decodeCertSeq(b []byte, top elem) error {
+func (d *decoder) decodeCertSeq(w *walker, b []byte, top elem) error {
 	e := top
 	for {
 		if err := d.addCert(b, e, "DER"); err != nil {
@@ -291,7 +292,7 @@ func (d *decoder) decodeCertSeq(b []byte, top elem) error {
 			return &ContainerError{Format: "DER", Offset: e.next, Err: ErrTrailingData}
 		}
 		var err error
-		if e, err = readElem(b, e.next, 1, d.lim.depth); err != nil {
+		if e, err = w.readElem(b, e.next, 1); err != nil {
 			return err
 		}
 	}
@@ -320,6 +321,9 @@ func (d *decoder) addCert(b []byte, e elem, format string) error {
 	if d.seen != nil {
 		d.seen[string(raw)] = struct{}{}
 	}
+	if d.certs == nil {
+		d.certs = make([]*x509.Certificate, 0, 4) // a typical chain, in one allocation
+	}
 	d.certs = append(d.certs, cert)
 	return nil
 }
@@ -334,7 +338,7 @@ func (d *decoder) addCert(b []byte, e elem, format string) error {
 //
 // Only the certificates are interpreted; the fields before them are checked
 // for their tags, those after them only walked, and none is decoded.
-func (d *decoder) decodePKCS7(b []byte, top elem, it elemIter) error {
+func (d *decoder) decodePKCS7(w *walker, b []byte, top elem, it elemIter) error {
 	fail := func(off int, what string) error {
 		return &ContainerError{Format: "PKCS#7", Offset: off, Err: fmt.Errorf("%w: %s", ErrMalformedContainer, what)}
 	}
@@ -348,7 +352,7 @@ func (d *decoder) decodePKCS7(b []byte, top elem, it elemIter) error {
 	if extra, ok, err := it.next(); err != nil || ok {
 		return firstErr(err, fail(extra.start, "unexpected element after ContentInfo content"))
 	}
-	inner := children(b, content, d.lim.depth)
+	inner := w.children(b, content)
 	sd, ok, err := inner.next()
 	if err != nil {
 		return err
@@ -360,7 +364,7 @@ func (d *decoder) decodePKCS7(b []byte, top elem, it elemIter) error {
 		return firstErr(err, fail(extra.start, "unexpected element after SignedData"))
 	}
 
-	fields := children(b, sd, d.lim.depth)
+	fields := w.children(b, sd)
 	want := []struct {
 		constructed bool
 		num         uint32
@@ -385,7 +389,7 @@ func (d *decoder) decodePKCS7(b []byte, top elem, it elemIter) error {
 		return err
 	}
 	if f.is(classContext, true, 0) {
-		if err := d.decodeCertSet(b, f, "PKCS#7"); err != nil {
+		if err := d.decodeCertSet(w, b, f, "PKCS#7"); err != nil {
 			return err
 		}
 	}
@@ -401,8 +405,8 @@ func (d *decoder) decodePKCS7(b []byte, top elem, it elemIter) error {
 // SEQUENCE OF Certificate): each universal SEQUENCE is a certificate; the
 // other choices of PKCS#7 (context-tagged extended and attribute
 // certificates) are skipped.
-func (d *decoder) decodeCertSet(b []byte, set elem, format string) error {
-	it := children(b, set, d.lim.depth)
+func (d *decoder) decodeCertSet(w *walker, b []byte, set elem, format string) error {
+	it := w.children(b, set)
 	for {
 		c, ok, err := it.next()
 		if err != nil || !ok {
@@ -425,7 +429,7 @@ func (d *decoder) decodeCertSet(b []byte, set elem, format string) error {
 // read from it) has been checked:
 //
 //	SEQUENCE { OID 2.16.840.1.113730.2.5, [0] EXPLICIT SEQUENCE OF Certificate OPTIONAL }
-func (d *decoder) decodeNetscape(b []byte, top elem, it elemIter) error {
+func (d *decoder) decodeNetscape(w *walker, b []byte, top elem, it elemIter) error {
 	fail := func(off int, what string) error {
 		return &ContainerError{Format: "Netscape", Offset: off, Err: fmt.Errorf("%w: %s", ErrMalformedContainer, what)}
 	}
@@ -439,7 +443,7 @@ func (d *decoder) decodeNetscape(b []byte, top elem, it elemIter) error {
 	if extra, ok, err := it.next(); err != nil || ok {
 		return firstErr(err, fail(extra.start, "unexpected element after certificates"))
 	}
-	inner := children(b, wrap, d.lim.depth)
+	inner := w.children(b, wrap)
 	seq, ok, err := inner.next()
 	if err != nil {
 		return err
@@ -450,7 +454,7 @@ func (d *decoder) decodeNetscape(b []byte, top elem, it elemIter) error {
 	if extra, ok, err := inner.next(); err != nil || ok {
 		return firstErr(err, fail(extra.start, "unexpected element after SEQUENCE OF Certificate"))
 	}
-	return d.decodeCertSet(b, seq, "Netscape")
+	return d.decodeCertSet(w, b, seq, "Netscape")
 }
 
 // firstErr returns err if it is not nil, else alt.

@@ -191,7 +191,8 @@ func (d *decoder) decodePEM(text []byte) error {
 // decodeTrusted decodes the certificate at the start of an OpenSSL trusted
 // certificate and ignores the trust settings after it.
 func (d *decoder) decodeTrusted(der []byte) error {
-	e, err := readElem(der, 0, 1, d.lim.depth)
+	w := walker{maxDepth: d.lim.depth}
+	e, err := w.readElem(der, 0, 1)
 	if err != nil {
 		return err
 	}
@@ -213,6 +214,9 @@ func decodePEMBody(scratch, body []byte, maxDecoded int) (newScratch, der []byte
 			return scratch, nil, false, nil
 		}
 	}
+	if der, ok := decodeDirect(body, maxDecoded); ok {
+		return scratch, der, true, nil
+	}
 	scratch, ok = cleanBase64(scratch, body)
 	if !ok {
 		return scratch, nil, false, nil
@@ -221,9 +225,28 @@ func decodePEMBody(scratch, body []byte, maxDecoded int) (newScratch, der []byte
 	return scratch, der, ok, err
 }
 
+// decodeDirect is the fast path for well-formed base64: padded standard
+// alphabet, broken into lines by LF or CRLF (which encoding/base64 skips).
+// ok is false for anything else, which the slow path then cleans up.
+func decodeDirect(text []byte, maxDecoded int) ([]byte, bool) {
+	n := base64.StdEncoding.DecodedLen(len(text))
+	if n > maxDecoded {
+		return nil, false
+	}
+	der := make([]byte, n)
+	n, err := base64.StdEncoding.Decode(der, text)
+	if err != nil {
+		return nil, false
+	}
+	return der[:n], true
+}
+
 // decodeBase64 decodes bare base64 text; ok is false when text is not
 // base64.
 func decodeBase64(text []byte, maxDecoded int) (der []byte, ok bool, err error) {
+	if der, ok := decodeDirect(text, maxDecoded); ok {
+		return der, true, nil
+	}
 	clean, ok := cleanBase64(make([]byte, 0, len(text)), text)
 	if !ok {
 		return nil, false, nil
