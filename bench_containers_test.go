@@ -50,7 +50,7 @@ func benchCases(b *testing.B) []benchCase {
 
 	var pemIn []byte
 	for _, r := range raws {
-		pemIn = append(pemIn, pemOf("CERTIFICATE", r)...)
+		pemIn = append(pemIn, pemBlock("CERTIFICATE", r)...)
 	}
 	pemFloor := func() error {
 		rest := pemIn

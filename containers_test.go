@@ -81,7 +81,7 @@ func genCert(t testing.TB, serial int64, cn string, isCA bool, pub any, parent *
 	return c
 }
 
-func ecKey(t testing.TB) *ecdsa.PrivateKey {
+func ctrECKey(t testing.TB) *ecdsa.PrivateKey {
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func ecKey(t testing.TB) *ecdsa.PrivateKey {
 func getChain(t testing.TB) testChain {
 	t.Helper()
 	chainOnce.Do(func() {
-		rootKey, interKey, leafKey := ecKey(t), ecKey(t), ecKey(t)
+		rootKey, interKey, leafKey := ctrECKey(t), ctrECKey(t), ctrECKey(t)
 		chain.root = genCert(t, 1, "Test Root", true, &rootKey.PublicKey, nil, rootKey)
 		chain.inter = genCert(t, 2, "Test Intermediate", true, &interKey.PublicKey, chain.root, rootKey)
 		chain.leaf = genCert(t, 3, "www.example.test", false, &leafKey.PublicKey, chain.inter, interKey)
@@ -213,14 +213,14 @@ func netscape(certs ...[]byte) []byte {
 	return tlv(0x30, derOIDNetscape, tlv(0xa0, tlv(0x30, certs...)))
 }
 
-func pemOf(typ string, der []byte) []byte {
+func pemBlock(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }
 
 func pemCerts(certs ...*x509.Certificate) []byte {
 	var b []byte
 	for _, c := range certs {
-		b = append(b, pemOf("CERTIFICATE", c.Raw)...)
+		b = append(b, pemBlock("CERTIFICATE", c.Raw)...)
 	}
 	return b
 }
@@ -395,7 +395,7 @@ func TestDecodePEM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyPEM := string(pemOf("PRIVATE KEY", keyDER))
+	keyPEM := string(pemBlock("PRIVATE KEY", keyDER))
 	var indented strings.Builder
 	for _, line := range strings.SplitAfter(allPEM, "\n") {
 		if line != "" {
@@ -423,25 +423,25 @@ func TestDecodePEM(t *testing.T) {
 		{name: "no final newline", in: []byte(strings.TrimSuffix(allPEM, "\n")), want: ders(all...)},
 		{name: "one unwrapped line", in: []byte("-----BEGIN CERTIFICATE-----" + b64(c.leaf.Raw) + "-----END CERTIFICATE-----"), want: ders(c.leaf)},
 		{name: "private key skipped", in: []byte(keyPEM + allPEM + keyPEM), want: ders(all...)},
-		{name: "X509 CERTIFICATE label", in: pemOf("X509 CERTIFICATE", c.leaf.Raw), want: ders(c.leaf)},
-		{name: "TRUSTED CERTIFICATE with aux", in: pemOf("TRUSTED CERTIFICATE", append(append([]byte{}, c.root.Raw...), tlv(0x30, tlv(0x30, tlv(0x06, []byte{0x2b, 6, 1, 5, 5, 7, 3, 1})))...)), want: ders(c.root)},
-		{name: "CERTIFICATE holding PKCS#7", in: pemOf("CERTIFICATE", encPKCS7(p7opts{}, c.leaf.Raw, c.inter.Raw)), want: ders(c.leaf, c.inter)},
-		{name: "CERTIFICATE holding Netscape", in: pemOf("CERTIFICATE", netscape(c.inter.Raw, c.leaf.Raw)), want: ders(c.inter, c.leaf)},
-		{name: "PKCS7 label", in: pemOf("PKCS7", encPKCS7(p7opts{}, c.root.Raw, c.leaf.Raw)), want: ders(c.root, c.leaf)},
-		{name: "PKCS #7 SIGNED DATA label", in: pemOf("PKCS #7 SIGNED DATA", encPKCS7(p7opts{indef: true}, c.leaf.Raw)), want: ders(c.leaf)},
-		{name: "CMS label", in: pemOf("CMS", encPKCS7(p7opts{signer: true}, c.leaf.Raw)), want: ders(c.leaf)},
-		{name: "PKCS7 label holding a certificate", in: pemOf("PKCS7", c.leaf.Raw), want: ders(c.leaf)},
+		{name: "X509 CERTIFICATE label", in: pemBlock("X509 CERTIFICATE", c.leaf.Raw), want: ders(c.leaf)},
+		{name: "TRUSTED CERTIFICATE with aux", in: pemBlock("TRUSTED CERTIFICATE", append(append([]byte{}, c.root.Raw...), tlv(0x30, tlv(0x30, tlv(0x06, []byte{0x2b, 6, 1, 5, 5, 7, 3, 1})))...)), want: ders(c.root)},
+		{name: "CERTIFICATE holding PKCS#7", in: pemBlock("CERTIFICATE", encPKCS7(p7opts{}, c.leaf.Raw, c.inter.Raw)), want: ders(c.leaf, c.inter)},
+		{name: "CERTIFICATE holding Netscape", in: pemBlock("CERTIFICATE", netscape(c.inter.Raw, c.leaf.Raw)), want: ders(c.inter, c.leaf)},
+		{name: "PKCS7 label", in: pemBlock("PKCS7", encPKCS7(p7opts{}, c.root.Raw, c.leaf.Raw)), want: ders(c.root, c.leaf)},
+		{name: "PKCS #7 SIGNED DATA label", in: pemBlock("PKCS #7 SIGNED DATA", encPKCS7(p7opts{indef: true}, c.leaf.Raw)), want: ders(c.leaf)},
+		{name: "CMS label", in: pemBlock("CMS", encPKCS7(p7opts{signer: true}, c.leaf.Raw)), want: ders(c.leaf)},
+		{name: "PKCS7 label holding a certificate", in: pemBlock("PKCS7", c.leaf.Raw), want: ders(c.leaf)},
 		{name: "headers skipped", in: []byte("-----BEGIN CERTIFICATE-----\nComment: test\n\n" + wrap(b64(c.leaf.Raw), 64, "\n") + "-----END CERTIFICATE-----\n"), want: ders(c.leaf)},
-		{name: "PEM and other blocks mixed", in: []byte(keyPEM + string(pemOf("CERTIFICATE REQUEST", []byte{0x30, 0})) + string(pemCerts(c.leaf))), want: ders(c.leaf)},
+		{name: "PEM and other blocks mixed", in: []byte(keyPEM + string(pemBlock("CERTIFICATE REQUEST", []byte{0x30, 0})) + string(pemCerts(c.leaf))), want: ders(c.leaf)},
 
 		{name: "only a private key", in: []byte(keyPEM), wantErr: []error{ErrNoCertificates}},
 		{name: "bad base64", in: []byte("-----BEGIN CERTIFICATE-----\nMII*\n-----END CERTIFICATE-----\n"), wantErr: []error{ErrMalformedContainer}},
 		{name: "no END", in: []byte("-----BEGIN CERTIFICATE-----\n" + b64(c.leaf.Raw) + "\n"), wantErr: []error{ErrMalformedContainer}},
 		{name: "END of another type", in: []byte("-----BEGIN CERTIFICATE-----\n" + b64(c.leaf.Raw) + "\n-----END PKCS7-----\n"), wantErr: []error{ErrMalformedContainer}},
-		{name: "CERTIFICATE holding junk", in: pemOf("CERTIFICATE", []byte("hello")), wantErr: []error{ErrUnknownFormat}},
-		{name: "CERTIFICATE holding a truncated certificate", in: pemOf("CERTIFICATE", c.leaf.Raw[:100]), wantErr: []error{ErrMalformedContainer}},
-		{name: "CERTIFICATE with trailing junk", in: pemOf("CERTIFICATE", append(append([]byte{}, c.leaf.Raw...), 1, 2)), wantErr: []error{ErrTrailingData}},
-		{name: "CERTIFICATE holding an empty PKCS#7", in: pemOf("CERTIFICATE", encPKCS7(p7opts{})), wantErr: []error{ErrNoCertificates}},
+		{name: "CERTIFICATE holding junk", in: pemBlock("CERTIFICATE", []byte("hello")), wantErr: []error{ErrUnknownFormat}},
+		{name: "CERTIFICATE holding a truncated certificate", in: pemBlock("CERTIFICATE", c.leaf.Raw[:100]), wantErr: []error{ErrMalformedContainer}},
+		{name: "CERTIFICATE with trailing junk", in: pemBlock("CERTIFICATE", append(append([]byte{}, c.leaf.Raw...), 1, 2)), wantErr: []error{ErrTrailingData}},
+		{name: "CERTIFICATE holding an empty PKCS#7", in: pemBlock("CERTIFICATE", encPKCS7(p7opts{})), wantErr: []error{ErrNoCertificates}},
 	})
 }
 
@@ -453,12 +453,12 @@ func TestDecodeNeverEchoesKey(t *testing.T) {
 	}
 	keyB64 := b64(keyDER)
 	inputs := map[string][]byte{
-		"PEM key":             pemOf("EC PRIVATE KEY", keyDER),
+		"PEM key":             pemBlock("EC PRIVATE KEY", keyDER),
 		"PEM key no END":      []byte("-----BEGIN PRIVATE KEY-----\n" + keyB64 + "\n"),
 		"DER key":             keyDER,
 		"base64 key":          []byte(keyB64),
-		"key in CERTIFICATE":  pemOf("CERTIFICATE", keyDER),
-		"key in ZIP":          makeZIP(t, zipEntry{name: "key.pem", data: pemOf("PRIVATE KEY", keyDER)}),
+		"key in CERTIFICATE":  pemBlock("CERTIFICATE", keyDER),
+		"key in ZIP":          makeZIP(t, zipEntry{name: "key.pem", data: pemBlock("PRIVATE KEY", keyDER)}),
 		"key with bad base64": []byte("-----BEGIN PRIVATE KEY-----\n" + keyB64[:20] + "*\n-----END PRIVATE KEY-----\n"),
 	}
 	for name, in := range inputs {
@@ -599,7 +599,7 @@ func TestDecodeZIP(t *testing.T) {
 		{name: "archive comment", in: comment(sectigo, "made by a test"), want: ders(c.leaf, c.inter, c.root)},
 		{name: "empty entry and key entry ignored", in: makeZIP(t,
 			zipEntry{name: "empty.txt"},
-			zipEntry{name: "key.pem", data: pemOf("PRIVATE KEY", []byte{0x30, 0})},
+			zipEntry{name: "key.pem", data: pemBlock("PRIVATE KEY", []byte{0x30, 0})},
 			zipEntry{name: "leaf.crt", data: pemCerts(c.leaf)},
 		), want: ders(c.leaf)},
 
@@ -609,7 +609,7 @@ func TestDecodeZIP(t *testing.T) {
 		{name: "trailing junk", in: append(append([]byte{}, sectigo...), "junk"...), wantErr: []error{ErrTrailingData}},
 		{name: "truncated", in: sectigo[:len(sectigo)-30], wantErr: []error{ErrMalformedContainer}},
 		{name: "ZIP inside ZIP ignored", in: makeZIP(t, zipEntry{name: "inner.zip", data: sectigo}), wantErr: []error{ErrNoCertificates}},
-		{name: "corrupt certificate entry", in: makeZIP(t, zipEntry{name: "leaf.crt", data: pemOf("CERTIFICATE", c.leaf.Raw[:200])}), wantErr: []error{ErrMalformedContainer}},
+		{name: "corrupt certificate entry", in: makeZIP(t, zipEntry{name: "leaf.crt", data: pemBlock("CERTIFICATE", c.leaf.Raw[:200])}), wantErr: []error{ErrMalformedContainer}},
 	})
 }
 
