@@ -20,6 +20,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -272,22 +273,56 @@ func makeZIP(t testing.TB, entries ...zipEntry) []byte {
 	return buf.Bytes()
 }
 
-// deflated compresses n zero bytes.
+// deflatedZeros returns a raw deflate stream of n zero bytes, cheaply even
+// for a 200 MB bomb: after a sync flush the stream is byte-aligned and the
+// window holds only zeros, so the block that encodes the second MiB decodes
+// to one more MiB of zeros wherever it is repeated.
 func deflatedZeros(t testing.TB, n int) []byte {
+	t.Helper()
+	const mib = 1 << 20
 	var buf bytes.Buffer
-	fw, _ := flate.NewWriter(&buf, flate.BestCompression)
-	chunk := make([]byte, 1<<16)
-	for n > 0 {
-		k := min(n, len(chunk))
-		if _, err := fw.Write(chunk[:k]); err != nil {
+	fw, err := flate.NewWriter(&buf, flate.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, mib)
+	write := func(k int) {
+		if _, err := fw.Write(zeros[:k]); err != nil {
 			t.Fatal(err)
 		}
-		n -= k
 	}
+	first := min(n, mib)
+	write(first)
+	n -= first
+	if n >= mib {
+		if err := fw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		mark := buf.Len()
+		write(mib)
+		if err := fw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		block := append([]byte{}, buf.Bytes()[mark:]...)
+		n -= mib
+		for ; n >= mib; n -= mib {
+			buf.Write(block)
+		}
+	}
+	write(n)
 	if err := fw.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+func TestDeflatedZeros(t *testing.T) {
+	for _, n := range []int{0, 1000, 1 << 20, 3<<20 + 5} {
+		got, err := io.Copy(io.Discard, flate.NewReader(bytes.NewReader(deflatedZeros(t, n))))
+		if err != nil || got != int64(n) {
+			t.Errorf("deflatedZeros(%d) inflates to %d bytes, %v", n, got, err)
+		}
+	}
 }
 
 func utf16Bytes(s string, bigEndian, bom bool) []byte {
