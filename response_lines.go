@@ -255,12 +255,12 @@ func (p *lineParser) validity(r *Result) {
 }
 
 var (
-	pemBegin = []byte("-----BEGIN ")
-	pemEnd   = []byte("-----END ")
-	pemDash  = []byte("-----")
+	linesPEMBegin = []byte("-----BEGIN ")
+	linesPEMEnd   = []byte("-----END ")
+	linesPEMDash  = []byte("-----")
 )
 
-func isPEMBegin(line []byte) bool { return bytes.HasPrefix(line, pemBegin) }
+func isPEMBegin(line []byte) bool { return bytes.HasPrefix(line, linesPEMBegin) }
 
 // certificates reads the certificate data at the next (non-blank) line.
 func (p *lineParser) certificates(r *Result) error {
@@ -278,16 +278,16 @@ func (p *lineParser) pemBlocks(r *Result) error {
 	var certs []*x509.Certificate
 	for {
 		begin := p.next
-		label := bytes.TrimSuffix(bytes.TrimPrefix(p.peek(), pemBegin), pemDash)
+		label := bytes.TrimSuffix(bytes.TrimPrefix(p.peek(), linesPEMBegin), linesPEMDash)
 		p.next++
 		first := p.next
-		for p.more() && !bytes.HasPrefix(p.peek(), pemEnd) {
+		for p.more() && !bytes.HasPrefix(p.peek(), linesPEMEnd) {
 			p.next++
 		}
 		if !p.more() {
 			return &ParseError{Line: begin + 1, Field: "certificate data", Err: errTruncatedCertificates}
 		}
-		if end := bytes.TrimSuffix(bytes.TrimPrefix(p.peek(), pemEnd), pemDash); !bytes.Equal(end, label) {
+		if end := bytes.TrimSuffix(bytes.TrimPrefix(p.peek(), linesPEMEnd), linesPEMDash); !bytes.Equal(end, label) {
 			return &ParseError{Line: p.next + 1, Field: "certificate data", Err: fmt.Errorf("%w: BEGIN %.40q, END %.40q", errPEMMismatch, label, end)}
 		}
 		last := p.next
