@@ -312,3 +312,6 @@ func TestParseResponseBinary(t *testing.T) {
 		}
 	})
 }
+
+// ignoreContainer also ignores Result.Container.
+var ignoreContainer = cmpopts.IgnoreFields(Result{}, "Container")
