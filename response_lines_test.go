@@ -299,8 +299,8 @@ func wireContainer(rt ResponseType, certs [][]byte) ([]byte, error) {
 // the line after the blob is valid base64 too, as long as a full line.
 func TestParseLinesBase64NextLine(t *testing.T) {
 	c := testChain(t, certgen.TestMode, certgen.ECDSA)
-	full, fullLeaf := containerOfLength(t, c, 0)      // base64 ends exactly at a line end, no padding
-	padded, paddedLeaf := containerOfLength(t, c, 47) // the last line ends with "="
+	full, fullLeaf := containerOfLength(t, c, 0)                                  // base64 ends exactly at a line end, no padding
+	padded, paddedLeaf := containerOfLength(t, c, 47)                             // the last line ends with "="
 	b64line := "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB" // 64 characters
 	if len(b64line) != 64 {
 		t.Fatal("b64line must be 64 characters")

@@ -258,10 +258,12 @@ func TestParseResponseMalformed(t *testing.T) {
 func TestParseResponseTooLarge(t *testing.T) {
 	body := append([]byte("2\n"), bytes.Repeat([]byte("A"), maxResponseBytes)...)
 	for name, parse := range map[string]func([]byte) (*Result, error){
-		"ParseResponse":    func(b []byte) (*Result, error) { return ParseResponse(&Request{}, "", b) },
-		"ParseLines":       func(b []byte) (*Result, error) { return ParseLines(&Request{}, b) },
-		"ParseURLEncoded":  ParseURLEncoded,
-		"ParseResponse/PK": func(b []byte) (*Result, error) { return ParseResponse(&Request{}, "", append([]byte("PK\x03\x04"), b...)) },
+		"ParseResponse":   func(b []byte) (*Result, error) { return ParseResponse(&Request{}, "", b) },
+		"ParseLines":      func(b []byte) (*Result, error) { return ParseLines(&Request{}, b) },
+		"ParseURLEncoded": ParseURLEncoded,
+		"ParseResponse/PK": func(b []byte) (*Result, error) {
+			return ParseResponse(&Request{}, "", append([]byte("PK\x03\x04"), b...))
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := parse(body)
