@@ -142,7 +142,7 @@ func responseFixtures() []responseFixture {
 				return renderFixture(t, Request{QueryType: 1, ResponseType: 2, ShowExtStatus: true},
 					wire.State{Status: 2, Container: fx.full, CertificateStatus: "Issued", ValidationStatus: "Complete", CAAStatus: b64line64})
 			},
-			want: &Result{Status: 2, CertificateStatus: "Issued", ValidationStatus: "Complete", CAAStatus: b64line64},
+			want:     &Result{Status: 2, CertificateStatus: "Issued", ValidationStatus: "Complete", CAAStatus: b64line64},
 			wantLeaf: "a.example.com", wantCAs: pre2025CAs, wantContnr: true},
 		{file: "lines-rt0-zip-one-line.txt", req: Request{QueryType: 1, ResponseType: 0, ShowExtStatus: true},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
