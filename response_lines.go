@@ -367,9 +367,17 @@ func (p *lineParser) decodeBase64Lines(first, last int) ([]byte, error) {
 	return dst[:n], nil
 }
 
+// base64Chars marks the bytes of the standard base64 alphabet and '='.
+var base64Chars = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") {
+		t[c] = true
+	}
+	return t
+}()
+
 func isBase64Line(l []byte) bool {
 	for _, c := range l {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
+		if !base64Chars[c] {
 			return false
 		}
 	}
@@ -404,21 +412,7 @@ func (p *lineParser) base64Container(r *Result) error {
 	if j == first {
 		return &ParseError{Line: first + 1, Field: "certificate data", Err: fmt.Errorf("%w: %.40q", errNotCertificate, p.peek())}
 	}
-	chars := make([]byte, 0, total)
-	for i := first; i < j; i++ {
-		chars = append(chars, p.line(i)...)
-	}
-	chars = bytes.TrimRight(chars, "=")
-	if len(chars)%4 == 1 {
-		chars = chars[:len(chars)-1] // a lone character holds no byte
-	}
-	decoded := make([]byte, base64.RawStdEncoding.DecodedLen(len(chars)))
-	nd, err := base64.RawStdEncoding.Decode(decoded, chars)
-	if err != nil {
-		return &ParseError{Line: first + 1, Field: "certificate data", Err: fmt.Errorf("collectssl: certificate data: %w", err)}
-	}
-	decoded = decoded[:nd]
-	n, complete, err := containerLen(decoded)
+	decoded, n, complete, err := p.decodeRun(first, j, total)
 	if err != nil {
 		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
 	}
@@ -538,4 +532,50 @@ func parseDomains(s string) []DomainStatus {
 		out = append(out, d)
 	}
 	return out
+}
+
+// decodeRun decodes the base64 lines [first, j) (total characters) and
+// measures the container at their start with containerLen.
+//
+// The fast path decodes the body in place: the decoder skips the line
+// endings, and stops at the first partial quantum (a following "Issued" line,
+// or an unpadded end), having written every byte before it, which is all
+// containerLen needs. When that holds no complete container, or the lines
+// carry trailing spaces, the slow path decodes a copy of the trimmed lines
+// without requiring padding.
+func (p *lineParser) decodeRun(first, j, total int) (decoded []byte, n int, complete bool, err error) {
+	clean := true
+	for k := first; k+1 < j; k++ {
+		for _, c := range p.body[p.lines[k].end:p.lines[k+1].start] {
+			if c != '\r' && c != '\n' {
+				clean = false
+			}
+		}
+	}
+	if clean {
+		src := p.body[p.lines[first].start:p.lines[j-1].end]
+		decoded = make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+		nd, _ := base64.StdEncoding.Decode(decoded, src)
+		decoded = decoded[:nd]
+		n, complete, err = containerLen(decoded)
+		if err != nil || complete {
+			return decoded, n, complete, err
+		}
+	}
+	chars := make([]byte, 0, total)
+	for i := first; i < j; i++ {
+		chars = append(chars, p.line(i)...)
+	}
+	chars = bytes.TrimRight(chars, "=")
+	if len(chars)%4 == 1 {
+		chars = chars[:len(chars)-1] // a lone character holds no byte
+	}
+	decoded = make([]byte, base64.RawStdEncoding.DecodedLen(len(chars)))
+	nd, err := base64.RawStdEncoding.Decode(decoded, chars)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("collectssl: certificate data: %w", err)
+	}
+	decoded = decoded[:nd]
+	n, complete, err = containerLen(decoded)
+	return decoded, n, complete, err
 }

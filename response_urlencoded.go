@@ -275,29 +275,32 @@ func formText(raw []byte, enc encoding.Encoding) string {
 // line breaks are skipped, and '=' padding is optional.
 func decodeBase64Value(raw []byte) ([]byte, error) {
 	buf := make([]byte, 0, len(raw))
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch c {
-		case '%':
-			if i+2 >= len(raw) {
-				return nil, errBadPercent
-			}
-			hi, ok1 := unhex(raw[i+1])
-			lo, ok2 := unhex(raw[i+2])
-			if !ok1 || !ok2 {
-				return nil, errBadPercent
-			}
-			c = hi<<4 | lo
-			i += 2
+	for len(raw) > 0 {
+		i := bytes.IndexByte(raw, '%')
+		if i < 0 {
+			buf = append(buf, raw...)
+			break
 		}
-		switch c {
-		case ' ':
-			c = '+'
-		case '\r', '\n':
-			continue
+		buf = append(buf, raw[:i]...)
+		if i+2 >= len(raw) {
+			return nil, errBadPercent
 		}
-		buf = append(buf, c)
+		hi, ok1 := unhex(raw[i+1])
+		lo, ok2 := unhex(raw[i+2])
+		if !ok1 || !ok2 {
+			return nil, errBadPercent
+		}
+		buf = append(buf, hi<<4|lo)
+		raw = raw[i+3:]
 	}
+	if bytes.IndexByte(buf, ' ') >= 0 {
+		for i, c := range buf {
+			if c == ' ' {
+				buf[i] = '+'
+			}
+		}
+	}
+	// The decoder skips '\r' and '\n' itself.
 	buf = bytes.TrimRight(buf, "=")
 	der := make([]byte, base64.RawStdEncoding.DecodedLen(len(buf)))
 	n, err := base64.RawStdEncoding.Decode(der, buf)
