@@ -7,7 +7,7 @@
 // answers with it. It uses plain types only and does not import the
 // collectssl package (whose tests import this one).
 //
-// What it renders follows /work/shared/spec/NOTES.md ("Response,
+// What it renders follows the project's protocol notes ("Response,
 // responseFormat=0", "Response, responseFormat=1", "Certificate containers"):
 //
 //   - responseFormat=0: the status line; the error message when the status is
