@@ -28,6 +28,7 @@ package collectssl
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -298,22 +299,30 @@ func (c *Client) httpClient() *http.Client {
 		hc.CheckRedirect = refuseRedirect
 		return &hc
 	}
-	c.initOnce.Do(func() {
-		c.defaultHTTP = &http.Client{
-			Transport: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-				TLSHandshakeTimeout:   tlsHandshakeTimeout,
-				ResponseHeaderTimeout: responseHeaderTimeout,
-				IdleConnTimeout:       idleConnTimeout,
-				MaxIdleConnsPerHost:   2,
-				ForceAttemptHTTP2:     true,
-			},
-			Timeout:       overallTimeout,
-			CheckRedirect: refuseRedirect,
-		}
-	})
+	c.initOnce.Do(func() { c.defaultHTTP = NewHTTPClient(nil) })
 	return c.defaultHTTP
+}
+
+// NewHTTPClient returns the HTTP client a Client uses when its HTTPClient is
+// nil: timeouts on connecting, the TLS handshake, the response header and the
+// whole call, keep-alive connections, the proxy from the environment, and no
+// redirects. tlsConfig, if not nil, replaces the default TLS configuration (to
+// trust a private CA, for example).
+func NewHTTPClient(tlsConfig *tls.Config) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			TLSClientConfig:       tlsConfig,
+			TLSHandshakeTimeout:   tlsHandshakeTimeout,
+			ResponseHeaderTimeout: responseHeaderTimeout,
+			IdleConnTimeout:       idleConnTimeout,
+			MaxIdleConnsPerHost:   2,
+			ForceAttemptHTTP2:     true,
+		},
+		Timeout:       overallTimeout,
+		CheckRedirect: refuseRedirect,
+	}
 }
 
 func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
