@@ -35,3 +35,498 @@
 // never sent. Every error string starts with "collectssl:" and none contains
 // the account password.
 package collectssl
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// libraryVersion goes into the User-Agent header.
+const libraryVersion = "0.1.0"
+
+// Defaults for the Client's knobs. Each applies when the field is zero.
+const (
+	// DefaultMaxResponseBytes bounds the body Collect reads. Real responses
+	// are 2 to 20 KiB; 4 MiB leaves room for any chain while keeping a
+	// hostile or broken server from filling memory.
+	DefaultMaxResponseBytes = 4 << 20
+
+	// DefaultPollInterval is Wait's first interval when it is given none.
+	DefaultPollInterval = 30 * time.Second
+	// DefaultMaxPollInterval caps Wait's backoff: issuance takes minutes to
+	// days, and polling slower than every 15 minutes helps nobody.
+	DefaultMaxPollInterval = 15 * time.Minute
+
+	defaultRetryAttempts  = 3
+	defaultRetryBaseDelay = 500 * time.Millisecond
+	defaultRetryMaxDelay  = 8 * time.Second
+)
+
+// Timeouts of the HTTP client used when Client.HTTPClient is nil.
+const (
+	dialTimeout           = 15 * time.Second
+	tlsHandshakeTimeout   = 15 * time.Second
+	responseHeaderTimeout = 60 * time.Second
+	overallTimeout        = 2 * time.Minute
+	idleConnTimeout       = 90 * time.Second
+)
+
+// Client calls the CollectSSL API for one account. Its zero value (with
+// Credentials set) works; set fields before the first call and do not change
+// them after. A Client is safe for concurrent use and must not be copied after
+// first use.
+//
+// The API asks for one call in flight per account. Client enforces that for
+// every Client of the same account and endpoint in the process: callers from
+// many goroutines queue in arrival order, and a caller whose context ends
+// while queued leaves the queue at once with ctx.Err().
+type Client struct {
+	Credentials Credentials
+
+	// Endpoint is the CollectSSL URL; "" means DefaultEndpoint. It must be
+	// https unless its host is a loopback address (for tests).
+	Endpoint string
+
+	// HTTPClient optionally specifies the HTTP client to use instead of one
+	// with timeouts on connecting, the TLS handshake, the response header and
+	// the whole call, and keep-alive connections (not http.DefaultClient,
+	// which has no timeout). Collect works on a copy: redirects are never
+	// followed, because the form carries the password.
+	HTTPClient *http.Client
+
+	// UserAgent is prepended to "collectssl-go/<version>" in the User-Agent
+	// header.
+	UserAgent string
+
+	// MaxResponseBytes bounds the response body; 0 means
+	// DefaultMaxResponseBytes. A longer body fails with ErrTooLarge.
+	MaxResponseBytes int64
+
+	// Retry says how transport failures are retried; the zero value retries
+	// up to 3 attempts in all. Set Retry.MaxAttempts to 1 to turn retries off.
+	Retry RetryPolicy
+
+	// MaxPollInterval caps Wait's backoff; 0 means DefaultMaxPollInterval.
+	MaxPollInterval time.Duration
+
+	// Logger, if not nil, receives one debug line per call: the order
+	// identifier, status, duration, bytes and attempts. Never the password or
+	// the certificates.
+	Logger *slog.Logger
+
+	initOnce    sync.Once
+	defaultHTTP *http.Client
+}
+
+// RetryPolicy is how Collect retries what is safe to retry: transport errors
+// (the connection failed, was reset or cut the body short, or the body was
+// empty) and HTTP 5xx answers. CollectSSL is a read, so these are safe to send
+// again; nothing that the server answered with a status code, and nothing that
+// failed to parse, is retried. Delays grow exponentially from BaseDelay to
+// MaxDelay with full jitter.
+type RetryPolicy struct {
+	MaxAttempts int           // attempts in all, including the first; 0 means 3; 1 turns retries off
+	BaseDelay   time.Duration // 0 means 500ms
+	MaxDelay    time.Duration // 0 means 8s
+}
+
+func (p RetryPolicy) attempts() int {
+	if p.MaxAttempts <= 0 {
+		return defaultRetryAttempts
+	}
+	return p.MaxAttempts
+}
+
+// delay returns the jittered pause before retry number n (1-based).
+func (p RetryPolicy) delay(n int) time.Duration {
+	base, maxDelay := p.BaseDelay, p.MaxDelay
+	if base <= 0 {
+		base = defaultRetryBaseDelay
+	}
+	if maxDelay <= 0 {
+		maxDelay = defaultRetryMaxDelay
+	}
+	d := base
+	for i := 1; i < n && d < maxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, maxDelay)
+	return time.Duration(rand.Int64N(int64(d)) + 1) // full jitter: (0, d]
+}
+
+// Sentinels of TransportError reasons.
+var (
+	// ErrHTTPStatus: the server answered with an HTTP status other than 200.
+	ErrHTTPStatus = errors.New("collectssl: unexpected HTTP status")
+	// ErrEmptyBody: the server answered 200 with no body.
+	ErrEmptyBody = errors.New("collectssl: empty response body")
+	// ErrTruncatedBody: the connection ended before the body was complete.
+	ErrTruncatedBody = errors.New("collectssl: response body cut short")
+	// ErrNotCollectSSL: the body is an HTML page (a proxy's or a portal's),
+	// not a CollectSSL answer.
+	ErrNotCollectSSL = errors.New("collectssl: response is an HTML page, not a CollectSSL answer")
+	// ErrInvalidEndpoint: the endpoint is not a usable URL, or not https
+	// while its host is not a loopback address.
+	ErrInvalidEndpoint = errors.New("collectssl: invalid endpoint")
+)
+
+// TransportError is a failure below the CollectSSL protocol: the call did not
+// reach the server, or the answer was not a CollectSSL body at all (an HTTP
+// error, an HTML page, an empty or truncated body). It is distinct from
+// StatusError (the API said no) and ParseError (the API's answer could not be
+// read), and never contains the password.
+type TransportError struct {
+	StatusCode int // the HTTP status, 0 if no response arrived
+	Attempts   int // how many attempts were made
+	Err        error
+}
+
+func (e *TransportError) Error() string {
+	s := "collectssl: transport: " + strings.TrimPrefix(e.Err.Error(), "collectssl: ")
+	if e.StatusCode != 0 && !errors.Is(e.Err, ErrHTTPStatus) {
+		s += " (HTTP " + strconv.Itoa(e.StatusCode) + ")"
+	}
+	if e.Attempts > 1 {
+		s += " after " + strconv.Itoa(e.Attempts) + " attempts"
+	}
+	return s
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// Collect sends req for the Client's account and parses the answer. The error
+// is ctx.Err() when the context ended, an ErrInvalidRequest error before
+// anything is sent, a *TransportError, an ErrTooLarge error, a *StatusError
+// (the API said no) or a *ParseError.
+func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
+	start := time.Now()
+	form, err := req.Form(c.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	endpoint, err := c.endpoint()
+	if err != nil {
+		return nil, err
+	}
+	lock := lockAccount(endpoint, c.Credentials.LoginName)
+	if err := lock.acquire(ctx); err != nil {
+		return nil, err
+	}
+	contentType, body, attempts, err := c.postWithRetry(ctx, endpoint, form)
+	lock.release()
+	var res *Result
+	if err == nil {
+		res, err = ParseResponse(req, contentType, body)
+	}
+	c.log(ctx, req, res, err, time.Since(start), len(body), attempts)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Wait polls with Collect while the order is being processed (status 0),
+// starting at interval (DefaultPollInterval if <= 0) and doubling up to
+// MaxPollInterval, and returns the first Result whose status is not 0. A
+// negative status ends the wait with its *StatusError; other errors end it
+// too (Collect has already retried what is safe to retry). The wait ends with
+// ctx.Err() when the context does.
+func (c *Client) Wait(ctx context.Context, req *Request, interval time.Duration) (*Result, error) {
+	if interval <= 0 {
+		interval = DefaultPollInterval
+	}
+	maxInterval := c.MaxPollInterval
+	if maxInterval <= 0 {
+		maxInterval = DefaultMaxPollInterval
+	}
+	maxInterval = max(maxInterval, interval)
+	for {
+		res, err := c.Collect(ctx, req)
+		if err != nil || res.Status != StatusProcessing {
+			return res, err
+		}
+		if err := sleep(ctx, interval); err != nil {
+			return nil, err
+		}
+		interval = min(interval*2, maxInterval)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (c *Client) endpoint() (string, error) {
+	raw := c.Endpoint
+	if raw == "" {
+		return DefaultEndpoint, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("%w: not a URL", ErrInvalidEndpoint)
+	}
+	switch {
+	case u.Host == "":
+		return "", fmt.Errorf("%w: %s has no host", ErrInvalidEndpoint, u.Redacted())
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	default:
+		return "", fmt.Errorf("%w: %s: must be https (plain http only to a loopback host)", ErrInvalidEndpoint, u.Redacted())
+	}
+	return raw, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTPClient != nil {
+		hc := *c.HTTPClient
+		hc.CheckRedirect = refuseRedirect
+		return &hc
+	}
+	c.initOnce.Do(func() { c.defaultHTTP = NewHTTPClient(nil) })
+	return c.defaultHTTP
+}
+
+// NewHTTPClient returns the HTTP client a Client uses when its HTTPClient is
+// nil: timeouts on connecting, the TLS handshake, the response header and the
+// whole call, keep-alive connections, the proxy from the environment, and no
+// redirects. tlsConfig, if not nil, replaces the default TLS configuration (to
+// trust a private CA, for example).
+func NewHTTPClient(tlsConfig *tls.Config) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			TLSClientConfig:       tlsConfig,
+			TLSHandshakeTimeout:   tlsHandshakeTimeout,
+			ResponseHeaderTimeout: responseHeaderTimeout,
+			IdleConnTimeout:       idleConnTimeout,
+			MaxIdleConnsPerHost:   2,
+			ForceAttemptHTTP2:     true,
+		},
+		Timeout:       overallTimeout,
+		CheckRedirect: refuseRedirect,
+	}
+}
+
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func (c *Client) maxBytes() int64 {
+	if c.MaxResponseBytes > 0 {
+		return c.MaxResponseBytes
+	}
+	return DefaultMaxResponseBytes
+}
+
+// postWithRetry posts the form, retrying what RetryPolicy allows. It returns
+// the body only after it was read whole and within the size limit.
+func (c *Client) postWithRetry(ctx context.Context, endpoint string, form url.Values) (contentType string, body []byte, attempts int, err error) {
+	encoded := form.Encode()
+	hc := c.httpClient()
+	for attempts = 1; ; attempts++ {
+		var retry bool
+		contentType, body, retry, err = c.post(ctx, hc, endpoint, encoded)
+		if err == nil || !retry || attempts >= c.Retry.attempts() {
+			break
+		}
+		if serr := sleep(ctx, c.Retry.delay(attempts)); serr != nil {
+			return "", nil, attempts, serr
+		}
+	}
+	if te, ok := err.(*TransportError); ok {
+		te.Attempts = attempts
+	}
+	return contentType, body, attempts, err
+}
+
+// post makes one attempt. retry reports whether the failure is one
+// RetryPolicy may retry.
+func (c *Client) post(ctx context.Context, hc *http.Client, endpoint, encoded string) (contentType string, body []byte, retry bool, err error) {
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(encoded))
+	if err != nil {
+		return "", nil, false, &TransportError{Err: err}
+	}
+	hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	hreq.Header.Set("User-Agent", strings.TrimSpace(c.UserAgent+" collectssl-go/"+libraryVersion))
+	resp, err := hc.Do(hreq)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", nil, false, ctx.Err()
+		}
+		return "", nil, true, &TransportError{Err: err}
+	}
+	defer resp.Body.Close()
+	contentType = resp.Header.Get("Content-Type")
+	if resp.StatusCode != http.StatusOK {
+		return "", nil, resp.StatusCode >= 500, &TransportError{
+			StatusCode: resp.StatusCode,
+			Err:        fmt.Errorf("%w %s", ErrHTTPStatus, resp.Status),
+		}
+	}
+	limit := c.maxBytes()
+	if resp.ContentLength > limit {
+		return "", nil, false, fmt.Errorf("collectssl: response body of %d bytes, more than %d: %w", resp.ContentLength, limit, ErrTooLarge)
+	}
+	body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	switch {
+	case ctx.Err() != nil:
+		return "", nil, false, ctx.Err()
+	case err != nil:
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = ErrTruncatedBody
+		}
+		return "", nil, true, &TransportError{StatusCode: resp.StatusCode, Err: fmt.Errorf("reading the body: %w", err)}
+	case int64(len(body)) > limit:
+		return "", nil, false, fmt.Errorf("collectssl: response body over %d bytes: %w", limit, ErrTooLarge)
+	case len(body) == 0:
+		return "", nil, true, &TransportError{StatusCode: resp.StatusCode, Err: ErrEmptyBody}
+	case looksLikeHTML(contentType, body):
+		return "", nil, false, &TransportError{StatusCode: resp.StatusCode, Err: ErrNotCollectSSL}
+	}
+	return contentType, body, false, nil
+}
+
+// looksLikeHTML reports an HTML page: CollectSSL never sends one, proxies and
+// captive portals do.
+func looksLikeHTML(contentType string, body []byte) bool {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "text/html") {
+		return true
+	}
+	return bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("<"))
+}
+
+func (c *Client) log(ctx context.Context, req *Request, res *Result, err error, d time.Duration, n, attempts int) {
+	if c.Logger == nil || !c.Logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("orderNumber", req.OrderNumber),
+		slog.String("certificateID", req.CertificateID),
+		slog.String("baseOrderNumber", req.BaseOrderNumber),
+		slog.Duration("duration", d),
+		slog.Int("bytes", n),
+		slog.Int("attempts", attempts),
+	}
+	var se *StatusError
+	switch {
+	case res != nil:
+		attrs = append(attrs, slog.Int("status", int(res.Status)))
+	case errors.As(err, &se):
+		attrs = append(attrs, slog.Int("status", int(se.Code)))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	c.Logger.LogAttrs(ctx, slog.LevelDebug, "collectssl call", attrs...)
+}
+
+// accountLock is a first-in, first-out lock: callers acquire it in arrival
+// order, and a caller whose context ends while queued leaves at once.
+type accountLock struct {
+	key     string
+	users   int // holders and waiters; the lock leaves the registry at 0
+	busy    bool
+	waiters []chan struct{}
+}
+
+// locks is the registry of account locks, so that two Clients of the same
+// account never overlap either. An entry lives only while it has users.
+var locks = struct {
+	sync.Mutex
+	m map[string]*accountLock
+}{m: map[string]*accountLock{}}
+
+func lockAccount(endpoint, login string) *accountLock {
+	key := endpoint + "\x00" + login
+	locks.Lock()
+	defer locks.Unlock()
+	l := locks.m[key]
+	if l == nil {
+		l = &accountLock{key: key}
+		locks.m[key] = l
+	}
+	l.users++
+	return l
+}
+
+// acquire takes the lock, or returns ctx.Err() (and gives up its place) if the
+// context ends first. Every lockAccount is followed by exactly one successful
+// acquire+release, or one failed acquire.
+func (l *accountLock) acquire(ctx context.Context) error {
+	locks.Lock()
+	if !l.busy {
+		l.busy = true
+		locks.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	l.waiters = append(l.waiters, ch)
+	locks.Unlock()
+
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+	}
+	locks.Lock()
+	for i, w := range l.waiters {
+		if w == ch {
+			l.waiters = append(l.waiters[:i], l.waiters[i+1:]...)
+			l.leaveLocked()
+			locks.Unlock()
+			return ctx.Err()
+		}
+	}
+	locks.Unlock()
+	// The lock was handed to us just as the context ended: pass it on.
+	l.release()
+	return ctx.Err()
+}
+
+// release hands the lock to the longest waiter, or frees it.
+func (l *accountLock) release() {
+	locks.Lock()
+	defer locks.Unlock()
+	if len(l.waiters) > 0 {
+		next := l.waiters[0]
+		l.waiters = l.waiters[1:]
+		close(next) // the lock stays busy: ownership passes to next
+	} else {
+		l.busy = false
+	}
+	l.leaveLocked()
+}
+
+func (l *accountLock) leaveLocked() {
+	l.users--
+	if l.users == 0 {
+		delete(locks.m, l.key)
+	}
+}
