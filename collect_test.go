@@ -225,7 +225,7 @@ func TestCollectTransportErrors(t *testing.T) {
 			handle: func(w http.ResponseWriter, _ *http.Request, _ int64) {
 				w.Header().Set("Content-Length", "100")
 				io.WriteString(w, "2\n-----BEGIN CERT")
-				w.(http.Flusher).Flush() // the header and part of the body go out
+				w.(http.Flusher).Flush()    // the header and part of the body go out
 				panic(http.ErrAbortHandler) // closes the connection mid-body
 			},
 			want: ErrTruncatedBody, wantHTTP: 200, wantCalls: 3,
