@@ -63,7 +63,8 @@ func addSeeds(f *testing.F) {
 // FuzzDecodeCertificates checks the contract of DecodeCertificates: no
 // panic; a success is a non-empty list of certificates that re-parse from
 // their Raw; a failure is a *ContainerError matching ErrMalformedContainer
-// (and ErrTooLarge only alongside it).
+// (and ErrTooLarge only alongside it). What decodes is then bundled, and the
+// bundle must have the properties checkBundle asserts.
 func FuzzDecodeCertificates(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -90,6 +91,16 @@ func FuzzDecodeCertificates(f *testing.F) {
 				t.Fatalf("certificate %d re-parses differently", i)
 			}
 		}
+		// Whatever decodes goes on to NewBundle, as Result.Bundle does.
+		b, err := NewBundle(certs)
+		if err != nil {
+			var be *BundleError
+			if !errors.As(err, &be) && !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("NewBundle: error %q (%T) is neither a *BundleError nor ErrTooLarge", err, err)
+			}
+			return
+		}
+		checkBundle(t, certs, b)
 	})
 }
 
