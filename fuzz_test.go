@@ -1,19 +1,36 @@
-// This file holds the fuzz targets of the certificate containers:
-// DecodeCertificates against its error contract, a differential test against
-// go.mozilla.org/pkcs7, and containerLen's own properties. The corpus is
-// seeded from every file under testdata/ and from our encoders.
+// This file holds the fuzz targets, one per parser plus cross-format
+// properties; each checks a property, not just "no panic":
+//   - DecodeCertificates against its error contract, then NewBundle on what
+//     it decoded; a differential test against go.mozilla.org/pkcs7; and
+//     containerLen's own properties;
+//   - FuzzNewBundle: each input picks and orders certificates from a pool of
+//     generated chains (twins, an expired cross-certificate, a SHA-1 root,
+//     extra leaves); the result must be a well-formed chain that does not
+//     depend on the input order;
+//   - the response parsers: every error is a *StatusError, a *ParseError or
+//     matches ErrTooLarge, and every Result, re-rendered as responseFormat=1
+//     by internal/wire, parses back to the same Result.
+//
+// The corpora are seeded from every file under testdata/ and from our
+// encoders; regressions live under testdata/fuzz/.
 
 package collectssl
 
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 
+	"github.com/collectssl/collectssl/internal/certgen"
+	"github.com/collectssl/collectssl/internal/wire"
 	"github.com/google/go-cmp/cmp"
 	"go.mozilla.org/pkcs7"
 )
@@ -21,24 +38,10 @@ import (
 // addSeeds adds every file under testdata/ (but testdata/fuzz, which go
 // test runs itself) and inputs from our own encoders.
 func addSeeds(f *testing.F) {
-	err := filepath.WalkDir("testdata", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && path == filepath.Join("testdata", "fuzz") {
-			return fs.SkipDir // go test runs that corpus itself, in its own format
-		}
-		if d.IsDir() || filepath.Ext(path) == ".sh" || filepath.Base(path) == "README.md" {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err == nil && len(b) <= maxInputSize {
+	for _, b := range seedFiles(f) {
+		if len(b) <= maxInputSize {
 			f.Add(b)
 		}
-		return err
-	})
-	if err != nil {
-		f.Fatal(err)
 	}
 	c := getChain(f)
 	raw := ders(c.root, c.inter, c.leaf)
@@ -222,5 +225,373 @@ func FuzzContainerLen(f *testing.F) {
 		if n2 != n || !complete2 || err2 != nil {
 			t.Fatalf("containerLen(b[:%d]) = (%d, %v, %v), want (%d, true, nil)", n, n2, complete2, err2, n)
 		}
+	})
+}
+
+var (
+	fuzzPoolOnce sync.Once
+	fuzzPool     []*x509.Certificate
+)
+
+// bundlePool returns the certificates fuzz inputs choose from.
+func bundlePool(t testing.TB) []*x509.Certificate {
+	fuzzPoolOnce.Do(func() {
+		add := func(ch *certgen.Chain) {
+			fuzzPool = append(fuzzPool, ch.Root, ch.Leaf)
+			if ch.Cross != nil {
+				fuzzPool = append(fuzzPool, ch.Cross, ch.Twin, ch.Issuing)
+			}
+		}
+		for _, o := range []certgen.Options{
+			{Shape: certgen.Pre2025, KeyType: certgen.RSA, SHA1Root: true},
+			{Shape: certgen.Pre2025, KeyType: certgen.ECDSA, ExpiredCross: true},
+			{Shape: certgen.Shape2025, KeyType: certgen.ECDSA},
+			{Shape: certgen.TestMode, KeyType: certgen.ECDSA},
+		} {
+			o.Now = testNow
+			ch, err := certgen.New(o)
+			if err != nil {
+				panic(err)
+			}
+			add(ch)
+			if o.Shape == certgen.Shape2025 {
+				leaf, _, err := ch.IssueLeaf(certgen.LeafOptions{Now: testNow, Domains: []string{"second.example.test"}})
+				if err != nil {
+					panic(err)
+				}
+				fuzzPool = append(fuzzPool, leaf)
+			}
+		}
+	})
+	return fuzzPool
+}
+
+func FuzzNewBundle(f *testing.F) {
+	pool := bundlePool(f)
+	// Seeds: the served orders (root first) and their reverses, by index
+	// into the pool (see bundlePool: root, leaf, cross, twin, issuing).
+	f.Add([]byte{0, 2, 4, 1})
+	f.Add([]byte{1, 4, 2, 0})
+	f.Add([]byte{5, 7, 9, 6})
+	f.Add([]byte{5, 7, 8, 9, 6, 6})
+	f.Add([]byte{10, 12, 14, 11, 13})
+	f.Add([]byte{12, 13, 14, 11, 15})
+	f.Add([]byte{16, 17})
+	f.Add([]byte{17})
+	f.Add([]byte{0, 2, 3, 4, 1, 11})
+	f.Add(bytes.Repeat([]byte{1}, maxBundleCertificates+1))
+	f.Fuzz(func(t *testing.T, picks []byte) {
+		in := make([]*x509.Certificate, len(picks))
+		for i, p := range picks {
+			in[i] = pool[int(p)%len(pool)]
+		}
+		b, err := NewBundleAt(in, testNow)
+		if err != nil {
+			if b != nil {
+				t.Fatalf("bundle and error %v", err)
+			}
+			if !errors.Is(err, ErrNoLeaf) && !errors.Is(err, ErrSeveralLeaves) && !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		checkBundle(t, in, b)
+
+		// The input order does not matter.
+		rev := slices.Clone(in)
+		slices.Reverse(rev)
+		b2, err := NewBundleAt(rev, testNow)
+		if err != nil {
+			t.Fatalf("reversed input: %v", err)
+		}
+		if diff := cmp.Diff(rawsOf(b), rawsOf(b2)); diff != "" {
+			t.Errorf("reversed input gives another bundle (-in +reversed):\n%s", diff)
+		}
+		if diff := cmp.Diff(findingsOf(b), findingsOf(b2)); diff != "" {
+			t.Errorf("reversed input gives other findings (-in +reversed):\n%s", diff)
+		}
+	})
+}
+
+func rawsOf(b *Bundle) [][]byte {
+	r := [][]byte{b.Leaf.Raw}
+	for _, c := range b.Intermediates {
+		r = append(r, c.Raw)
+	}
+	if b.Root != nil {
+		r = append(r, b.Root.Raw)
+	}
+	return r
+}
+
+// findingsOf returns b's findings with their certificates' DER in place of
+// the certificates.
+func findingsOf(b *Bundle) []any {
+	var fs []any
+	for _, f := range b.Findings {
+		fs = append(fs, []any{f.Code, f.Subject, f.Text, f.Certificate.Raw})
+	}
+	return fs
+}
+
+// checkBundle asserts the properties of every successful NewBundle result.
+func checkBundle(t *testing.T, in []*x509.Certificate, b *Bundle) {
+	t.Helper()
+	isIn := func(c *x509.Certificate) bool {
+		return slices.ContainsFunc(in, func(x *x509.Certificate) bool { return x != nil && x.Equal(c) })
+	}
+	if b.Leaf == nil || !isIn(b.Leaf) {
+		t.Fatalf("leaf %v not in the input", b.Leaf)
+	}
+	if b.Leaf.IsCA {
+		t.Errorf("leaf %q is a CA", b.Leaf.Subject)
+	}
+	prev := b.Leaf
+	chain := []*x509.Certificate{b.Leaf}
+	for i, c := range b.Intermediates {
+		if !isIn(c) {
+			t.Errorf("intermediate %d not in the input", i)
+		}
+		if bytes.Equal(c.RawSubject, c.RawIssuer) {
+			t.Errorf("intermediate %d (%q) is self-signed", i, c.Subject)
+		}
+		if !bytes.Equal(prev.RawIssuer, c.RawSubject) {
+			t.Errorf("intermediate %d (%q) is not the issuer of %q", i, c.Subject, prev.Subject)
+		}
+		if err := c.CheckSignature(prev.SignatureAlgorithm, prev.RawTBSCertificate, prev.Signature); err != nil {
+			t.Errorf("intermediate %d (%q) did not sign %q: %v", i, c.Subject, prev.Subject, err)
+		}
+		prev = c
+		chain = append(chain, c)
+	}
+	if r := b.Root; r != nil {
+		if !isIn(r) {
+			t.Errorf("root not in the input")
+		}
+		if !bytes.Equal(r.RawSubject, r.RawIssuer) {
+			t.Errorf("root %q is not self-signed", r.Subject)
+		}
+		if !bytes.Equal(prev.RawIssuer, r.RawSubject) {
+			t.Errorf("root %q is not the issuer of %q", r.Subject, prev.Subject)
+		}
+		if err := r.CheckSignature(prev.SignatureAlgorithm, prev.RawTBSCertificate, prev.Signature); err != nil {
+			t.Errorf("root %q did not sign %q: %v", r.Subject, prev.Subject, err)
+		}
+		chain = append(chain, r)
+	}
+	for i := range chain {
+		for j := range i {
+			if chain[i].Equal(chain[j]) {
+				t.Errorf("%q twice in the chain", chain[i].Subject)
+			}
+		}
+	}
+	// Every certificate delivered is in the chain or explained by a finding.
+	distinct := map[string]bool{}
+	nonNil := 0
+	for _, c := range in {
+		if c != nil {
+			distinct[string(c.Raw)] = true
+			nonNil++
+		}
+	}
+	codes := map[FindingCode]int{}
+	for _, f := range b.Findings {
+		codes[f.Code]++
+		if f.Certificate == nil || !isIn(f.Certificate) || f.Certificate.Subject.String() != f.Subject {
+			t.Errorf("finding %v: Certificate not in the input or not of Subject", f)
+		}
+	}
+	if got, want := codes[FindingDuplicate], nonNil-len(distinct); got != want {
+		t.Errorf("%d duplicate findings, want %d", got, want)
+	}
+	left := codes[FindingStray] + codes[FindingCrossSignedTwinDropped] + codes[FindingExpiredDropped] + codes[FindingNotYetValidDropped]
+	if got, want := len(chain)+left, len(distinct); got != want {
+		t.Errorf("%d in the chain + %d left out = %d, want the %d distinct certificates", len(chain), left, got, want)
+	}
+	if (b.Root == nil) != (codes[FindingMissingIssuer] == 1 && !bytes.Equal(prev.RawIssuer, prev.RawSubject)) {
+		t.Errorf("Root %v but %d missing-issuer findings", b.Root != nil, codes[FindingMissingIssuer])
+	}
+}
+
+// seedFiles returns the contents of every file under testdata/ but the fuzz
+// corpora.
+func seedFiles(f *testing.F) [][]byte {
+	var out [][]byte
+	err := filepath.WalkDir("testdata", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "fuzz" {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		out = append(out, b)
+		return nil
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return out
+}
+
+// requestFromFlags spreads 12 bits over a Request: the six show flags, then
+// queryType, responseType (2 bits each), responseEncoding and responseFormat.
+func requestFromFlags(flags uint16) *Request {
+	return &Request{
+		ShowValidityPeriod: flags&1 != 0, ShowFQDN: flags&2 != 0, ShowExtStatus: flags&4 != 0,
+		ShowMDCDomainDetails: flags&8 != 0, ShowMDCDomainDetails2: flags&16 != 0, ShowStatusDetails: flags&32 != 0,
+		QueryType:        QueryType(flags >> 6 & 3),
+		ResponseType:     ResponseType(flags >> 8 & 3),
+		ResponseEncoding: ResponseEncoding(flags >> 10 & 1),
+		ResponseFormat:   ResponseFormat(flags >> 11 & 1),
+	}
+}
+
+// seedFlags are request shapes worth starting from.
+var seedFlags = []uint16{0, 0x3f, 1<<6 | 3<<8 | 0x3, 1<<6 | 3<<8 | 0x4, 1<<6 | 2<<8 | 0x4, 1<<6 | 0x4, 1<<6 | 1<<8, 3<<6 | 3<<8, 1<<11 | 0x3f, 1<<6 | 1<<10}
+
+var oidNetscapeDER, _ = asn1.Marshal(asn1.ObjectIdentifier{2, 16, 840, 1, 113730, 2, 5})
+
+// reRender renders r as responseFormat=1 with every field it holds.
+func reRender(t *testing.T, r *Result) []byte {
+	t.Helper()
+	st := wire.State{Status: int(r.Status), NotBefore: r.NotBefore, NotAfter: r.NotAfter, FQDN: r.FQDN,
+		CertificateStatus: r.CertificateStatus, ValidationStatus: r.ValidationStatus, CAAStatus: r.CAAStatus,
+		Layout: wire.Layout{EveryField: true}}
+	req := wire.Request{QueryType: wire.QueryCertificateAndChain, ResponseType: wire.ResponseIndividual, ResponseFormat: wire.FormatURLEncoded}
+	if r.Certificate != nil {
+		st.Leaf = r.Certificate.Raw
+	}
+	for _, c := range r.CACertificates {
+		st.CAs = append(st.CAs, c.Raw)
+	}
+	if r.Container != nil {
+		st.Container = r.Container
+		switch {
+		case bytes.HasPrefix(r.Container, []byte("PK")):
+			req.ResponseType = wire.ResponseZIP
+		case bytes.Contains(r.Container[:min(len(r.Container), 32)], oidNetscapeDER):
+			req.ResponseType = wire.ResponseNetscapeSequence
+		default:
+			req.ResponseType = wire.ResponsePKCS7
+		}
+	}
+	for _, d := range r.MDCDomainDetails {
+		st.MDCDomainDetails = append(st.MDCDomainDetails, wire.Domain{Name: d.Domain, Status: d.Status})
+	}
+	if r.MDCDomainDetails != nil && st.MDCDomainDetails == nil {
+		st.MDCDomainDetails = []wire.Domain{}
+	}
+	for _, d := range r.MDCDomainDetails2 {
+		st.MDCDomainDetails2 = append(st.MDCDomainDetails2, wire.Domain{Name: d.Domain, Status: d.Status})
+	}
+	if r.MDCDomainDetails2 != nil && st.MDCDomainDetails2 == nil {
+		st.MDCDomainDetails2 = []wire.Domain{}
+	}
+	if d := r.StatusDetails; d != nil {
+		st.StatusDetails = &[7]int{int(d.CSR), int(d.DCV), int(d.OVCallback), int(d.OrganizationValidation), int(d.FreeDVUP), int(d.EVClickThrough), int(d.BrandValidation)}
+	}
+	_, body, err := wire.Render(req, st)
+	if err != nil {
+		t.Fatalf("wire.Render of a parsed Result: %v", err)
+	}
+	return body
+}
+
+// checkRoundTrip asserts the property every successful parse must have.
+func checkRoundTrip(t *testing.T, r *Result) {
+	t.Helper()
+	if r == nil {
+		t.Fatal("nil Result without an error")
+	}
+	opts := cmp.Options{resultOpts, noExtra}
+	if r.Container != nil {
+		// A container next to PEM certificates (format 0 allows a PKCS7 block
+		// and CERTIFICATE blocks together) re-renders as the container alone.
+		certs, err := DecodeCertificates(r.Container)
+		if err != nil {
+			t.Fatalf("Container does not decode: %v", err)
+		}
+		leaf, cas := classify(certs)
+		if !cmp.Equal(leaf, r.Certificate, sameCert) || !cmp.Equal(cas, r.CACertificates, sameCert, sameBytes) {
+			c := *r
+			c.Container = nil
+			r = &c
+		}
+	}
+	body := reRender(t, r)
+	back, err := ParseURLEncoded(body)
+	if err != nil {
+		t.Fatalf("re-rendered Result does not parse: %v\n%s", err, body)
+	}
+	if diff := cmp.Diff(r, back, opts); diff != "" {
+		t.Fatalf("round trip through format 1 (-parsed +reparsed):\n%s\n%s", diff, body)
+	}
+}
+
+func FuzzParseLines(f *testing.F) {
+	for _, b := range seedFiles(f) {
+		for _, fl := range seedFlags {
+			f.Add(fl, b)
+		}
+	}
+	f.Add(uint16(0x3f), []byte("1\n14/03/2025\n14/03/2026\nwww.example.com\nIssued\nComplete\n1\n1\n-1\n2\n-1\n-1\n1\nAuthorized\n"))
+	f.Fuzz(func(t *testing.T, flags uint16, body []byte) {
+		r, err := ParseLines(requestFromFlags(flags), body)
+		if err != nil {
+			checkErrorKind(t, err)
+			if r != nil {
+				t.Fatal("a Result with an error")
+			}
+			return
+		}
+		checkRoundTrip(t, r)
+	})
+}
+
+func FuzzParseURLEncoded(f *testing.F) {
+	for _, b := range seedFiles(f) {
+		f.Add(b)
+	}
+	f.Add([]byte("errorCode=0&mdcDomainDetails=a+VALIDATED%2C+b&csrStatus=1&notBefore=1&fqdn=%E9"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := ParseURLEncoded(body)
+		if err != nil {
+			checkErrorKind(t, err)
+			if r != nil {
+				t.Fatal("a Result with an error")
+			}
+			return
+		}
+		checkRoundTrip(t, r)
+	})
+}
+
+func FuzzParseResponse(f *testing.F) {
+	cts := []string{"", "text/plain; charset=iso-8859-1", "application/x-www-form-urlencoded; charset=koi8-r", "text/plain; charset=utf-16"}
+	for i, b := range seedFiles(f) {
+		f.Add(seedFlags[i%len(seedFlags)]|1<<6|1<<10, cts[i%len(cts)], b)
+		f.Add(seedFlags[(i+3)%len(seedFlags)], "", b)
+	}
+	f.Fuzz(func(t *testing.T, flags uint16, contentType string, body []byte) {
+		r, err := ParseResponse(requestFromFlags(flags), contentType, body)
+		if err != nil {
+			checkErrorKind(t, err)
+			if r != nil {
+				t.Fatal("a Result with an error")
+			}
+			return
+		}
+		if strings.HasPrefix(string(body), "PK\x03\x04") && r.Status != StatusAttached {
+			t.Fatalf("a ZIP body read as status %v", r.Status)
+		}
+		checkRoundTrip(t, r)
 	})
 }
