@@ -30,11 +30,11 @@
 //
 //   - a path other than the CollectSSL path: HTTP 404;
 //   - a method other than POST: -17;
-//   - not over TLS (only when the Server is mounted as a plain http.Handler):
-//     -1;
 //   - a body over 64 KiB: HTTP 413; a body that is not a form (bad escapes):
 //     -14; a Content-Type other than application/x-www-form-urlencoded reads
-//     as an empty form, as a servlet does;
+//     as an empty form, as a servlet does; the query string is not read;
+//   - not over TLS (only when the Server is mounted on a plain-HTTP server):
+//     -1;
 //   - parameter names are case-insensitive; an unknown one: -2
 //     ("Unrecognised argument!"), a repeated one: -4;
 //   - loginName or loginPassword missing (an empty value counts as missing):
@@ -560,9 +560,6 @@ func (s *Server) handle(r *http.Request) (url.Values, answer) {
 		q, _ := url.ParseQuery(r.URL.RawQuery)
 		return redact(q), failure(collectssl.StatusGETNotPOST, msgGET, formatOf(q))
 	}
-	if r.TLS == nil {
-		return nil, failure(collectssl.StatusNotHTTPS, msgNotHTTPS, wire.FormatLines)
-	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
 	if err != nil {
 		return nil, httpError(http.StatusBadRequest, "collectssltest: reading the request body: "+err.Error())
@@ -576,6 +573,9 @@ func (s *Server) handle(r *http.Request) (url.Values, answer) {
 		if err != nil {
 			return redact(form), failure(collectssl.StatusUnknownError, msgUnknownError, formatOf(form))
 		}
+	}
+	if r.TLS == nil {
+		return redact(form), failure(collectssl.StatusNotHTTPS, msgNotHTTPS, formatOf(form))
 	}
 	return redact(form), s.check(form)
 }
