@@ -15,11 +15,12 @@ import (
 // normally.
 type Fault struct {
 	kind        faultKind
-	code        int           // faultHTTPStatus
-	delay       time.Duration // faultDelay
-	size        int64         // faultOversized
-	contentType string        // faultRaw
-	body        []byte        // faultRaw
+	code        int             // faultHTTPStatus
+	delay       time.Duration   // faultDelay
+	release     <-chan struct{} // faultHold
+	size        int64           // faultOversized
+	contentType string          // faultRaw
+	body        []byte          // faultRaw
 }
 
 type faultKind int
@@ -34,6 +35,7 @@ const (
 	faultOversized
 	faultDelay
 	faultRaw
+	faultHold
 )
 
 // HTTPError answers with the HTTP status code (500, 503, ...) and a short
@@ -61,6 +63,11 @@ func OversizedBody(n int64) Fault { return Fault{kind: faultOversized, size: n} 
 
 // Delay waits d (or until the client goes away) and then answers normally.
 func Delay(d time.Duration) Fault { return Fault{kind: faultDelay, delay: d} }
+
+// Hold keeps the call in the server until release is closed (or the client
+// goes away) and then answers normally: a deterministic way to have a call
+// in flight (see Server.InFlight) while a test does something else.
+func Hold(release <-chan struct{}) Fault { return Fault{kind: faultHold, release: release} }
 
 // RawResponse answers 200 with exactly this Content-Type and body, for
 // testing a parser against a body the fake would not render (an unknown
@@ -90,6 +97,8 @@ func (f Fault) String() string {
 		return "Delay(" + f.delay.String() + ")"
 	case faultRaw:
 		return "RawResponse"
+	case faultHold:
+		return "Hold"
 	}
 	return "Fault(?)"
 }
@@ -153,6 +162,12 @@ func serveFault(w http.ResponseWriter, r *http.Request, f Fault) (httpStatus int
 		defer t.Stop()
 		select {
 		case <-t.C:
+		case <-r.Context().Done():
+		}
+		return 0, false
+	case faultHold:
+		select {
+		case <-f.release:
 		case <-r.Context().Done():
 		}
 		return 0, false

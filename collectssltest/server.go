@@ -330,6 +330,9 @@ func (s *Server) Overlap() int { return int(s.overlaps.Load()) }
 // same time (1 for a correct client that made any call).
 func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
 
+// InFlight returns how many calls are in the server right now.
+func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
+
 // ConnCount returns how many connections the server has accepted.
 func (s *Server) ConnCount() int { return int(s.conns.Load()) }
 
@@ -349,7 +352,7 @@ type Call struct {
 	// HTTPStatus is the HTTP status sent, 0 when the connection was closed.
 	HTTPStatus int
 	// Status is the CollectSSL status code answered; meaningful only when
-	// HTTPStatus is 200 and Fault is "" or a Delay.
+	// HTTPStatus is 200 and Fault is "", a Delay or a Hold.
 	Status collectssl.StatusCode
 }
 
