@@ -284,3 +284,39 @@ func TestUnknownShape(t *testing.T) {
 		t.Errorf("New(KeyType(9)) succeeded")
 	}
 }
+
+// TestConcurrentIssue issues leaves from many goroutines (run with -race):
+// sequential serial numbers stay unique.
+func TestConcurrentIssue(t *testing.T) {
+	c := MustNew(Options{Shape: TestMode, Now: now, Serials: SequentialSerials})
+	const n = 16
+	serials := make(chan int64, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			leaf, _, err := c.IssueLeaf(LeafOptions{Now: now})
+			if err != nil {
+				errs <- err
+				return
+			}
+			serials <- leaf.SerialNumber.Int64()
+		}()
+	}
+	seen := map[int64]bool{}
+	for range n {
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case s := <-serials:
+			if seen[s] {
+				t.Errorf("serial %d issued twice", s)
+			}
+			seen[s] = true
+		}
+	}
+	for s := int64(3); s < 3+n; s++ { // 1 and 2 are the root and the first leaf
+		if !seen[s] {
+			t.Errorf("serial %d missing", s)
+		}
+	}
+}
