@@ -106,22 +106,21 @@ func (f Fault) String() string {
 // oversizedChunk is the size of the writes of an oversized body.
 const oversizedChunk = 32 << 10
 
-// serveFault serves f and reports the HTTP status sent (0 when the
-// connection was closed) and whether the call is done (false for a delay,
-// after which the normal answer follows).
+// serveFault serves f and reports the HTTP status sent and whether the call
+// is done (false for a delay or a hold, after which the normal answer
+// follows). The faults that close the connection panic with
+// http.ErrAbortHandler, which net/http recovers.
 func serveFault(w http.ResponseWriter, r *http.Request, f Fault) (httpStatus int, done bool) {
 	switch f.kind {
 	case faultHTTPStatus:
 		http.Error(w, http.StatusText(f.code), f.code)
 		return f.code, true
 	case faultClose:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return 0, true
-			}
-		}
-		panic(http.ErrAbortHandler) // HTTP/2: abort the stream
+		// net/http closes the connection (HTTP/1) or resets the stream
+		// (HTTP/2) without a response, after the handler's deferred
+		// bookkeeping has run: so the client cannot retry before the call
+		// has left the in-flight count.
+		panic(http.ErrAbortHandler)
 	case faultTruncate:
 		body := []byte("0\nAwaiting Validation\nAwaiting Legal Documents\n")
 		w.Header().Set("Content-Type", "text/plain")
@@ -131,8 +130,7 @@ func serveFault(w http.ResponseWriter, r *http.Request, f Fault) (httpStatus int
 		if fl, ok := w.(http.Flusher); ok {
 			fl.Flush()
 		}
-		// Ending the handler with the body short makes net/http close the
-		// connection; abort so that it does not wait or log.
+		// Abort: net/http closes the connection with the body short.
 		panic(http.ErrAbortHandler)
 	case faultEmpty:
 		w.Header().Set("Content-Type", "text/plain")

@@ -12,8 +12,8 @@
 //	defer srv.Close()
 //	order := srv.AddOrder(collectssltest.Order{Domains: []string{"www.example.test"}})
 //	res, err := srv.Client().Collect(ctx, &collectssl.Request{
-//		OrderNumber: order.OrderNumber,
-//		QueryType:   collectssl.QueryCertificateAndChain,
+//		OrderNumber:  order.OrderNumber,
+//		QueryType:    collectssl.QueryCertificateAndChain,
 //		ResponseType: collectssl.ResponseIndividual,
 //	})
 //
@@ -58,6 +58,11 @@
 // 3, 0 and 0 when omitted; flags default to N. The messages are the
 // specification's, with the parameter name (as the specification spells it)
 // where it prints 'xxxx'.
+//
+// # Limits
+//
+// A request body is read up to 64 KiB (HTTP 413 beyond). Server.Calls keeps
+// the last 16384 calls; Server.CallCount counts them all.
 package collectssltest
 
 import (

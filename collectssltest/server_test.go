@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/collectssltest"
@@ -330,5 +331,39 @@ func TestChainsAreCachedPerServer(t *testing.T) {
 	}
 	if got := b.Leaf.DNSNames; len(got) != 1 || got[0] != "other.example.test" || b.FQDN != "other.example.test" {
 		t.Errorf("leaf DNS names %v, FQDN %q; want other.example.test", got, b.FQDN)
+	}
+}
+
+func TestOptions(t *testing.T) {
+	day := time.Date(2024, 2, 29, 15, 4, 5, 0, time.UTC)
+	srv := collectssltest.NewServerWith(collectssltest.Options{
+		Now:     func() time.Time { return day },
+		Latency: time.Millisecond,
+	})
+	defer srv.Close()
+	o := srv.AddOrder(collectssltest.Order{})
+	wantNB := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
+	wantNA := time.Date(2025, 3, 1, 23, 59, 59, 0, time.UTC) // a year after 29 February
+	res, err := srv.Client().Collect(context.Background(), &collectssl.Request{OrderNumber: o.OrderNumber, ShowValidityPeriod: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := [4]time.Time{o.NotBefore, o.NotAfter, res.NotBefore, res.NotAfter}
+	if want := [4]time.Time{wantNB, wantNA, wantNB, wantNA}; got != want {
+		t.Errorf("order and answered validity = %v, want %v", got, want)
+	}
+	if !o.Chain[0].NotBefore.Before(day) || !o.Chain[0].NotAfter.After(day) {
+		t.Errorf("root valid %v to %v, want around %v", o.Chain[0].NotBefore, o.Chain[0].NotAfter, day)
+	}
+
+	// Explicit validity.
+	nb, na := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2020, 12, 31, 23, 59, 59, 0, time.UTC)
+	e := srv.AddOrder(collectssltest.Order{NotBefore: nb, NotAfter: na, EmptyFQDN: true})
+	res, err = srv.Client().Collect(context.Background(), &collectssl.Request{OrderNumber: e.OrderNumber, ShowValidityPeriod: true, ShowFQDN: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.NotBefore.Equal(nb) || !res.NotAfter.Equal(na) || !e.Leaf.NotAfter.Equal(na) || res.FQDN != "" || e.FQDN != "" {
+		t.Errorf("explicit validity: got %v to %v, FQDN %q", res.NotBefore, res.NotAfter, res.FQDN)
 	}
 }
