@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"runtime"
 	"strings"
@@ -71,9 +72,18 @@ func TestOverlapCounts(t *testing.T) {
 	// Raw HTTP, no per-account lock: the second call starts while the first
 	// is held in the server.
 	hc := srv.HTTPServer().Client()
-	done := make(chan []byte)
+	done := make(chan []byte, 1)
 	go func() {
-		_, _, b := post(t, hc, srv.URL(), http.MethodPost, formType, body)
+		resp, err := hc.Post(srv.URL(), formType, strings.NewReader(body))
+		if err != nil {
+			done <- []byte(err.Error())
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			b = []byte(err.Error())
+		}
 		done <- b
 	}()
 	waitInFlight(srv, 1)
@@ -82,7 +92,7 @@ func TestOverlapCounts(t *testing.T) {
 	first := <-done
 
 	if !strings.HasPrefix(string(first), "2\n") || !strings.HasPrefix(string(second), "2\n") {
-		t.Errorf("answers %q..., %q...; want status 2 for both", first[:2], second[:2])
+		t.Errorf("answers %.20q, %.20q; want status 2 for both", first, second)
 	}
 	got := [2]int{srv.Overlap(), srv.MaxInFlight()}
 	if want := [2]int{1, 2}; got != want {
