@@ -7,6 +7,7 @@
 package collectssltest_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/x509"
@@ -402,6 +403,53 @@ func TestQuirks(t *testing.T) {
 				}
 				checkIssued(t, req, o, res)
 			})
+		}
+	}
+}
+
+func TestZIPNamesAndContainer(t *testing.T) {
+	srv := collectssltest.NewServer()
+	defer srv.Close()
+	names := []string{"root.crt", "cross.crt", "dv.crt", "leaf.crt"}
+	o := srv.AddOrder(collectssltest.Order{Shape: collectssltest.ShapePre2025, ZIPNames: names})
+	req := &collectssl.Request{OrderNumber: o.OrderNumber, QueryType: collectssl.QueryCertificateAndChain,
+		ResponseType: collectssl.ResponseZIP, ResponseEncoding: collectssl.EncodingBinary}
+	res, err := srv.Client().Collect(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(res.Container), int64(len(res.Container)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range zr.File {
+		got = append(got, f.Name)
+	}
+	if diff := cmp.Diff(append(names, "leaf.ca-bundle"), got); diff != "" {
+		t.Errorf("ZIP entries (-want +got):\n%s", diff)
+	}
+
+	// A container made elsewhere is sent as is: here a PKCS#7 without the root.
+	b, err := res.Bundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p7, err := b.PKCS7()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := srv.AddOrder(collectssltest.Order{Shape: collectssltest.ShapePre2025, Container: p7})
+	for _, enc := range []collectssl.ResponseEncoding{collectssl.EncodingBase64, collectssl.EncodingBinary} {
+		req := &collectssl.Request{OrderNumber: c.OrderNumber, QueryType: collectssl.QueryCertificateAndChain,
+			ResponseType: collectssl.ResponsePKCS7, ResponseEncoding: enc}
+		res, err := srv.Client().Collect(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(res.Container, p7) || len(res.CACertificates) != 2 || !res.Certificate.Equal(o.Leaf) {
+			t.Errorf("encoding %v: got container of %d bytes, %d CAs; want the given PKCS#7 (%d bytes) with 2 CAs and the first order's leaf",
+				enc, len(res.Container), len(res.CACertificates), len(p7))
 		}
 	}
 }
