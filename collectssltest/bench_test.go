@@ -4,6 +4,9 @@
 package collectssltest_test
 
 import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -92,4 +95,96 @@ func benchPost(b *testing.B, hc *http.Client, url, body string) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
+}
+
+// BenchmarkCollect measures Client.Collect against the server, next to its
+// floor BenchmarkCollectFloor: http.Client.PostForm of the same form to the
+// same server over the same HTTP client, reading the body. The difference is
+// the library's own work: validation, the account queue, the bounded read and
+// ParseResponse (for "chain", decoding four certificates).
+func BenchmarkCollect(b *testing.B) {
+	for _, bc := range collectCases {
+		b.Run(bc.name, func(b *testing.B) {
+			srv, c, req := collectBench(b, bc.req)
+			defer srv.Close()
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.Collect(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCollectFloor is the bare HTTP round trip of BenchmarkCollect plus
+// parsing the certificates the body carries, the work no client can skip.
+func BenchmarkCollectFloor(b *testing.B) {
+	for _, bc := range collectCases {
+		b.Run(bc.name, func(b *testing.B) {
+			srv, c, req := collectBench(b, bc.req)
+			defer srv.Close()
+			form, err := req.Form(c.Credentials)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := c.HTTPClient.PostForm(c.Endpoint, form)
+				if err != nil {
+					b.Fatal(err)
+				}
+				body, err := io.ReadAll(resp.Body)
+				if err != nil {
+					b.Fatal(err)
+				}
+				resp.Body.Close()
+				if n := parsePEM(b, body); n != bc.certs {
+					b.Fatalf("%d certificates in the body, want %d", n, bc.certs)
+				}
+			}
+		})
+	}
+}
+
+// parsePEM is the unavoidable part of reading certificates from a body:
+// pem.Decode and x509.ParseCertificate of each block.
+func parsePEM(b *testing.B, body []byte) int {
+	n := 0
+	for {
+		var block *pem.Block
+		block, body = pem.Decode(body)
+		if block == nil {
+			return n
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+}
+
+var collectCases = []struct {
+	name  string
+	certs int // certificates in the answer
+	req   func(order string) *collectssl.Request
+}{
+	{"status", 0, func(order string) *collectssl.Request {
+		return &collectssl.Request{OrderNumber: order, ShowValidityPeriod: true, ShowFQDN: true}
+	}},
+	{"chain", 4, func(order string) *collectssl.Request {
+		return &collectssl.Request{OrderNumber: order, QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponseIndividual}
+	}},
+}
+
+func collectBench(b *testing.B, mk func(string) *collectssl.Request) (*collectssltest.Server, *collectssl.Client, *collectssl.Request) {
+	srv := collectssltest.NewServer()
+	o := srv.AddOrder(collectssltest.Order{Shape: collectssltest.ShapePre2025})
+	c := srv.Client()
+	req := mk(o.OrderNumber)
+	if _, err := c.Collect(context.Background(), req); err != nil { // warm the connection
+		b.Fatal(err)
+	}
+	return srv, c, req
 }

@@ -198,8 +198,10 @@ func (s *Server) Client() *collectssl.Client {
 	return &collectssl.Client{
 		Credentials: s.Credentials(),
 		Endpoint:    s.URL(),
-		HTTPClient:  s.ts.Client(),
-		Retry:       collectssl.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+		// The library's own transport (timeouts, keep-alive, no redirects),
+		// trusting this server's certificate.
+		HTTPClient: collectssl.NewHTTPClient(s.ts.Client().Transport.(*http.Transport).TLSClientConfig),
+		Retry:      collectssl.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
 	}
 }
 
