@@ -10,9 +10,30 @@
 //
 // # Limits
 //
-// Every input from the network or a file is bounded. The limits are listed
-// here as the package grows; every error from exceeding one matches
-// ErrTooLarge.
+// Every input from the network or a file is bounded, and every error from
+// exceeding a limit matches ErrTooLarge. Real answers are 2 to 20 KiB and
+// carry 2 to 4 certificates; each limit leaves ample room above that.
+//
+// Client.Collect reads at most Client.MaxResponseBytes of a response body
+// (DefaultMaxResponseBytes, 4 MiB), refusing a longer declared
+// Content-Length before reading anything.
+//
+// ParseResponse, ParseLines and ParseURLEncoded: a body of 4 MiB at most
+// (a *ParseError that also matches ErrTooLarge); 32 certificates per answer.
+//
+// NewBundle: 64 certificates (before duplicates are removed); a chain of 8;
+// 100 signature checks; 4096 candidate paths.
+//
+// DecodeCertificates (and everything that decodes a certificate container):
+//   - input: 4 MiB (a real answer is 2 to 20 KiB); a declared BER length
+//     may not exceed it either;
+//   - decoded text: 4 MiB from one base64 or UTF-16 decoding step;
+//   - nesting: 16 levels of BER elements (a certificate in a PKCS#7 sits at
+//     level 5);
+//   - certificates: 512 per container;
+//   - ZIP archives: 256 entries; 1 MiB per entry, as declared and as
+//     actually inflated; 8 MiB inflated from one archive in total. ZIP
+//     archives do not nest, and nothing in them is ever written to disk.
 //
 // # Errors
 //
@@ -28,6 +49,7 @@ package collectssl
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -298,22 +320,30 @@ func (c *Client) httpClient() *http.Client {
 		hc.CheckRedirect = refuseRedirect
 		return &hc
 	}
-	c.initOnce.Do(func() {
-		c.defaultHTTP = &http.Client{
-			Transport: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-				TLSHandshakeTimeout:   tlsHandshakeTimeout,
-				ResponseHeaderTimeout: responseHeaderTimeout,
-				IdleConnTimeout:       idleConnTimeout,
-				MaxIdleConnsPerHost:   2,
-				ForceAttemptHTTP2:     true,
-			},
-			Timeout:       overallTimeout,
-			CheckRedirect: refuseRedirect,
-		}
-	})
+	c.initOnce.Do(func() { c.defaultHTTP = NewHTTPClient(nil) })
 	return c.defaultHTTP
+}
+
+// NewHTTPClient returns the HTTP client a Client uses when its HTTPClient is
+// nil: timeouts on connecting, the TLS handshake, the response header and the
+// whole call, keep-alive connections, the proxy from the environment, and no
+// redirects. tlsConfig, if not nil, replaces the default TLS configuration (to
+// trust a private CA, for example).
+func NewHTTPClient(tlsConfig *tls.Config) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			TLSClientConfig:       tlsConfig,
+			TLSHandshakeTimeout:   tlsHandshakeTimeout,
+			ResponseHeaderTimeout: responseHeaderTimeout,
+			IdleConnTimeout:       idleConnTimeout,
+			MaxIdleConnsPerHost:   2,
+			ForceAttemptHTTP2:     true,
+		},
+		Timeout:       overallTimeout,
+		CheckRedirect: refuseRedirect,
+	}
 }
 
 func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -1,14 +1,466 @@
 // This file holds DecodeCertificates: content sniffing over every container
-// CollectSSL can hand back.
+// CollectSSL can hand back, the container error model (ContainerError and its
+// sentinels), the limits, and the decoders for DER certificates, PKCS#7
+// SignedData (DER and BER) and the Netscape certificate sequence. Text (PEM,
+// bare base64, UTF-16) is in containers_text.go, ZIP in containers_zip.go,
+// the BER walker in ber.go.
 
 package collectssl
 
 import (
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 )
 
-// DecodeCertificates decodes every certificate in data, sniffing the container.
+// Limits on certificate containers. Each is listed in the package
+// documentation; exceeding one gives an error matching ErrTooLarge.
+const (
+	// maxInputSize bounds the input of DecodeCertificates and any declared
+	// BER length. A real CollectSSL answer is 2 to 20 KiB; 4 MiB is 200 times
+	// that and still cheap to hold in memory.
+	maxInputSize = 4 << 20
+
+	// maxDecodedSize bounds what one decoding step (base64, UTF-16 to UTF-8)
+	// may produce. Base64 shrinks and UTF-16 to ASCII halves, so this only
+	// bites on nested data, such as the text of a ZIP entry.
+	maxDecodedSize = 4 << 20
+
+	// maxNestingDepth bounds the nesting of BER elements. A certificate in
+	// a certs-only PKCS#7 sits at depth 5; constructed OCTET STRINGs add a
+	// few. Sixteen is plenty and keeps every walk shallow.
+	maxNestingDepth = 16
+
+	// maxCertificates bounds the certificates one container may hold. A
+	// chain is 2 to 5 certificates; 512 still admits a whole root store.
+	maxCertificates = 512
+
+	// maxZipEntries bounds the entries of a ZIP archive. Sectigo's archives
+	// hold a handful (.crt files, a .ca-bundle, a readme).
+	maxZipEntries = 256
+
+	// maxZipEntrySize bounds each ZIP entry, both as declared and as
+	// actually inflated: a certificate file is a few KiB.
+	maxZipEntrySize = 1 << 20
+
+	// maxZipInflated bounds the bytes inflated from one archive in total,
+	// so a ZIP bomb costs at most this much memory and time.
+	maxZipInflated = 8 << 20
+)
+
+// limits carries the limits through a decode, so that tests and benchmarks
+// can exercise the decoder beyond them without changing the constants.
+type limits struct {
+	input, decoded, depth, certs, zipEntries, zipEntry, zipInflated int
+}
+
+var defaultLimits = limits{
+	input:       maxInputSize,
+	decoded:     maxDecodedSize,
+	depth:       maxNestingDepth,
+	certs:       maxCertificates,
+	zipEntries:  maxZipEntries,
+	zipEntry:    maxZipEntrySize,
+	zipInflated: maxZipInflated,
+}
+
+// Reasons a certificate container could not be decoded, matched with
+// errors.Is against the error DecodeCertificates returns.
+var (
+	// ErrMalformedContainer is matched by every *ContainerError: the data is
+	// not a valid certificate container.
+	ErrMalformedContainer = errors.New("collectssl: malformed certificate container")
+
+	// ErrNoCertificates means the container is valid but holds no
+	// certificate (an empty PKCS#7, a PEM file with only a private key, a
+	// ZIP of readme files).
+	ErrNoCertificates = errors.New("collectssl: no certificate in container")
+
+	// ErrTrailingData means bytes follow a complete DER, BER or ZIP
+	// structure.
+	ErrTrailingData = errors.New("collectssl: trailing data after container")
+
+	// ErrUnknownFormat means the data is none of the containers this
+	// package reads.
+	ErrUnknownFormat = errors.New("collectssl: unknown container format")
+)
+
+// ContainerError reports a certificate container that could not be decoded:
+// in which format, where, and why. It matches ErrMalformedContainer; Err
+// matches one of ErrNoCertificates, ErrTrailingData, ErrUnknownFormat,
+// ErrTooLarge, or says what else is wrong. Its message never contains bytes
+// of the input.
+type ContainerError struct {
+	// Format is the container being decoded when the error occurred: "PEM",
+	// "base64", "UTF-16", "DER", "BER", "PKCS#7", "Netscape", "ZIP", or ""
+	// when the format was not known yet.
+	Format string
+	// Offset is the byte offset of the problem within the data being
+	// decoded at that level (the input, a PEM block's contents, a ZIP
+	// entry's contents), or -1 when no offset is meaningful.
+	Offset int
+	// Err is the reason; never nil.
+	Err error
+}
+
+func (e *ContainerError) Error() string {
+	var sb strings.Builder
+	sb.WriteString("collectssl: ")
+	if e.Format == "" {
+		sb.WriteString("certificate container")
+	} else {
+		sb.WriteString(e.Format)
+	}
+	if e.Offset >= 0 {
+		sb.WriteString(" at offset ")
+		sb.WriteString(strconv.Itoa(e.Offset))
+	}
+	sb.WriteString(": ")
+	// Nested reasons carry their own prefix; say it once.
+	sb.WriteString(strings.ReplaceAll(e.Err.Error(), "collectssl: ", ""))
+	return sb.String()
+}
+
+func (e *ContainerError) Unwrap() error { return e.Err }
+
+// Is makes every *ContainerError match ErrMalformedContainer.
+func (e *ContainerError) Is(target error) bool { return target == ErrMalformedContainer }
+
+// DecodeCertificates decodes every certificate in data and returns them in
+// the order found. It sniffs the content and trusts no label or name:
+//
+//   - PEM text with any number of CERTIFICATE, PKCS7, "PKCS #7 SIGNED DATA"
+//     or CMS blocks, whatever each block really holds (OpenSSL writes a
+//     Netscape sequence under CERTIFICATE); other blocks (keys, requests)
+//     are skipped and never quoted; text around the blocks is ignored;
+//     CRLF, indentation, a UTF-8 byte order mark and UTF-16 text are read;
+//   - bare base64 of any binary container below, wrapped or not, padded or
+//     not, with spaces where form decoding turned '+' into ' ';
+//   - DER: one certificate or several concatenated;
+//   - PKCS#7 SignedData in DER or BER (indefinite lengths, constructed
+//     OCTET STRINGs, unsorted SETs, with or without CRLs and signers);
+//   - the Netscape certificate sequence (2.16.840.1.113730.2.5);
+//   - a ZIP archive whose entries hold any of the above; entries that hold
+//     no certificate (a readme) are ignored, a certificate repeated across
+//     entries (a .ca-bundle) is returned once.
+//
+// A container that holds no certificate, bytes after a binary container, and
+// anything over a limit of the package documentation are errors; every error
+// is a *ContainerError (so it matches ErrMalformedContainer) and its reason
+// matches ErrNoCertificates, ErrTrailingData, ErrUnknownFormat, ErrTooLarge,
+// or names another defect. Each certificate must itself be DER, as
+// x509.ParseCertificate requires. The certificates do not share memory with
+// data.
 func DecodeCertificates(data []byte) ([]*x509.Certificate, error) {
-	return nil, errors.New("collectssl: DecodeCertificates: not implemented yet")
+	return decodeCertificates(data, defaultLimits)
+}
+
+// decodeCertificates is DecodeCertificates under the given limits.
+func decodeCertificates(data []byte, lim limits) ([]*x509.Certificate, error) {
+	if len(data) > lim.input {
+		return nil, &ContainerError{Offset: -1, Err: fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), lim.input)}
+	}
+	d := decoder{lim: lim}
+	if err := d.decode(data, true); err != nil {
+		return nil, err
+	}
+	return d.certs, nil
+}
+
+// decoder accumulates the certificates of one DecodeCertificates call.
+type decoder struct {
+	lim      limits
+	certs    []*x509.Certificate
+	seen     map[string]struct{} // raw DER already returned; only inside a ZIP
+	inflated int                 // bytes inflated from ZIP entries so far
+}
+
+// decode sniffs data and decodes it; allowZIP is false inside a ZIP entry,
+// so archives do not nest. It fails with ErrNoCertificates when data holds
+// no certificate.
+func (d *decoder) decode(data []byte, allowZIP bool) error {
+	before := len(d.certs)
+	var err error
+	switch {
+	case len(data) == 0:
+		err = &ContainerError{Offset: -1, Err: ErrNoCertificates}
+	case isZIP(data):
+		if !allowZIP {
+			return &ContainerError{Format: "ZIP", Offset: 0, Err: fmt.Errorf("%w: ZIP inside ZIP", ErrUnknownFormat)}
+		}
+		err = d.decodeZIP(data)
+	case isUTF16(data):
+		err = d.decodeUTF16(data, allowZIP)
+	case data[0] == 0x30:
+		// Certificates alias the buffer they were parsed from; the caller's
+		// buffer is not ours to keep.
+		err = d.decodeDER(clone(data))
+	default:
+		err = d.decodeText(data, allowZIP)
+	}
+	if err == nil && len(d.certs) == before {
+		err = &ContainerError{Offset: -1, Err: ErrNoCertificates}
+	}
+	return err
+}
+
+// clone returns a copy of b; append to nil keeps an empty result non-nil.
+func clone(b []byte) []byte { return append(make([]byte, 0, len(b)), b...) }
+
+// isZIP reports whether data starts like a ZIP archive (a local file header,
+// or the end record of an empty archive).
+func isZIP(data []byte) bool {
+	return len(data) >= 4 && (string(data[:4]) == zipLocalSig || string(data[:4]) == zipEOCDSig)
+}
+
+// binaryDecode sniffs the result of decoding text (base64 or a PEM block's
+// contents): a ZIP archive or DER/BER, nothing else.
+func (d *decoder) binaryDecode(b []byte, allowZIP bool) error {
+	switch {
+	case isZIP(b) && allowZIP:
+		return d.decodeZIP(b)
+	case len(b) > 0 && b[0] == 0x30:
+		return d.decodeDER(b)
+	}
+	return &ContainerError{Offset: -1, Err: ErrUnknownFormat}
+}
+
+// Object identifiers of the two ASN.1 containers, as DER contents octets.
+var (
+	oidSignedData  = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02} // 1.2.840.113549.1.7.2
+	oidNetscapeSeq = []byte{0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x42, 0x02, 0x05} // 2.16.840.1.113730.2.5
+)
+
+// decodeDER decodes a buffer that starts with a SEQUENCE: one PKCS#7
+// ContentInfo, one Netscape sequence, or one or more certificates. The
+// certificates returned alias b.
+func (d *decoder) decodeDER(b []byte) error {
+	w := &walker{maxDepth: d.lim.depth}
+	top, err := w.readElem(b, 0, 1)
+	if err != nil {
+		return err
+	}
+	if !top.is(classUniversal, true, tagSequence) {
+		return &ContainerError{Format: "DER", Offset: 0, Err: ErrUnknownFormat}
+	}
+	it := w.children(b, top)
+	first, ok, err := it.next()
+	if err != nil {
+		return err
+	}
+	switch {
+	case ok && first.is(classUniversal, false, tagOID):
+		oid := b[first.body:first.end]
+		switch string(oid) {
+		case string(oidSignedData):
+			err = d.decodePKCS7(w, b, top, it)
+		case string(oidNetscapeSeq):
+			err = d.decodeNetscape(w, b, top, it)
+		default:
+			// An OID we do not know (an enveloped PKCS#7, a key): say so
+			// without quoting it.
+			return &ContainerError{Format: "DER", Offset: 0, Err: fmt.Errorf("%w: unsupported content type", ErrUnknownFormat)}
+		}
+		if err != nil {
+			return err
+		}
+		if top.next != len(b) {
+			return &ContainerError{Format: "DER", Offset: top.next, Err: ErrTrailingData}
+		}
+		return nil
+	case ok && first.is(classUniversal, true, tagSequence):
+		return d.decodeCertSeq(w, b, top)
+	}
+	return &ContainerError{Format: "DER", Offset: 0, Err: ErrUnknownFormat}
+}
+
+// decodeCertSeq decodes the concatenated certificates that fill b, the first
+// of which is top. Anything after them that does not start a SEQUENCE is
+// trailing data.
+func (d *decoder) decodeCertSeq(w *walker, b []byte, top elem) error {
+	e := top
+	for {
+		if err := d.addCert(b, e, "DER"); err != nil {
+			return err
+		}
+		if e.next == len(b) {
+			return nil
+		}
+		if b[e.next] != 0x30 {
+			return &ContainerError{Format: "DER", Offset: e.next, Err: ErrTrailingData}
+		}
+		var err error
+		if e, err = w.readElem(b, e.next, 1); err != nil {
+			return err
+		}
+	}
+}
+
+// addCert parses the certificate element e of b and appends it, skipping a
+// certificate already seen inside a ZIP archive. The certificate's own
+// encoding must be DER.
+func (d *decoder) addCert(b []byte, e elem, format string) error {
+	if e.indef {
+		return &ContainerError{Format: format, Offset: e.start, Err: fmt.Errorf("%w: certificate with an indefinite length (not DER)", ErrMalformedContainer)}
+	}
+	raw := b[e.start:e.next]
+	if d.seen != nil {
+		if _, dup := d.seen[string(raw)]; dup {
+			return nil
+		}
+	}
+	if len(d.certs) >= d.lim.certs {
+		return &ContainerError{Format: format, Offset: e.start, Err: fmt.Errorf("%w: more than %d certificates", ErrTooLarge, d.lim.certs)}
+	}
+	cert, err := x509.ParseCertificate(raw)
+	if err != nil {
+		return &ContainerError{Format: format, Offset: e.start, Err: fmt.Errorf("invalid certificate: %w", err)}
+	}
+	if d.seen != nil {
+		d.seen[string(raw)] = struct{}{}
+	}
+	if d.certs == nil {
+		d.certs = make([]*x509.Certificate, 0, 4) // a typical chain, in one allocation
+	}
+	d.certs = append(d.certs, cert)
+	return nil
+}
+
+// decodePKCS7 reads a ContentInfo whose content type (already read from it)
+// is signedData:
+//
+//	ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }
+//	SignedData ::= SEQUENCE { version INTEGER, digestAlgorithms SET,
+//	    encapContentInfo SEQUENCE, certificates [0] IMPLICIT SET OPTIONAL,
+//	    crls [1] IMPLICIT SET OPTIONAL, signerInfos SET }
+//
+// Only the certificates are interpreted; the fields before them are checked
+// for their tags, those after them only walked, and none is decoded.
+func (d *decoder) decodePKCS7(w *walker, b []byte, top elem, it elemIter) error {
+	fail := func(off int, what string) error {
+		return &ContainerError{Format: "PKCS#7", Offset: off, Err: fmt.Errorf("%w: %s", ErrMalformedContainer, what)}
+	}
+	content, ok, err := it.next()
+	if err != nil {
+		return err
+	}
+	if !ok || !content.is(classContext, true, 0) {
+		return fail(top.start, "ContentInfo without [0] content")
+	}
+	if extra, ok, err := it.next(); err != nil || ok {
+		return firstErr(err, fail(extra.start, "unexpected element after ContentInfo content"))
+	}
+	inner := w.children(b, content)
+	sd, ok, err := inner.next()
+	if err != nil {
+		return err
+	}
+	if !ok || !sd.is(classUniversal, true, tagSequence) {
+		return fail(content.start, "content is not a SignedData SEQUENCE")
+	}
+	if extra, ok, err := inner.next(); err != nil || ok {
+		return firstErr(err, fail(extra.start, "unexpected element after SignedData"))
+	}
+
+	fields := w.children(b, sd)
+	want := []struct {
+		constructed bool
+		num         uint32
+		name        string
+	}{{false, tagInteger, "version"}, {true, tagSet, "digestAlgorithms"}, {true, tagSequence, "encapContentInfo"}}
+	for _, w := range want {
+		f, ok, err := fields.next()
+		if err != nil {
+			return err
+		}
+		if !ok || !f.is(classUniversal, w.constructed, w.num) {
+			return fail(sd.start, "SignedData without "+w.name)
+		}
+	}
+	// certificates [0] OPTIONAL, then crls and signerInfos. What follows the
+	// certificates is walked (it must be well-formed BER, within SignedData)
+	// but not interpreted: we verify no signature and need no CRL, and
+	// writers disagree on those fields (signerInfos missing, unsorted,
+	// indefinite).
+	f, ok, err := fields.next()
+	if err != nil || !ok {
+		return err
+	}
+	if f.is(classContext, true, 0) {
+		if err := d.decodeCertSet(w, b, f, "PKCS#7"); err != nil {
+			return err
+		}
+	}
+	for {
+		_, ok, err := fields.next()
+		if err != nil || !ok {
+			return err
+		}
+	}
+}
+
+// decodeCertSet decodes the elements of a SET OF CertificateChoices (or a
+// SEQUENCE OF Certificate): each universal SEQUENCE is a certificate; the
+// other choices of PKCS#7 (context-tagged extended and attribute
+// certificates) are skipped.
+func (d *decoder) decodeCertSet(w *walker, b []byte, set elem, format string) error {
+	it := w.children(b, set)
+	for {
+		c, ok, err := it.next()
+		if err != nil || !ok {
+			return err
+		}
+		switch {
+		case c.is(classUniversal, true, tagSequence):
+			if err := d.addCert(b, c, format); err != nil {
+				return err
+			}
+		case c.class == classContext:
+			// Not an X.509 certificate.
+		default:
+			return &ContainerError{Format: format, Offset: c.start, Err: fmt.Errorf("%w: certificate set holds a non-certificate", ErrMalformedContainer)}
+		}
+	}
+}
+
+// decodeNetscape reads a Netscape certificate sequence whose OID (already
+// read from it) has been checked:
+//
+//	SEQUENCE { OID 2.16.840.1.113730.2.5, [0] EXPLICIT SEQUENCE OF Certificate OPTIONAL }
+func (d *decoder) decodeNetscape(w *walker, b []byte, top elem, it elemIter) error {
+	fail := func(off int, what string) error {
+		return &ContainerError{Format: "Netscape", Offset: off, Err: fmt.Errorf("%w: %s", ErrMalformedContainer, what)}
+	}
+	wrap, ok, err := it.next()
+	if err != nil || !ok {
+		return err // no [0]: no certificates, which decode reports
+	}
+	if !wrap.is(classContext, true, 0) {
+		return fail(wrap.start, "expected [0] certificates")
+	}
+	if extra, ok, err := it.next(); err != nil || ok {
+		return firstErr(err, fail(extra.start, "unexpected element after certificates"))
+	}
+	inner := w.children(b, wrap)
+	seq, ok, err := inner.next()
+	if err != nil {
+		return err
+	}
+	if !ok || !seq.is(classUniversal, true, tagSequence) {
+		return fail(wrap.start, "[0] does not hold a SEQUENCE OF Certificate")
+	}
+	if extra, ok, err := inner.next(); err != nil || ok {
+		return firstErr(err, fail(extra.start, "unexpected element after SEQUENCE OF Certificate"))
+	}
+	return d.decodeCertSet(w, b, seq, "Netscape")
+}
+
+// firstErr returns err if it is not nil, else alt.
+func firstErr(err, alt error) error {
+	if err != nil {
+		return err
+	}
+	return alt
 }

@@ -1,7 +1,9 @@
 module github.com/collectssl/collectssl
 
-go 1.25
+go 1.25.0
 
-require github.com/google/go-cmp v0.7.0
-
-require go.mozilla.org/pkcs7 v0.10.0
+require (
+	github.com/google/go-cmp v0.7.0
+	go.mozilla.org/pkcs7 v0.10.0
+	golang.org/x/text v0.41.0
+)

@@ -5,7 +5,10 @@
 package collectssl
 
 import (
+	"bytes"
 	"crypto/x509"
+	"errors"
+	"fmt"
 	"net/url"
 	"time"
 )
@@ -64,4 +67,190 @@ func (r *Result) Bundle() (*Bundle, error) {
 		certs = append(certs, r.Certificate)
 	}
 	return NewBundle(certs)
+}
+
+// maxResponseBytes bounds every response body the parsers accept. A
+// CollectSSL answer carries at most a handful of certificates (about 2 KiB of
+// DER each), so even a ZIP of them in base64 with a CA bundle stays under
+// 64 KiB; 4 MiB leaves room for odd chains and verbose servers while keeping a
+// hostile or broken server from making us buffer and parse without bound.
+const maxResponseBytes = 4 << 20
+
+// maxResponseCertificates bounds the certificates one response may deliver:
+// Sectigo sends at most four (root, cross-certificate, intermediate, leaf),
+// and classifying them is quadratic in their number.
+const maxResponseCertificates = 32
+
+// errTruncatedCertificates is why a response whose certificate data stops
+// before the container or the PEM block it started does not parse.
+var errTruncatedCertificates = errors.New("collectssl: certificate data ends before its container or PEM block does")
+
+// ParseResponse reads the body of one CollectSSL answer to req, whatever its
+// form: responseFormat=0 lines (ParseLines), responseFormat=1 URL-encoded
+// fields (ParseURLEncoded), or the bare ZIP or PKCS#7 of a successful binary
+// collection. A nil req reads as the zero Request (no show flags).
+//
+// The form is decided by content, never by contentType: a body starting
+// "PK\x03\x04" or with a DER/BER SEQUENCE of long form length (0x30 then a
+// byte >= 0x80; a text status "0" is 0x30 followed by a line ending) is a
+// binary container and a successful collection (status 2, no status line,
+// Container = a copy of body); a body that starts with a digit, '-' or '+'
+// is read as lines, one that starts with a key and '=' as URL-encoded fields,
+// whatever req.ResponseFormat asked for (the specification says
+// responseFormat only matters with base64 encoding, so an error to a binary
+// request may come either way); anything else as the requested format. The
+// charset parameter of contentType is used to decode text that is not UTF-8
+// (Windows-1252 when there is none).
+//
+// The error is a *StatusError if the answer carries a negative status code
+// (the Result is then nil), a *ParseError (matching ErrMalformedResponse, and
+// ErrTooLarge when body is over the limit) if body is not a valid answer, and
+// nil otherwise.
+func ParseResponse(req *Request, contentType string, body []byte) (*Result, error) {
+	if err := checkSize(body); err != nil {
+		return nil, err
+	}
+	if req == nil {
+		req = &Request{}
+	}
+	if isBinaryContainer(body) {
+		return parseBinary(body)
+	}
+	enc := charsetOf(contentType)
+	text := bytes.TrimPrefix(body, bom)
+	switch {
+	case len(text) > 0 && (text[0] >= '0' && text[0] <= '9' || text[0] == '-' || text[0] == '+'):
+		return parseLines(req, body, enc)
+	case looksURLEncoded(text):
+		return parseURLEncoded(body, enc)
+	case req.ResponseFormat == FormatURLEncoded:
+		return parseURLEncoded(body, enc)
+	}
+	return parseLines(req, body, enc)
+}
+
+var bom = []byte("\ufeff")
+
+func checkSize(body []byte) error {
+	if len(body) > maxResponseBytes {
+		return &ParseError{Field: "body", Err: fmt.Errorf("%w: %d bytes, more than %d", ErrTooLarge, len(body), maxResponseBytes)}
+	}
+	return nil
+}
+
+// isBinaryContainer reports whether body starts like a ZIP archive or like a
+// DER/BER SEQUENCE big enough to hold a certificate (long-form or indefinite
+// length): see ParseResponse for why a short-form 0x30 is text.
+func isBinaryContainer(body []byte) bool {
+	if bytes.HasPrefix(body, []byte("PK\x03\x04")) {
+		return true
+	}
+	return len(body) >= 2 && body[0] == 0x30 && body[1] >= 0x80
+}
+
+// looksURLEncoded reports whether text starts with a key (letters, digits,
+// '_', '%') followed by '='.
+func looksURLEncoded(text []byte) bool {
+	for i, c := range text {
+		switch {
+		case c == '=':
+			return i > 0
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '%':
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// parseBinary reads the body of a successful binary collection: one ZIP or
+// PKCS#7 container and nothing else.
+func parseBinary(body []byte) (*Result, error) {
+	container := bytes.Clone(body)
+	certs, err := DecodeCertificates(container)
+	if err != nil {
+		return nil, &ParseError{Field: "container", Err: err}
+	}
+	r := &Result{Status: StatusAttached, Container: container}
+	if err := r.setCertificates(certs); err != nil {
+		return nil, &ParseError{Field: "container", Err: err}
+	}
+	return r, nil
+}
+
+// setCertificates classifies certs (delivered order) into r.Certificate and
+// r.CACertificates.
+func (r *Result) setCertificates(certs []*x509.Certificate) error {
+	if len(certs) > maxResponseCertificates {
+		return fmt.Errorf("%w: %d certificates, more than %d", ErrTooLarge, len(certs), maxResponseCertificates)
+	}
+	r.Certificate, r.CACertificates = classify(certs)
+	return nil
+}
+
+// classify finds the end-entity certificate among certs by content and
+// returns it with every other certificate, in delivered order, duplicates
+// (same DER) dropped. The end-entity certificate is one that is not a CA (no
+// basic constraints with cA=TRUE, not a self-issued certificate without basic
+// constraints, like a v1 root) and issues no other certificate of the set;
+// when several qualify, the last delivered wins (CollectSSL sends the leaf
+// last) and the others stay with the CAs, so that nothing delivered is lost.
+// leaf is nil when no certificate qualifies (a queryType=3 answer).
+func classify(certs []*x509.Certificate) (leaf *x509.Certificate, cas []*x509.Certificate) {
+	uniq := make([]*x509.Certificate, 0, len(certs))
+outer:
+	for _, c := range certs {
+		if c == nil {
+			continue
+		}
+		for _, u := range uniq {
+			if bytes.Equal(u.Raw, c.Raw) {
+				continue outer
+			}
+		}
+		uniq = append(uniq, c)
+	}
+	leafAt := -1
+	for i, c := range uniq {
+		if !isCertificateAuthority(c, uniq) {
+			leafAt = i
+		}
+	}
+	if leafAt < 0 {
+		return nil, nilIfEmpty(uniq)
+	}
+	leaf = uniq[leafAt]
+	cas = append(uniq[:leafAt:leafAt], uniq[leafAt+1:]...)
+	return leaf, nilIfEmpty(cas)
+}
+
+func nilIfEmpty(cs []*x509.Certificate) []*x509.Certificate {
+	if len(cs) == 0 {
+		return nil
+	}
+	return cs
+}
+
+// isCertificateAuthority reports whether c acts as a CA: it says so in its
+// basic constraints, or it is self-issued without basic constraints (a v1
+// root), or it issued another certificate of set (same name and, when both
+// carry them, matching key identifiers).
+func isCertificateAuthority(c *x509.Certificate, set []*x509.Certificate) bool {
+	if c.BasicConstraintsValid {
+		if c.IsCA {
+			return true
+		}
+	} else if bytes.Equal(c.RawSubject, c.RawIssuer) {
+		return true
+	}
+	for _, d := range set {
+		if d == c || !bytes.Equal(d.RawIssuer, c.RawSubject) {
+			continue
+		}
+		if len(d.AuthorityKeyId) > 0 && len(c.SubjectKeyId) > 0 && !bytes.Equal(d.AuthorityKeyId, c.SubjectKeyId) {
+			continue
+		}
+		return true
+	}
+	return false
 }

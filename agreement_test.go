@@ -1,0 +1,183 @@
+// This file holds the property that proves the two parsers agree: the same
+// server state, rendered by internal/wire in both formats (and as binary), for
+// every valid request, parses to the same Result, and that Result is the state
+// that was rendered.
+
+package collectssl
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/collectssl/collectssl/internal/certgen"
+	"github.com/collectssl/collectssl/internal/wire"
+	"github.com/google/go-cmp/cmp"
+)
+
+// expectedResult is the Result a correct parser reads from st rendered for
+// req: what the specification says the server sends, and nothing else.
+func expectedResult(t testing.TB, req *Request, st wire.State) *Result {
+	t.Helper()
+	binary := st.Status == 2 && req.ResponseEncoding == EncodingBinary // the container and nothing else
+	r := &Result{Status: StatusCode(st.Status)}
+	if st.Status > 0 && req.ShowValidityPeriod && !binary {
+		r.NotBefore, r.NotAfter = st.NotBefore, st.NotAfter
+	}
+	if st.Status > 0 && req.ShowFQDN && !binary {
+		r.FQDN = st.FQDN
+	}
+	if st.Status == 2 {
+		var certs [][]byte
+		if req.QueryType == QueryCertificateAndChain || req.QueryType == QueryChain {
+			for _, der := range st.CAs {
+				r.CACertificates = append(r.CACertificates, mustParse(t, der))
+			}
+			certs = append(certs, st.CAs...)
+		}
+		if req.QueryType == QueryCertificateAndChain || req.QueryType == QueryCertificate {
+			r.Certificate = mustParse(t, st.Leaf)
+			certs = append(certs, st.Leaf)
+		}
+		if req.ResponseType != ResponseIndividual {
+			var err error
+			r.Container, err = wireContainer(req.ResponseType, certs)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if binary {
+		return r
+	}
+	if req.ShowExtStatus {
+		r.CertificateStatus, r.ValidationStatus = st.CertificateStatus, st.ValidationStatus
+	}
+	domains := func(ds []wire.Domain) []DomainStatus {
+		var out []DomainStatus
+		for _, d := range ds {
+			out = append(out, DomainStatus{d.Name, d.Status})
+		}
+		return out
+	}
+	if st.Status == 0 && req.ShowMDCDomainDetails {
+		r.MDCDomainDetails = domains(st.MDCDomainDetails)
+	}
+	if st.Status == 0 && req.ShowMDCDomainDetails2 {
+		r.MDCDomainDetails2 = domains(st.MDCDomainDetails2)
+	}
+	if req.ShowStatusDetails && st.StatusDetails != nil {
+		d := st.StatusDetails
+		r.StatusDetails = &StatusDetails{Progress(d[0]), Progress(d[1]), Progress(d[2]), Progress(d[3]), Progress(d[4]), Progress(d[5]), Progress(d[6])}
+	}
+	r.CAAStatus = st.CAAStatus
+	return r
+}
+
+func TestFormatsAgree(t *testing.T) {
+	type chain struct {
+		name string
+		c    *certgen.Chain
+	}
+	chainsUnderTest := []chain{
+		{"pre2025-rsa", sharedChain(t, certgen.Pre2025, certgen.RSA)},
+		{"testmode-ecdsa", sharedChain(t, certgen.TestMode, certgen.ECDSA)},
+	}
+	if !testing.Short() {
+		chainsUnderTest = append(chainsUnderTest, chain{"2025-ecdsa", sharedChain(t, certgen.Shape2025, certgen.ECDSA)})
+	}
+	runs := 0
+	for _, ch := range chainsUnderTest {
+		leaf, cas := certsDER(ch.c)
+		for qt := QueryStatus; qt <= QueryChain; qt++ {
+			for rt := ResponseZIP; rt <= ResponseIndividual; rt++ {
+				for enc := EncodingBase64; enc <= EncodingBinary; enc++ {
+					for flags := 0; flags < 64; flags++ {
+						req := &Request{OrderNumber: "1234", QueryType: qt, ResponseType: rt, ResponseEncoding: enc,
+							ShowValidityPeriod: flags&1 != 0, ShowFQDN: flags&2 != 0, ShowExtStatus: flags&4 != 0,
+							ShowMDCDomainDetails: flags&8 != 0, ShowMDCDomainDetails2: flags&16 != 0, ShowStatusDetails: flags&32 != 0}
+						if req.Validate() != nil {
+							continue
+						}
+						for _, status := range []int{0, 1, 2} {
+							if status == 2 && qt == QueryStatus {
+								continue // a status query is answered with 1, never 2
+							}
+							st := wire.State{
+								Status:    status,
+								NotBefore: ch.c.Leaf.NotBefore, NotAfter: ch.c.Leaf.NotAfter,
+								FQDN: "*.example.com", Leaf: leaf, CAs: cas,
+								CertificateStatus: "Issued", ValidationStatus: "Awaiting Brand Validation",
+								MDCDomainDetails:  []wire.Domain{{Name: "example.com", Status: "VALIDATED"}, {Name: "www.example.com", Status: "NOTVALIDATED"}},
+								MDCDomainDetails2: []wire.Domain{{Name: "shop.example.com", Status: "AWAITINGBRAND"}},
+								StatusDetails:     &[7]int{1, 2, -1, 0, -1, -1, 2},
+								CAAStatus:         "Authorized",
+							}
+							name := fmt.Sprintf("%s/qt%d/rt%d/enc%d/flags%02x/status%d", ch.name, qt, rt, enc, flags, status)
+							want := expectedResult(t, req, st)
+							var got [2]*Result
+							for _, format := range []ResponseFormat{FormatLines, FormatURLEncoded} {
+								r := *req
+								r.ResponseFormat = format
+								ct, body := render(t, &r, st)
+								res, err := ParseResponse(&r, ct, body)
+								if err != nil {
+									t.Fatalf("%s/%v: %v\n%s", name, format, err, body)
+								}
+								got[format] = res
+							}
+							if diff := cmp.Diff(got[0], got[1], resultOpts); diff != "" {
+								t.Errorf("%s: lines and urlencoded differ (-lines +urlencoded):\n%s", name, diff)
+							}
+							if diff := cmp.Diff(want, got[0], resultOpts); diff != "" {
+								t.Errorf("%s: (-rendered +parsed):\n%s", name, diff)
+							}
+							runs++
+						}
+					}
+				}
+			}
+		}
+	}
+	// 12 valid request shapes x 64 flag sets x 3 statuses, less status 2 for
+	// the 4 status-query shapes, per chain.
+	if want := len(chainsUnderTest) * (12*64*3 - 4*64); runs != want {
+		t.Errorf("ran %d cases, want %d", runs, want)
+	}
+}
+
+// TestFormatsAgreeQuirks: the layout quirks change nothing either.
+func TestFormatsAgreeQuirks(t *testing.T) {
+	c := sharedChain(t, certgen.Pre2025, certgen.ECDSA)
+	leaf, cas := certsDER(c)
+	req := &Request{QueryType: QueryCertificateAndChain, ResponseType: ResponseIndividual, ShowValidityPeriod: true,
+		ShowFQDN: true, ShowExtStatus: true, ShowStatusDetails: true}
+	st := wire.State{Status: 2, NotBefore: c.Leaf.NotBefore, NotAfter: c.Leaf.NotAfter, FQDN: "*.example.com",
+		Leaf: leaf, CAs: cas, CertificateStatus: "Émis", ValidationStatus: "Validé", StatusDetails: &[7]int{1, 1, 1, 1, 1, 1, 1},
+		CAAStatus: "Error '12'"}
+	want := expectedResult(t, req, st)
+	for name, l := range map[string]wire.Layout{
+		"windows-1252":           {Charset: "windows-1252"},
+		"latin-1 hidden":         {Charset: "iso-8859-1", HideCharset: true},
+		"CRLF BOM no final EOL":  {CRLF: true, BOM: true, NoFinalNewline: true},
+		"split, names, blank":    {SplitValidity: true, StatusDetailSep: "=", BlankAfterCertificates: true},
+		"raw plus, spaces after": {PlusAs: "+", TrailingSpaces: true},
+		"space plus":             {PlusAs: " "},
+	} {
+		for _, format := range []ResponseFormat{FormatLines, FormatURLEncoded} {
+			t.Run(fmt.Sprintf("%s/%v", name, format), func(t *testing.T) {
+				r := *req
+				r.ResponseFormat = format
+				st := st
+				st.Layout = l
+				ct, body := render(t, &r, st)
+				got, err := ParseResponse(&r, ct, body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want, got, resultOpts); diff != "" {
+					t.Errorf("(-rendered +parsed):\n%s", diff)
+				}
+			})
+		}
+	}
+}

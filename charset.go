@@ -1,0 +1,58 @@
+// This file holds the charset handling of text responses: a body that is not
+// UTF-8 is decoded from the charset its Content-Type names, else from
+// Windows-1252, so that accented error messages and statuses come out as
+// proper UTF-8.
+
+package collectssl
+
+import (
+	"mime"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
+)
+
+// defaultCharset is used for text that is not valid UTF-8 when the
+// Content-Type names no charset (or one we do not know): Windows-1252 is a
+// superset of ISO-8859-1 in its printable range, what Western European
+// servers of this age send, and it decodes every byte, so nothing is lost.
+var defaultCharset encoding.Encoding = charmap.Windows1252
+
+// charsetOf returns the encoding the Content-Type's charset parameter names,
+// or defaultCharset when it names none, or none we know.
+func charsetOf(contentType string) encoding.Encoding {
+	if contentType == "" {
+		return defaultCharset
+	}
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil || params["charset"] == "" {
+		return defaultCharset
+	}
+	enc, err := htmlindex.Get(params["charset"])
+	if err != nil {
+		return defaultCharset
+	}
+	return enc
+}
+
+// toUTF8 returns b unchanged when it is valid UTF-8 (the fast path: UTF-8 is
+// self-validating, and a legacy text with accented characters is almost never
+// valid UTF-8), and b decoded from enc otherwise. Base64 and PEM are ASCII,
+// which every supported charset maps to itself, so decoding a whole body is
+// safe. A decoder that fails (it should not: the legacy decoders map every
+// byte) leaves b as it was.
+func toUTF8(b []byte, enc encoding.Encoding) []byte {
+	if utf8.Valid(b) {
+		return b
+	}
+	if enc == nil {
+		enc = defaultCharset
+	}
+	out, err := enc.NewDecoder().Bytes(b)
+	if err != nil {
+		return b
+	}
+	return out
+}

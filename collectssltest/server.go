@@ -1,0 +1,796 @@
+// Package collectssltest provides an in-process fake CollectSSL server for
+// tests: of this module, and of programs that use it.
+//
+// A Server is an httptest TLS server on the loopback interface that answers
+// the CollectSSL call like the real service: every parameter, rule, status
+// code and response format of the v1.18 specification, with the orders the
+// test adds and certificate chains generated for each server (never real
+// ones, so they never expire under the test). Server.Client returns a
+// collectssl.Client wired to it.
+//
+//	srv := collectssltest.NewServer()
+//	defer srv.Close()
+//	order := srv.AddOrder(collectssltest.Order{Domains: []string{"www.example.test"}})
+//	res, err := srv.Client().Collect(ctx, &collectssl.Request{
+//		OrderNumber:  order.OrderNumber,
+//		QueryType:    collectssl.QueryCertificateAndChain,
+//		ResponseType: collectssl.ResponseIndividual,
+//	})
+//
+// Besides answering, the server records what tests assert on: every call
+// (with the password redacted), how many calls overlapped in time (the API
+// asks for one call in flight per account, so a correct client makes 0), and
+// how many TLS connections it accepted. FailNext injects transport failures.
+//
+// # Request checks
+//
+// The server checks a request in this order, and answers the first failure
+// in the requested responseFormat when that parameter could be read (format 0
+// otherwise):
+//
+//   - a path other than the CollectSSL path: HTTP 404;
+//   - a method other than POST: -17;
+//   - a body over 64 KiB: HTTP 413; a body that is not a form (bad escapes):
+//     -14; a Content-Type other than application/x-www-form-urlencoded reads
+//     as an empty form, as a servlet does; the query string is not read;
+//   - not over TLS (only when the Server is mounted on a plain-HTTP server):
+//     -1;
+//   - parameter names are case-insensitive; an unknown one: -2
+//     ("Unrecognised argument!"), a repeated one: -4;
+//   - loginName or loginPassword missing (an empty value counts as missing):
+//     -3; longer than 64 or 128 characters: -4; not the server's credentials:
+//     -16 ("Permission denied!");
+//   - none of orderNumber, certificateID, baseOrderNumber: -3 naming
+//     orderNumber;
+//   - an invalid value: -4 naming the parameter: orderNumber over 128
+//     characters, certificateID not 1 to 16 digits, baseOrderNumber not 1 to
+//     20 digits, an enum outside its range (exactly one digit), a flag other
+//     than Y or N, responseType 0, 1 or 2 without queryType 1,
+//     responseEncoding 1 without queryType 1 and responseType 0 or 2, a
+//     responseMimeType that is not a media type, collectionCode or
+//     responseMimeType over 256 characters;
+//   - an identifier that names no order, or identifiers that name different
+//     orders: -4 naming that identifier (the fake's choice: the real service
+//     may answer -16 for an order of another account);
+//   - the order's state: -20, -21, -22 or -14, else status 0, 1 or 2.
+//
+// queryType, responseType, responseEncoding and responseFormat default to 0,
+// 3, 0 and 0 when omitted; flags default to N. The messages are the
+// specification's, with the parameter name (as the specification spells it)
+// where it prints 'xxxx'.
+//
+// # Limits
+//
+// A request body is read up to 64 KiB (HTTP 413 beyond). Server.Calls keeps
+// the last 16384 calls; Server.CallCount counts them all.
+package collectssltest
+
+import (
+	"crypto/subtle"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/collectssl/collectssl"
+	"github.com/collectssl/collectssl/internal/certgen"
+	"github.com/collectssl/collectssl/internal/wire"
+)
+
+// Path is the path of the CollectSSL endpoint, as on the real service.
+const Path = "/products/download/CollectSSL"
+
+// DefaultCredentials are the credentials a Server accepts unless told
+// otherwise.
+var DefaultCredentials = collectssl.Credentials{LoginName: "collectssltest", LoginPassword: "test-password"}
+
+// Limits of the fake server.
+const (
+	// maxRequestBytes bounds the request body: the longest valid form is
+	// under 2 KiB.
+	maxRequestBytes = 64 << 10
+	// maxCallLog is how many calls Calls keeps (the most recent); CallCount
+	// counts them all.
+	maxCallLog = 1 << 14
+	// maxFreeText bounds collectionCode and responseMimeType, which the
+	// specification does not describe.
+	maxFreeText = 256
+)
+
+// Options configure NewServerWith. The zero value is what NewServer uses.
+type Options struct {
+	// Credentials are the account the server accepts; the zero value means
+	// DefaultCredentials.
+	Credentials collectssl.Credentials
+	// Now is the server's clock: chains are generated around it, and default
+	// validity periods start on its day. Nil means time.Now.
+	Now func() time.Time
+	// Latency delays every answer, for a slow server.
+	Latency time.Duration
+}
+
+// Server is a fake CollectSSL server. Its methods are safe for concurrent
+// use. Server is also an http.Handler, so it can be mounted on another
+// server (a plain-HTTP one answers -1).
+type Server struct {
+	ts      *httptest.Server
+	now     func() time.Time
+	latency time.Duration
+
+	inFlight    atomic.Int64
+	maxInFlight atomic.Int64
+	overlaps    atomic.Int64
+	conns       atomic.Int64
+
+	mu         sync.Mutex
+	creds      collectssl.Credentials
+	byNumber   map[string]*Order
+	byCertID   map[string]*Order
+	byBase     map[string]*Order
+	nextNumber int64
+	chains     map[chainKey]*certgen.Chain
+	faults     []Fault
+	calls      []Call
+	callCount  int
+}
+
+type chainKey struct {
+	shape                  Shape
+	keyType                KeyType
+	expiredCross, sha1Root bool
+}
+
+// NewServer starts a fake CollectSSL server on a loopback port with TLS and
+// DefaultCredentials. Close it when done.
+func NewServer() *Server { return NewServerWith(Options{}) }
+
+// NewServerWith starts a fake CollectSSL server configured by o.
+func NewServerWith(o Options) *Server {
+	s := &Server{
+		now:        o.Now,
+		latency:    o.Latency,
+		creds:      o.Credentials,
+		byNumber:   map[string]*Order{},
+		byCertID:   map[string]*Order{},
+		byBase:     map[string]*Order{},
+		chains:     map[chainKey]*certgen.Chain{},
+		nextNumber: 1,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.creds == (collectssl.Credentials{}) {
+		s.creds = DefaultCredentials
+	}
+	s.ts = httptest.NewUnstartedServer(s)
+	s.ts.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.ts.StartTLS()
+	return s
+}
+
+// Close shuts the server down and blocks until every call has finished.
+func (s *Server) Close() { s.ts.Close() }
+
+// URL returns the CollectSSL endpoint: https://127.0.0.1:port/products/download/CollectSSL.
+func (s *Server) URL() string { return s.ts.URL + Path }
+
+// HTTPServer returns the underlying httptest server (for its certificate or
+// its http.Client).
+func (s *Server) HTTPServer() *httptest.Server { return s.ts }
+
+// Client returns a new collectssl.Client for this server: its endpoint, its
+// credentials and an HTTP client that trusts its TLS certificate. Retries
+// wait at most 5ms, to keep tests of them fast; change Retry to taste.
+func (s *Server) Client() *collectssl.Client {
+	return &collectssl.Client{
+		Credentials: s.Credentials(),
+		Endpoint:    s.URL(),
+		// The library's own transport (timeouts, keep-alive, no redirects),
+		// trusting this server's certificate.
+		HTTPClient: collectssl.NewHTTPClient(s.ts.Client().Transport.(*http.Transport).TLSClientConfig),
+		Retry:      collectssl.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+	}
+}
+
+// Credentials returns the credentials the server accepts.
+func (s *Server) Credentials() collectssl.Credentials {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.creds
+}
+
+// SetCredentials changes the credentials the server accepts from the next
+// call on (Clients made before keep the old ones, and get -16).
+func (s *Server) SetCredentials(c collectssl.Credentials) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.creds = c
+}
+
+// AddOrder adds an order and returns it with every empty identifier
+// generated, its FQDN, validity and chain filled in (see Order). It panics
+// if an identifier is already taken or invalid, or if the chain cannot be
+// generated: those are mistakes in the test.
+func (s *Server) AddOrder(o Order) Order {
+	o = o.clone()
+	o.Chain, o.CACertificates, o.Leaf, o.LeafKey, o.Polls = nil, nil, nil, nil, 0
+	if len(o.Domains) == 0 {
+		o.Domains = []string{"www.example.test"}
+	}
+	if o.FQDN == "" && !o.EmptyFQDN {
+		o.FQDN = o.Domains[0]
+	}
+	if o.EmptyFQDN {
+		o.FQDN = ""
+	}
+	if o.CertificateID != "" && !isDigits(o.CertificateID, maxCertificateIDDigits) {
+		panic(fmt.Sprintf("collectssltest: AddOrder: certificateID %q is not 1 to %d digits", o.CertificateID, maxCertificateIDDigits))
+	}
+	if o.BaseOrderNumber != "" && !isDigits(o.BaseOrderNumber, maxBaseOrderDigits) {
+		panic(fmt.Sprintf("collectssltest: AddOrder: baseOrderNumber %q is not 1 to %d digits", o.BaseOrderNumber, maxBaseOrderDigits))
+	}
+	if n := len([]rune(o.OrderNumber)); n > maxOrderNumber {
+		panic(fmt.Sprintf("collectssltest: AddOrder: orderNumber of %d characters, more than %d", n, maxOrderNumber))
+	}
+
+	chain, err := s.chain(chainKey{o.Shape, o.KeyType, o.ExpiredCross, o.SHA1Root})
+	if err != nil {
+		panic("collectssltest: AddOrder: " + err.Error())
+	}
+	leaf, key, err := chain.IssueLeaf(certgen.LeafOptions{
+		Domains: o.Domains, Now: s.now(), LeafNotBefore: o.NotBefore, LeafNotAfter: o.NotAfter,
+	})
+	if err != nil {
+		panic("collectssltest: AddOrder: " + err.Error())
+	}
+	served := chain.Served()
+	o.CACertificates = append([]*x509.Certificate(nil), served[:len(served)-1]...)
+	o.Chain = append(append([]*x509.Certificate(nil), o.CACertificates...), leaf)
+	o.Leaf, o.LeafKey = leaf, key
+	o.NotBefore, o.NotAfter = leaf.NotBefore.UTC(), leaf.NotAfter.UTC()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o.OrderNumber != "" && s.byNumber[o.OrderNumber] != nil {
+		panic(fmt.Sprintf("collectssltest: AddOrder: orderNumber %q is taken", o.OrderNumber))
+	}
+	if o.CertificateID != "" && s.byCertID[o.CertificateID] != nil {
+		panic(fmt.Sprintf("collectssltest: AddOrder: certificateID %q is taken", o.CertificateID))
+	}
+	o.OrderNumber = s.fillLocked(o.OrderNumber, s.byNumber, 1_000_000)
+	o.CertificateID = s.fillLocked(o.CertificateID, s.byCertID, 9_000_000)
+	o.BaseOrderNumber = s.fillLocked(o.BaseOrderNumber, s.byBase, 2_000_000)
+	stored := o.clone()
+	s.byNumber[o.OrderNumber] = &stored
+	s.byCertID[o.CertificateID] = &stored
+	s.byBase[o.BaseOrderNumber] = &stored
+	return o
+}
+
+// fillLocked returns v, or when v is "" a number not yet in m.
+func (s *Server) fillLocked(v string, m map[string]*Order, base int64) string {
+	for v == "" {
+		v = strconv.FormatInt(base+s.nextNumber, 10)
+		s.nextNumber++
+		if m[v] != nil {
+			v = ""
+		}
+	}
+	return v
+}
+
+// Order returns the current state of the order with this order number:
+// Polls counts the calls that named it, and State shows StateIssued once
+// IssueAfterPolls has moved it.
+func (s *Server) Order(orderNumber string) (Order, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.byNumber[orderNumber]
+	if o == nil {
+		return Order{}, false
+	}
+	return o.clone(), true
+}
+
+// chain returns the server's chain for k, generating it on first use.
+func (s *Server) chain(k chainKey) (*certgen.Chain, error) {
+	s.mu.Lock()
+	c := s.chains[k]
+	s.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
+	c, err := certgen.New(certgen.Options{
+		Shape: k.shape.certgen(), KeyType: k.keyType.certgen(), Now: s.now(),
+		ExpiredCross: k.expiredCross, SHA1Root: k.sha1Root,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if prev := s.chains[k]; prev != nil {
+		return prev, nil // another AddOrder made it meanwhile: keep one CA set
+	}
+	s.chains[k] = c
+	return c, nil
+}
+
+// Overlap returns how many calls started while another call was in flight.
+// The API asks for one call at a time per account: a correct client scores 0.
+func (s *Server) Overlap() int { return int(s.overlaps.Load()) }
+
+// MaxInFlight returns the largest number of calls that were in flight at the
+// same time (1 for a correct client that made any call).
+func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
+
+// InFlight returns how many calls are in the server right now.
+func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
+
+// ConnCount returns how many connections the server has accepted.
+func (s *Server) ConnCount() int { return int(s.conns.Load()) }
+
+// Call is one recorded call.
+type Call struct {
+	Time     time.Time
+	Duration time.Duration
+	Method   string
+	// Form is the form as received (parameter names as sent), with every
+	// loginPassword value replaced by "[REDACTED]"; nil when the body was
+	// not read.
+	Form url.Values
+	// Overlapped reports that the call started while another was in flight.
+	Overlapped bool
+	// Fault is the injected fault (Fault.String), or "".
+	Fault string
+	// HTTPStatus is the HTTP status sent, 0 when the connection was closed.
+	HTTPStatus int
+	// Status is the CollectSSL status code answered; meaningful only when
+	// HTTPStatus is 200 and Fault is "", a Delay or a Hold.
+	Status collectssl.StatusCode
+}
+
+// Calls returns the recorded calls, oldest first: the last 16384.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Call, len(s.calls))
+	for i, c := range s.calls {
+		c.Form = cloneValues(c.Form)
+		out[i] = c
+	}
+	return out
+}
+
+// CallCount returns how many calls the server has received.
+func (s *Server) CallCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.callCount
+}
+
+// FailNext makes the next n calls fail with f (before any check of the
+// request). Faults queue: FailNext(1, a) then FailNext(2, b) serves a, b, b.
+func (s *Server) FailNext(n int, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults = append(s.faults, f)
+	}
+}
+
+func (s *Server) nextFault() (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.faults) == 0 {
+		return Fault{}, false
+	}
+	f := s.faults[0]
+	s.faults = s.faults[1:]
+	return f, true
+}
+
+func (s *Server) record(c Call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.callCount++
+	if len(s.calls) == maxCallLog {
+		copy(s.calls, s.calls[1:])
+		s.calls = s.calls[:maxCallLog-1]
+	}
+	s.calls = append(s.calls, c)
+}
+
+func cloneValues(v url.Values) url.Values {
+	if v == nil {
+		return nil
+	}
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// redact returns a copy of form with every loginPassword value (by any
+// spelling of the name) replaced.
+func redact(form url.Values) url.Values {
+	out := cloneValues(form)
+	for k, vs := range out {
+		if strings.EqualFold(k, "loginPassword") {
+			for i := range vs {
+				vs[i] = "[REDACTED]"
+			}
+		}
+	}
+	return out
+}
+
+// ServeHTTP answers one CollectSSL call.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	call := Call{Time: time.Now(), Method: r.Method}
+	n := s.inFlight.Add(1)
+	if n > 1 {
+		call.Overlapped = true
+		s.overlaps.Add(1)
+	}
+	for m := s.maxInFlight.Load(); n > m && !s.maxInFlight.CompareAndSwap(m, n); m = s.maxInFlight.Load() {
+	}
+	defer func() {
+		call.Duration = time.Since(call.Time)
+		s.record(call)
+		s.inFlight.Add(-1)
+	}()
+
+	if r.URL.Path != Path {
+		http.NotFound(w, r)
+		call.HTTPStatus = http.StatusNotFound
+		return
+	}
+	if f, ok := s.nextFault(); ok {
+		call.Fault = f.String()
+		if st, done := serveFault(w, r, f); done {
+			call.HTTPStatus = st
+			return
+		}
+	}
+	if s.latency > 0 {
+		serveFault(w, r, Delay(s.latency))
+	}
+
+	var a answer
+	call.Form, a = s.handle(r)
+	call.HTTPStatus, call.Status = a.write(w)
+}
+
+// answer is what the server sends: a rendered body, or an HTTP error.
+type answer struct {
+	httpStatus  int // 0 means 200
+	status      collectssl.StatusCode
+	contentType string
+	body        []byte
+}
+
+func (a answer) write(w http.ResponseWriter) (int, collectssl.StatusCode) {
+	code := a.httpStatus
+	if code == 0 {
+		code = http.StatusOK
+	}
+	if a.contentType != "" {
+		w.Header().Set("Content-Type", a.contentType)
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
+	w.WriteHeader(code)
+	w.Write(a.body)
+	return code, a.status
+}
+
+func httpError(code int, msg string) answer {
+	return answer{httpStatus: code, contentType: "text/plain; charset=utf-8", body: []byte(msg + "\n")}
+}
+
+// The parameters of the specification, by lower-case name.
+var params = func() map[string]string {
+	m := map[string]string{}
+	for _, p := range []string{
+		pLoginName, pLoginPassword, pOrderNumber, pCertificateID, pBaseOrderNumber,
+		pQueryType, pResponseType, pResponseEncoding, pResponseFormat,
+		pResponseMimeType, pCollectionCode,
+		pShowValidityPeriod, pShowFQDN, pShowExtStatus, pShowMDCDomainDetails,
+		pShowMDCDomainDetails2, pShowStatusDetails,
+	} {
+		m[strings.ToLower(p)] = p
+	}
+	return m
+}()
+
+// Parameter names as the specification spells them.
+const (
+	pLoginName             = "loginName"
+	pLoginPassword         = "loginPassword"
+	pOrderNumber           = "orderNumber"
+	pCertificateID         = "certificateID"
+	pBaseOrderNumber       = "baseOrderNumber"
+	pQueryType             = "queryType"
+	pResponseType          = "responseType"
+	pResponseEncoding      = "responseEncoding"
+	pResponseFormat        = "responseFormat"
+	pResponseMimeType      = "responseMimeType"
+	pCollectionCode        = "collectionCode"
+	pShowValidityPeriod    = "showValidityPeriod"
+	pShowFQDN              = "showFQDN"
+	pShowExtStatus         = "showExtStatus"
+	pShowMDCDomainDetails  = "showMDCDomainDetails"
+	pShowMDCDomainDetails2 = "showMDCDomainDetails2"
+	pShowStatusDetails     = "showStatusDetails"
+)
+
+// Length limits of the specification, section 1.
+const (
+	maxLoginName           = 64
+	maxLoginPassword       = 128
+	maxOrderNumber         = 128
+	maxCertificateIDDigits = 16
+	maxBaseOrderDigits     = 20 // "integer": 20 digits hold any 64-bit one
+)
+
+// The messages of the specification, section 2.1.
+const (
+	msgNotHTTPS     = "Request was not made over https!"
+	msgUnrecognised = "Unrecognised argument!"
+	msgUnknownError = "An unknown error occurred!"
+	msgDenied       = "Permission denied!"
+	msgGET          = "Request used GET rather than POST!"
+	msgRejected     = "The certificate request has been rejected!"
+	msgRevoked      = "The certificate has been revoked!"
+	msgAwaitingPay  = "Still awaiting payment!"
+)
+
+func msgMissing(name string) string { return "The '" + name + "' argument is missing!" }
+func msgInvalid(name string) string { return "The value of the '" + name + "' argument is invalid!" }
+
+// handle checks the request and returns the form as received (redacted) and
+// the answer.
+func (s *Server) handle(r *http.Request) (url.Values, answer) {
+	if r.Method != http.MethodPost {
+		// The form of a GET is in the query: use its responseFormat if any.
+		q, _ := url.ParseQuery(r.URL.RawQuery)
+		return redact(q), failure(collectssl.StatusGETNotPOST, msgGET, formatOf(q))
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+	if err != nil {
+		return nil, httpError(http.StatusBadRequest, "collectssltest: reading the request body: "+err.Error())
+	}
+	if len(raw) > maxRequestBytes {
+		return nil, httpError(http.StatusRequestEntityTooLarge, "collectssltest: request body over "+strconv.Itoa(maxRequestBytes)+" bytes")
+	}
+	form := url.Values{}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+		form, err = url.ParseQuery(string(raw))
+		if err != nil {
+			return redact(form), failure(collectssl.StatusUnknownError, msgUnknownError, formatOf(form))
+		}
+	}
+	if r.TLS == nil {
+		return redact(form), failure(collectssl.StatusNotHTTPS, msgNotHTTPS, formatOf(form))
+	}
+	return redact(form), s.check(form)
+}
+
+// formatOf returns the responseFormat the form asks for, when it can be
+// read; format 0 otherwise.
+func formatOf(form url.Values) int {
+	for k, vs := range form {
+		if strings.EqualFold(k, pResponseFormat) && len(vs) == 1 && vs[0] == "1" {
+			return wire.FormatURLEncoded
+		}
+	}
+	return wire.FormatLines
+}
+
+// failure renders a negative status in format.
+func failure(code collectssl.StatusCode, msg string, format int) answer {
+	ct, body, err := wire.Render(wire.Request{ResponseFormat: format}, wire.State{Status: int(code), ErrorMessage: msg})
+	if err != nil {
+		return httpError(http.StatusInternalServerError, "collectssltest: rendering: "+err.Error())
+	}
+	return answer{status: code, contentType: ct, body: body}
+}
+
+// check applies the checks of the package documentation, in order, and
+// answers.
+func (s *Server) check(form url.Values) answer {
+	format := formatOf(form)
+	fail := func(code collectssl.StatusCode, msg string) answer { return failure(code, msg, format) }
+
+	// Names: case-insensitive, known, given once.
+	p := map[string]string{}
+	for k, vs := range form {
+		name, ok := params[strings.ToLower(k)]
+		if !ok {
+			return fail(collectssl.StatusUnrecognisedArgument, msgUnrecognised)
+		}
+		if _, dup := p[name]; dup || len(vs) != 1 {
+			return fail(collectssl.StatusArgumentInvalid, msgInvalid(name))
+		}
+		p[name] = vs[0]
+	}
+
+	// Credentials.
+	for _, c := range []struct {
+		name string
+		max  int
+	}{{pLoginName, maxLoginName}, {pLoginPassword, maxLoginPassword}} {
+		v := p[c.name]
+		if v == "" {
+			return fail(collectssl.StatusArgumentMissing, msgMissing(c.name))
+		}
+		if len([]rune(v)) > c.max {
+			return fail(collectssl.StatusArgumentInvalid, msgInvalid(c.name))
+		}
+	}
+	creds := s.Credentials()
+	nameOK := subtle.ConstantTimeCompare([]byte(p[pLoginName]), []byte(creds.LoginName)) == 1
+	passOK := subtle.ConstantTimeCompare([]byte(p[pLoginPassword]), []byte(creds.LoginPassword)) == 1
+	if !nameOK || !passOK {
+		return fail(collectssl.StatusPermissionDenied, msgDenied)
+	}
+
+	// Identifiers.
+	if p[pOrderNumber] == "" && p[pCertificateID] == "" && p[pBaseOrderNumber] == "" {
+		return fail(collectssl.StatusArgumentMissing, msgMissing(pOrderNumber))
+	}
+	if len([]rune(p[pOrderNumber])) > maxOrderNumber {
+		return fail(collectssl.StatusArgumentInvalid, msgInvalid(pOrderNumber))
+	}
+	if v := p[pCertificateID]; v != "" && !isDigits(v, maxCertificateIDDigits) {
+		return fail(collectssl.StatusArgumentInvalid, msgInvalid(pCertificateID))
+	}
+	if v := p[pBaseOrderNumber]; v != "" && !isDigits(v, maxBaseOrderDigits) {
+		return fail(collectssl.StatusArgumentInvalid, msgInvalid(pBaseOrderNumber))
+	}
+
+	// Enums and flags.
+	var req wire.Request
+	for _, e := range []struct {
+		name     string
+		dst      *int
+		def, max int
+	}{
+		{pQueryType, &req.QueryType, wire.QueryStatus, wire.QueryChain},
+		{pResponseType, &req.ResponseType, wire.ResponseIndividual, wire.ResponseIndividual},
+		{pResponseEncoding, &req.ResponseEncoding, wire.EncodingBase64, wire.EncodingBinary},
+		{pResponseFormat, &req.ResponseFormat, wire.FormatLines, wire.FormatURLEncoded},
+	} {
+		v, ok := p[e.name]
+		if !ok || v == "" {
+			*e.dst = e.def
+			continue
+		}
+		if len(v) != 1 || v[0] < '0' || int(v[0]-'0') > e.max {
+			return fail(collectssl.StatusArgumentInvalid, msgInvalid(e.name))
+		}
+		*e.dst = int(v[0] - '0')
+	}
+	for _, f := range []struct {
+		name string
+		dst  *bool
+	}{
+		{pShowValidityPeriod, &req.ShowValidityPeriod},
+		{pShowFQDN, &req.ShowFQDN},
+		{pShowExtStatus, &req.ShowExtStatus},
+		{pShowMDCDomainDetails, &req.ShowMDCDomainDetails},
+		{pShowMDCDomainDetails2, &req.ShowMDCDomainDetails2},
+		{pShowStatusDetails, &req.ShowStatusDetails},
+	} {
+		switch p[f.name] {
+		case "", "N":
+		case "Y":
+			*f.dst = true
+		default:
+			return fail(collectssl.StatusArgumentInvalid, msgInvalid(f.name))
+		}
+	}
+	if req.ResponseType != wire.ResponseIndividual && req.QueryType != wire.QueryCertificateAndChain {
+		return fail(collectssl.StatusArgumentInvalid, msgInvalid(pResponseType))
+	}
+	if req.ResponseEncoding == wire.EncodingBinary &&
+		(req.QueryType != wire.QueryCertificateAndChain || (req.ResponseType != wire.ResponseZIP && req.ResponseType != wire.ResponsePKCS7)) {
+		return fail(collectssl.StatusArgumentInvalid, msgInvalid(pResponseEncoding))
+	}
+	for _, name := range []string{pCollectionCode, pResponseMimeType} {
+		if len([]rune(p[name])) > maxFreeText {
+			return fail(collectssl.StatusArgumentInvalid, msgInvalid(name))
+		}
+	}
+	if v := p[pResponseMimeType]; v != "" {
+		if _, _, err := mime.ParseMediaType(v); err != nil {
+			return fail(collectssl.StatusArgumentInvalid, msgInvalid(pResponseMimeType))
+		}
+		req.ResponseMIMEType = v
+	}
+
+	// The order.
+	o, bad := s.poll(p)
+	if o == nil {
+		return fail(collectssl.StatusArgumentInvalid, msgInvalid(bad))
+	}
+	var status collectssl.StatusCode
+	switch o.State {
+	case StateIssued:
+		status = collectssl.StatusAttached
+		if req.QueryType == wire.QueryStatus {
+			status = collectssl.StatusAvailable
+		}
+	case StateProcessing:
+		status = collectssl.StatusProcessing
+	case StateRejected:
+		return fail(collectssl.StatusRejected, msgRejected)
+	case StateRevoked:
+		return fail(collectssl.StatusRevoked, msgRevoked)
+	case StateAwaitingPayment:
+		return fail(collectssl.StatusAwaitingPayment, msgAwaitingPay)
+	default:
+		return fail(collectssl.StatusUnknownError, msgUnknownError)
+	}
+	ct, body, err := wire.Render(req, o.wireState(status))
+	if err != nil {
+		return httpError(http.StatusInternalServerError, "collectssltest: rendering: "+err.Error())
+	}
+	return answer{status: status, contentType: ct, body: body}
+}
+
+// poll finds the order the identifiers in p name, counts the call, moves the
+// order along IssueAfterPolls, and returns a snapshot of it. When no single
+// order is named it returns nil and the identifier at fault.
+func (s *Server) poll(p map[string]string) (*Order, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var found *Order
+	for _, id := range []struct {
+		name string
+		m    map[string]*Order
+	}{{pOrderNumber, s.byNumber}, {pCertificateID, s.byCertID}, {pBaseOrderNumber, s.byBase}} {
+		v := p[id.name]
+		if v == "" {
+			continue
+		}
+		o := id.m[v]
+		if o == nil || (found != nil && o != found) {
+			return nil, id.name
+		}
+		found = o
+	}
+	if found.State == StateProcessing && found.IssueAfterPolls > 0 && found.Polls >= found.IssueAfterPolls {
+		found.State = StateIssued
+	}
+	found.Polls++
+	snap := found.clone()
+	return &snap, ""
+}
+
+// isDigits reports whether v is 1 to max ASCII digits.
+func isDigits(v string, max int) bool {
+	if v == "" || len(v) > max {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

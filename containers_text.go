@@ -1,0 +1,334 @@
+// This file holds the text side of DecodeCertificates: UTF-16 and byte order
+// marks, the PEM scanner (lenient about layout, strict about armour) and bare
+// base64, including the '+' that form decoding turned into a space.
+
+package collectssl
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+var (
+	pemBegin = []byte("-----BEGIN ")
+	pemEnd   = []byte("-----END ")
+	pemDash  = []byte("-----")
+	utf8BOM  = []byte{0xef, 0xbb, 0xbf}
+)
+
+// pemCertLabels are the PEM types whose contents are decoded, as whatever
+// the contents really are (OpenSSL writes a Netscape sequence under
+// CERTIFICATE). Blocks of every other type are skipped.
+var pemCertLabels = map[string]bool{
+	"CERTIFICATE":                   true,
+	"X509 CERTIFICATE":              true,
+	"TRUSTED CERTIFICATE":           true, // OpenSSL: a certificate followed by trust settings
+	"NETSCAPE CERTIFICATE SEQUENCE": true,
+	"PKCS7":                         true,
+	"PKCS #7 SIGNED DATA":           true,
+	"CMS":                           true,
+}
+
+// isUTF16 reports whether data looks like UTF-16 text: a byte order mark, or
+// (Windows tools write it without one) printable ASCII with a zero byte
+// beside every character over the first characters.
+func isUTF16(data []byte) bool {
+	if len(data) >= 2 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff) {
+		return true
+	}
+	_, ok := utf16Order(data)
+	return ok
+}
+
+// utf16Order guesses the byte order of UTF-16 text without a byte order mark
+// from its first (up to 16) characters, which must all be ASCII.
+func utf16Order(data []byte) (bigEndian, ok bool) {
+	n := min(len(data)/2, 16)
+	if n < 2 {
+		return false, false
+	}
+	le, be := true, true
+	for i := range n {
+		lo, hi := data[2*i], data[2*i+1]
+		le = le && hi == 0 && asciiText(lo)
+		be = be && lo == 0 && asciiText(hi)
+	}
+	return be, le || be
+}
+
+// asciiText reports whether c is printable ASCII or a line break or tab.
+func asciiText(c byte) bool { return c >= 0x20 && c < 0x7f || c == '\n' || c == '\r' || c == '\t' }
+
+// decodeUTF16 converts UTF-16 text to UTF-8 and decodes that.
+func (d *decoder) decodeUTF16(data []byte, allowZIP bool) error {
+	bigEndian, _ := utf16Order(data)
+	switch {
+	case data[0] == 0xff && data[1] == 0xfe:
+		data, bigEndian = data[2:], false
+	case data[0] == 0xfe && data[1] == 0xff:
+		data, bigEndian = data[2:], true
+	}
+	if len(data)%2 != 0 {
+		return &ContainerError{Format: "UTF-16", Offset: len(data), Err: fmt.Errorf("%w: odd number of bytes", ErrMalformedContainer)}
+	}
+	if len(data)/2 > d.lim.decoded {
+		return &ContainerError{Format: "UTF-16", Offset: -1, Err: fmt.Errorf("%w: decoded text over %d bytes", ErrTooLarge, d.lim.decoded)}
+	}
+	text := make([]byte, 0, len(data)/2)
+	for i := 0; i+1 < len(data); i += 2 {
+		u := uint16(data[i]) | uint16(data[i+1])<<8
+		if bigEndian {
+			u = uint16(data[i])<<8 | uint16(data[i+1])
+		}
+		switch {
+		case u < utf8.RuneSelf:
+			text = append(text, byte(u))
+		case utf16.IsSurrogate(rune(u)) && i+3 < len(data):
+			v := uint16(data[i+2]) | uint16(data[i+3])<<8
+			if bigEndian {
+				v = uint16(data[i+2])<<8 | uint16(data[i+3])
+			}
+			text = utf8.AppendRune(text, utf16.DecodeRune(rune(u), rune(v)))
+			i += 2
+		default:
+			text = utf8.AppendRune(text, rune(u))
+		}
+		if len(text) > d.lim.decoded {
+			return &ContainerError{Format: "UTF-16", Offset: -1, Err: fmt.Errorf("%w: decoded text over %d bytes", ErrTooLarge, d.lim.decoded)}
+		}
+	}
+	return d.decodeText(text, allowZIP)
+}
+
+// decodeText decodes UTF-8 (or ASCII) text: PEM if it holds a BEGIN line,
+// otherwise bare base64 of a binary container.
+func (d *decoder) decodeText(text []byte, allowZIP bool) error {
+	text = bytes.TrimPrefix(text, utf8BOM)
+	if bytes.Contains(text, pemBegin) {
+		return d.decodePEM(text)
+	}
+	der, ok, err := decodeBase64(text, d.lim.decoded)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &ContainerError{Offset: -1, Err: ErrUnknownFormat}
+	}
+	if len(der) == 0 {
+		return &ContainerError{Offset: -1, Err: ErrNoCertificates}
+	}
+	if err := d.binaryDecode(der, allowZIP); err != nil {
+		return &ContainerError{Format: "base64", Offset: -1, Err: err}
+	}
+	return nil
+}
+
+// decodePEM decodes every certificate-like block of text and skips the
+// others. Text outside blocks is ignored; a BEGIN line may be glued to the
+// previous END line or indented. The loop terminates because every turn
+// moves rest past a BEGIN marker.
+func (d *decoder) decodePEM(text []byte) error {
+	fail := func(off int, what string) error {
+		return &ContainerError{Format: "PEM", Offset: off, Err: fmt.Errorf("%w: %s", ErrMalformedContainer, what)}
+	}
+	var scratch []byte
+	off := 0 // offset of rest in text
+	rest := text
+	for {
+		i := bytes.Index(rest, pemBegin)
+		if i < 0 {
+			return nil
+		}
+		blockStart := off + i
+		rest, off = rest[i+len(pemBegin):], off+i+len(pemBegin)
+		// The type runs to the closing dashes on the same line.
+		j := bytes.Index(rest, pemDash)
+		if j < 0 || bytes.IndexByte(rest[:j], '\n') >= 0 {
+			return fail(blockStart, "BEGIN line without closing dashes")
+		}
+		label := rest[:j]
+		body := rest[j+len(pemDash):]
+		bodyOff := off + j + len(pemDash)
+		k := bytes.Index(body, pemEnd)
+		if k < 0 {
+			return fail(blockStart, "block without END line")
+		}
+		after := body[k+len(pemEnd):]
+		if !bytes.HasPrefix(after, label) || !bytes.HasPrefix(after[len(label):], pemDash) {
+			return fail(bodyOff+k, "END line does not match BEGIN line")
+		}
+		rest = after[len(label)+len(pemDash):]
+		off = bodyOff + k + len(pemEnd) + len(label) + len(pemDash)
+		if !pemCertLabels[string(label)] {
+			continue // a key or a request: never decoded, never quoted
+		}
+		var der []byte
+		var ok bool
+		var err error
+		scratch, der, ok, err = decodePEMBody(scratch[:0], body[:k], d.lim.decoded)
+		if err != nil {
+			return &ContainerError{Format: "PEM", Offset: blockStart, Err: err}
+		}
+		if !ok {
+			return fail(blockStart, "invalid base64 in "+string(label)+" block")
+		}
+		if string(label) == "TRUSTED CERTIFICATE" {
+			// A certificate followed by OpenSSL's trust settings.
+			if err = d.decodeTrusted(der); err != nil {
+				return &ContainerError{Format: "PEM", Offset: blockStart, Err: err}
+			}
+			continue
+		}
+		if err := d.binaryDecode(der, false); err != nil {
+			return &ContainerError{Format: "PEM", Offset: blockStart, Err: err}
+		}
+	}
+}
+
+// decodeTrusted decodes the certificate at the start of an OpenSSL trusted
+// certificate and ignores the trust settings after it.
+func (d *decoder) decodeTrusted(der []byte) error {
+	w := walker{maxDepth: d.lim.depth}
+	e, err := w.readElem(der, 0, 1)
+	if err != nil {
+		return err
+	}
+	return d.addCert(der, e, "DER")
+}
+
+// decodePEMBody decodes the contents of one PEM block. RFC 1421 headers
+// (lines with a colon up to a blank line) are skipped. scratch is reused
+// for the base64 text; the returned DER is a fresh buffer, since the
+// certificates parsed from it keep it.
+func decodePEMBody(scratch, body []byte, maxDecoded int) (newScratch, der []byte, ok bool, err error) {
+	if c := bytes.IndexByte(body, ':'); c >= 0 {
+		// Headers end at the first blank line.
+		if h := bytes.Index(body, []byte("\n\n")); h >= 0 && h > c {
+			body = body[h+2:]
+		} else if h := bytes.Index(body, []byte("\r\n\r\n")); h >= 0 && h > c {
+			body = body[h+4:]
+		} else {
+			return scratch, nil, false, nil
+		}
+	}
+	if der, ok := decodeDirect(body, maxDecoded); ok {
+		return scratch, der, true, nil
+	}
+	scratch, ok = cleanBase64(scratch, body)
+	if !ok {
+		return scratch, nil, false, nil
+	}
+	der, ok, err = decodeClean(scratch, maxDecoded)
+	return scratch, der, ok, err
+}
+
+// decodeDirect is the fast path for well-formed base64: padded standard
+// alphabet, broken into lines by LF or CRLF (which encoding/base64 skips).
+// ok is false for anything else, which the slow path then cleans up.
+func decodeDirect(text []byte, maxDecoded int) ([]byte, bool) {
+	n := base64.StdEncoding.DecodedLen(len(text))
+	if n > maxDecoded {
+		return nil, false
+	}
+	der := make([]byte, n)
+	n, err := base64.StdEncoding.Decode(der, text)
+	if err != nil {
+		return nil, false
+	}
+	return der[:n], true
+}
+
+// decodeBase64 decodes bare base64 text; ok is false when text is not
+// base64.
+func decodeBase64(text []byte, maxDecoded int) (der []byte, ok bool, err error) {
+	if der, ok := decodeDirect(text, maxDecoded); ok {
+		return der, true, nil
+	}
+	clean, ok := cleanBase64(make([]byte, 0, len(text)), text)
+	if !ok {
+		return nil, false, nil
+	}
+	return decodeClean(clean, maxDecoded)
+}
+
+// decodeClean decodes base64 text that cleanBase64 produced, with or
+// without padding, in the standard or the URL alphabet.
+func decodeClean(clean []byte, maxDecoded int) ([]byte, bool, error) {
+	clean = bytes.TrimRight(clean, "=")
+	enc := base64.RawStdEncoding
+	if bytes.ContainsAny(clean, "-_") {
+		enc = base64.RawURLEncoding
+	}
+	n := enc.DecodedLen(len(clean))
+	if n > maxDecoded {
+		return nil, false, &ContainerError{Format: "base64", Offset: -1, Err: fmt.Errorf("%w: decodes to %d bytes, limit %d", ErrTooLarge, n, maxDecoded)}
+	}
+	der := make([]byte, n)
+	n, err := enc.Decode(der, clean)
+	if err != nil {
+		return nil, false, nil
+	}
+	return der[:n], true, nil
+}
+
+// cleanBase64 appends the base64 characters of s to dst and reports whether
+// s holds nothing else. Line breaks, tabs and the blanks at the start and end
+// of each line are layout and dropped. A run of spaces between two base64
+// characters of one line is the '+' signs that form decoding turned into
+// spaces (a documented habit of CollectSSL's URL-encoded answers), so each
+// becomes a '+' again. A '+' lost at the very start or end of a line cannot
+// be told from layout and stays lost; that only happens to wrapped text,
+// which is never form-encoded.
+func cleanBase64(dst, s []byte) ([]byte, bool) {
+	spaces := 0     // spaces seen since the last base64 character of this line
+	inLine := false // a base64 character has been seen on this line
+	for i := 0; i < len(s); {
+		switch b64Class[s[i]] {
+		case b64Char:
+			for ; spaces > 0; spaces-- {
+				dst = append(dst, '+')
+			}
+			// Copy the whole run of base64 characters at once.
+			j := i + 1
+			for j < len(s) && b64Class[s[j]] == b64Char {
+				j++
+			}
+			dst = append(dst, s[i:j]...)
+			i, inLine = j, true
+			continue
+		case b64Space:
+			if inLine {
+				spaces++
+			}
+		case b64Break:
+			spaces, inLine = 0, false
+		case b64Layout:
+		default:
+			return dst, false
+		}
+		i++
+	}
+	return dst, true
+}
+
+// Classes of bytes in base64 text, for cleanBase64.
+const (
+	b64Invalid = iota
+	b64Char    // A-Z a-z 0-9 + / = and the URL alphabet's - _
+	b64Space   // ' ': layout, or a '+' lost to form decoding
+	b64Break   // line breaks
+	b64Layout  // tabs and other blanks
+)
+
+var b64Class = func() (t [256]byte) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_") {
+		t[c] = b64Char
+	}
+	t[' '] = b64Space
+	t['\n'], t['\r'] = b64Break, b64Break
+	t['\t'], t['\f'], t['\v'] = b64Layout, b64Layout, b64Layout
+	return t
+}()

@@ -1,0 +1,581 @@
+// This file holds the responseFormat=0 parser: ParseLines reads the
+// newline-delimited, positional body, driven by the request's show flags, in
+// the order NOTES.md gives, and finds where base64 certificate data ends by
+// the container's own structure.
+
+package collectssl
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/encoding"
+)
+
+// ExtraLineKey is the key of Result.Extra under which ParseLines keeps, in
+// body order, every line it did not expect.
+const ExtraLineKey = "line"
+
+// Why a responseFormat=0 body does not parse.
+var (
+	errNoStatusLine     = errors.New("collectssl: empty body, no status line")
+	errStatusNotInteger = errors.New("collectssl: status line is not an integer")
+	errNotCertificate   = errors.New("collectssl: certificate data is neither PEM nor base64")
+	errPEMMismatch      = errors.New("collectssl: PEM block ends with a different label")
+	errContainerTrail   = errors.New("collectssl: base64 certificate data goes on after its container ends")
+)
+
+// ParseLines reads a responseFormat=0 body: the answer to req, whose show
+// flags say which lines follow the status line. A nil req reads as the zero
+// Request. Text that is not UTF-8 is decoded from Windows-1252 (ParseResponse
+// uses the Content-Type's charset instead).
+//
+// It accepts LF and CRLF line endings, trailing spaces and tabs, a missing
+// final newline, a UTF-8 byte order mark, blank lines around the certificate
+// data (one real client shows one before the extended status lines) and the
+// validity period's two dates on one line or on two. Certificate data is
+// either PEM blocks (certificates, or a container under any label: PKCS7, or
+// a Netscape sequence under CERTIFICATE as OpenSSL writes it) or a base64
+// container (ZIP, Netscape sequence, PKCS#7) without armour, wrapped at any
+// width or on one line. Where the base64 ends is found by the width of its
+// lines and the container's own length, so a following status line that
+// happens to be valid base64 is not swallowed.
+//
+// Every line it did not expect (a validity period or status detail that does
+// not parse, lines after the CAA status) is kept, in order, in
+// Result.Extra[ExtraLineKey]. A non-negative status code the specification
+// does not list (3, 7, ...) gives a Result with that Status and every
+// following line in Extra: its layout is unknown, so nothing is guessed.
+//
+// The error is a *StatusError if the status code is negative (the Result is
+// then nil), a *ParseError if body cannot be a CollectSSL answer (no status
+// line, a status line that is not an integer, certificate data that does not
+// decode, a body over the size limit, which also matches ErrTooLarge), and
+// nil otherwise.
+func ParseLines(req *Request, body []byte) (*Result, error) {
+	if err := checkSize(body); err != nil {
+		return nil, err
+	}
+	if req == nil {
+		req = &Request{}
+	}
+	return parseLines(req, body, defaultCharset)
+}
+
+// lineSpan is one line of the body: body[start:end], without its line ending and
+// trailing spaces and tabs.
+type lineSpan struct{ start, end int }
+
+// lineParser walks the lines of one body. Its methods never read past the
+// last line: every loop advances next or stops.
+type lineParser struct {
+	body  []byte
+	lines []lineSpan
+	next  int // index of the next unread line
+	extra []string
+}
+
+func (p *lineParser) more() bool { return p.next < len(p.lines) }
+
+// peek returns the next line, or nil at the end.
+func (p *lineParser) peek() []byte {
+	if !p.more() {
+		return nil
+	}
+	s := p.lines[p.next]
+	return p.body[s.start:s.end]
+}
+
+func (p *lineParser) line(i int) []byte { return p.body[p.lines[i].start:p.lines[i].end] }
+
+// text consumes the next line as a string, "" at the end.
+func (p *lineParser) text() string {
+	s := string(p.peek())
+	if p.more() {
+		p.next++
+	}
+	return s
+}
+
+func (p *lineParser) skipBlank() {
+	for p.more() && len(p.peek()) == 0 {
+		p.next++
+	}
+}
+
+// keep consumes the next line into Extra.
+func (p *lineParser) keep() { p.extra = append(p.extra, p.text()) }
+
+// splitLines cuts body at '\n', trims '\r' and trailing spaces and tabs from
+// each line and drops blank lines at the end.
+func splitLines(body []byte) []lineSpan {
+	lines := make([]lineSpan, 0, bytes.Count(body, []byte{'\n'})+1)
+	for start := 0; start < len(body); {
+		end := bytes.IndexByte(body[start:], '\n')
+		next := start + end + 1
+		if end < 0 {
+			end, next = len(body)-start, len(body)
+		}
+		end += start
+		for end > start && (body[end-1] == '\r' || body[end-1] == ' ' || body[end-1] == '\t') {
+			end--
+		}
+		lines = append(lines, lineSpan{start, end})
+		start = next
+	}
+	for len(lines) > 0 && lines[len(lines)-1].start == lines[len(lines)-1].end {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, error) {
+	body = toUTF8(bytes.TrimPrefix(body, bom), enc)
+	p := &lineParser{body: body, lines: splitLines(body)}
+	if !p.more() {
+		return nil, &ParseError{Line: 1, Field: "status", Err: errNoStatusLine}
+	}
+	first := bytes.TrimSpace(p.peek())
+	code, err := strconv.Atoi(string(first))
+	if err != nil {
+		return nil, &ParseError{Line: 1, Field: "status", Err: fmt.Errorf("%w: %.40q", errStatusNotInteger, first)}
+	}
+	p.next++
+	if code < 0 {
+		return nil, statusErr(StatusCode(code), p.message())
+	}
+	r := &Result{Status: StatusCode(code)}
+	if code > int(StatusAttached) {
+		for p.more() {
+			p.keep()
+		}
+		r.setExtra(p.extra)
+		return r, nil
+	}
+	if code > 0 && req.ShowValidityPeriod && p.more() {
+		p.validity(r)
+	}
+	if code > 0 && req.ShowFQDN && p.more() && !(code == int(StatusAttached) && isPEMBegin(p.peek())) {
+		r.FQDN = p.text()
+	}
+	if code == int(StatusAttached) {
+		p.skipBlank()
+		if p.more() {
+			if err := p.certificates(r); err != nil {
+				return nil, err
+			}
+		}
+		p.skipBlank()
+	}
+	if req.ShowExtStatus && p.more() {
+		r.CertificateStatus = p.text()
+		r.ValidationStatus = p.text()
+	}
+	if code == 0 && req.ShowMDCDomainDetails && p.more() {
+		r.MDCDomainDetails = parseDomains(p.text())
+	}
+	if req.ShowStatusDetails && p.more() {
+		p.statusDetails(r)
+	}
+	if code == 0 && req.ShowMDCDomainDetails2 && p.more() {
+		r.MDCDomainDetails2 = parseDomains(p.text())
+	}
+	p.skipBlank() // the CAA status is sent only when not empty
+	if p.more() {
+		r.CAAStatus = p.text()
+	}
+	for p.more() {
+		p.keep()
+	}
+	r.setExtra(p.extra)
+	return r, nil
+}
+
+func (r *Result) setExtra(lines []string) {
+	if len(lines) == 0 {
+		return
+	}
+	if r.Extra == nil {
+		r.Extra = url.Values{}
+	}
+	r.Extra[ExtraLineKey] = append(r.Extra[ExtraLineKey], lines...)
+}
+
+// message returns the rest of the body as the error message: its lines joined
+// by "\n", blank lines at either end dropped (the specification sends one
+// line; more are kept rather than lost).
+func (p *lineParser) message() string {
+	p.skipBlank()
+	if !p.more() {
+		return ""
+	}
+	start := p.lines[p.next].start
+	end := p.lines[len(p.lines)-1].end
+	p.next = len(p.lines)
+	return strings.ReplaceAll(string(p.body[start:end]), "\r\n", "\n")
+}
+
+// Sectigo certificates start at 00:00:00 GMT and end at 23:59:59 GMT on the
+// days the validity line names.
+const (
+	dateLayout     = "2/1/2006" // DD/MM/YYYY; one-digit days and months accepted
+	endOfDayOffset = 24*time.Hour - time.Second
+)
+
+// validity reads "DD/MM/YYYY DD/MM/YYYY", or the two dates on two lines as
+// one real client allows. A line that does not parse goes to Extra.
+func (p *lineParser) validity(r *Result) {
+	toks := bytes.Fields(p.peek())
+	var nb, na []byte
+	lines := 1
+	switch {
+	case len(toks) == 2:
+		nb, na = toks[0], toks[1]
+	case len(toks) == 1 && p.next+1 < len(p.lines):
+		next := bytes.Fields(p.line(p.next + 1))
+		if len(next) == 1 {
+			nb, na, lines = toks[0], next[0], 2
+		}
+	}
+	from, err1 := time.Parse(dateLayout, string(nb))
+	to, err2 := time.Parse(dateLayout, string(na))
+	if nb == nil || err1 != nil || err2 != nil {
+		p.keep()
+		return
+	}
+	r.NotBefore, r.NotAfter = from.UTC(), to.UTC().Add(endOfDayOffset)
+	p.next += lines
+}
+
+var (
+	linesPEMBegin = []byte("-----BEGIN ")
+	linesPEMEnd   = []byte("-----END ")
+	linesPEMDash  = []byte("-----")
+)
+
+func isPEMBegin(line []byte) bool { return bytes.HasPrefix(line, linesPEMBegin) }
+
+// certificates reads the certificate data at the next (non-blank) line.
+func (p *lineParser) certificates(r *Result) error {
+	if isPEMBegin(p.peek()) {
+		return p.pemBlocks(r)
+	}
+	return p.base64Container(r)
+}
+
+// pemBlocks reads consecutive PEM blocks (blank lines between them allowed).
+// CERTIFICATE blocks are certificates (or a Netscape sequence, which OpenSSL
+// writes under that label); any other label is a container for
+// DecodeCertificates.
+func (p *lineParser) pemBlocks(r *Result) error {
+	var certs []*x509.Certificate
+	for {
+		begin := p.next
+		label := bytes.TrimSuffix(bytes.TrimPrefix(p.peek(), linesPEMBegin), linesPEMDash)
+		p.next++
+		first := p.next
+		for p.more() && !bytes.HasPrefix(p.peek(), linesPEMEnd) {
+			p.next++
+		}
+		if !p.more() {
+			return &ParseError{Line: begin + 1, Field: "certificate data", Err: errTruncatedCertificates}
+		}
+		if end := bytes.TrimSuffix(bytes.TrimPrefix(p.peek(), linesPEMEnd), linesPEMDash); !bytes.Equal(end, label) {
+			return &ParseError{Line: p.next + 1, Field: "certificate data", Err: fmt.Errorf("%w: BEGIN %.40q, END %.40q", errPEMMismatch, label, end)}
+		}
+		last := p.next
+		p.next++
+		der, err := p.decodeBase64Lines(first, last)
+		if err != nil {
+			return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
+		}
+		got, container, err := decodePEMPayload(string(label), der)
+		if err != nil {
+			return &ParseError{Line: begin + 1, Field: "certificate data", Err: err}
+		}
+		if container != nil && r.Container == nil {
+			r.Container = container
+		}
+		certs = append(certs, got...)
+		if len(certs) > maxResponseCertificates {
+			return &ParseError{Line: begin + 1, Field: "certificate data", Err: fmt.Errorf("%w: more than %d certificates", ErrTooLarge, maxResponseCertificates)}
+		}
+		// Look past blank lines for another block; leave them otherwise.
+		save := p.next
+		p.skipBlank()
+		if !p.more() || !isPEMBegin(p.peek()) {
+			p.next = save
+			break
+		}
+	}
+	if err := r.setCertificates(certs); err != nil {
+		return &ParseError{Field: "certificate data", Err: err}
+	}
+	return nil
+}
+
+// decodePEMPayload turns the DER of one PEM block into certificates; it
+// returns the DER as container when it is not a single certificate.
+func decodePEMPayload(label string, der []byte) (certs []*x509.Certificate, container []byte, err error) {
+	if label == "CERTIFICATE" {
+		c, err := x509.ParseCertificate(der)
+		if err == nil {
+			return []*x509.Certificate{c}, nil, nil
+		}
+		// Perhaps a Netscape sequence under OpenSSL's label.
+		if list, err2 := DecodeCertificates(der); err2 == nil {
+			return list, der, nil
+		}
+		return nil, nil, fmt.Errorf("collectssl: %w", err)
+	}
+	list, err := DecodeCertificates(der)
+	if err != nil {
+		return nil, nil, err
+	}
+	return list, der, nil
+}
+
+// decodeBase64Lines decodes lines [first, last) as one base64 text. The fast
+// path decodes the body in place (the decoder skips '\r' and '\n'); lines
+// with trailing spaces or blank lines inside take the slow path through a
+// copy of the trimmed lines.
+func (p *lineParser) decodeBase64Lines(first, last int) ([]byte, error) {
+	if first >= last {
+		return nil, errTruncatedCertificates
+	}
+	src := p.body[p.lines[first].start:p.lines[last-1].end]
+	dst := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+	n, err := base64.StdEncoding.Decode(dst, src)
+	if err == nil {
+		return dst[:n], nil
+	}
+	var buf []byte
+	for i := first; i < last; i++ {
+		buf = append(buf, p.line(i)...)
+	}
+	n, err = base64.StdEncoding.Decode(dst, buf)
+	if err != nil {
+		return nil, fmt.Errorf("collectssl: certificate data: %w", err)
+	}
+	return dst[:n], nil
+}
+
+// base64Chars marks the bytes of the standard base64 alphabet and '='.
+var base64Chars = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") {
+		t[c] = true
+	}
+	return t
+}()
+
+func isBase64Line(l []byte) bool {
+	for _, c := range l {
+		if !base64Chars[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// base64Container reads a container sent as base64 without armour.
+//
+// The width of the first line is the wrap width W: every line of the blob but
+// the last is W characters long, the last is at most W, and only the last may
+// carry '=' padding. The longest run of lines that fits that shape is
+// decoded; it may include following lines that happen to be valid base64
+// ("Issued", "Complete", a 64-character CAA status). containerLen then says
+// how many bytes the container itself takes, which says on which line the
+// blob ends; the lines after it are left for the rest of the parse. A run
+// whose decoded bytes hold no complete container is truncated data.
+func (p *lineParser) base64Container(r *Result) error {
+	first := p.next
+	w := len(p.peek())
+	j, total := first, 0
+	for j < len(p.lines) {
+		l := p.line(j)
+		if len(l) == 0 || len(l) > w || !isBase64Line(l) {
+			break
+		}
+		j++
+		total += len(l)
+		if len(l) < w || bytes.IndexByte(l, '=') >= 0 {
+			break
+		}
+	}
+	if j == first {
+		return &ParseError{Line: first + 1, Field: "certificate data", Err: fmt.Errorf("%w: %.40q", errNotCertificate, p.peek())}
+	}
+	decoded, n, complete, err := p.decodeRun(first, j, total)
+	if err != nil {
+		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
+	}
+	if !complete || n <= 0 || n > len(decoded) {
+		return &ParseError{Line: j, Field: "certificate data", Err: errTruncatedCertificates}
+	}
+	need := base64.RawStdEncoding.EncodedLen(n)
+	for k, cum := first, 0; k < j; k++ {
+		l := p.line(k)
+		if cum+len(l) < need {
+			cum += len(l)
+			continue
+		}
+		if len(bytes.TrimRight(l[need-cum:], "=")) > 0 {
+			return &ParseError{Line: k + 1, Field: "certificate data", Err: errContainerTrail}
+		}
+		p.next = k + 1
+		break
+	}
+	container := decoded[:n:n]
+	certs, err := DecodeCertificates(container)
+	if err != nil {
+		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
+	}
+	r.Container = container
+	if err := r.setCertificates(certs); err != nil {
+		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
+	}
+	return nil
+}
+
+// statusDetailIndex maps the lower-cased names of the seven status details
+// (both spellings of ovCallbackStatus) to their position.
+var statusDetailIndex = map[string]int{
+	"csrstatus": 0, "dcvstatus": 1, "ovcallbackstatus": 2, "organizationvalidationstatus": 3,
+	"freedvupstatus": 4, "evclickthroughstatus": 5, "brandvalstatus": 6,
+}
+
+func (d *StatusDetails) set(i int, v Progress) {
+	switch i {
+	case 0:
+		d.CSR = v
+	case 1:
+		d.DCV = v
+	case 2:
+		d.OVCallback = v
+	case 3:
+		d.OrganizationValidation = v
+	case 4:
+		d.FreeDVUP = v
+	case 5:
+		d.EVClickThrough = v
+	case 6:
+		d.BrandValidation = v
+	}
+}
+
+// statusDetails reads the seven lines of showStatusDetails=Y, each `value`,
+// `name=value`, `name value` or `name: value`. A known name places the value
+// by name, otherwise by position. If any of the seven does not parse (or the
+// body ends first), StatusDetails stays nil and the lines go to Extra.
+func (p *lineParser) statusDetails(r *Result) {
+	start := p.next
+	var d StatusDetails
+	ok := true
+	for i := 0; i < 7; i++ {
+		if !p.more() {
+			ok = false
+			break
+		}
+		name, v, good := parseStatusDetail(p.text())
+		if !good {
+			ok = false
+			continue
+		}
+		at, known := statusDetailIndex[strings.ToLower(name)]
+		if !known {
+			at = i
+		}
+		d.set(at, Progress(v))
+	}
+	if ok {
+		r.StatusDetails = &d
+		return
+	}
+	for i := start; i < p.next; i++ {
+		p.extra = append(p.extra, string(p.line(i)))
+	}
+}
+
+// parseStatusDetail splits "name=value", "name: value", "name value" or
+// "value".
+func parseStatusDetail(s string) (name string, v int, ok bool) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "=:"); i >= 0 {
+		name, s = strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:])
+	} else if i := strings.LastIndexAny(s, " \t"); i >= 0 {
+		name, s = strings.TrimSpace(s[:i]), s[i+1:]
+	}
+	v, err := strconv.Atoi(s)
+	return name, v, err == nil
+}
+
+// parseDomains reads "domain1.com VALIDATED, domain2.com NOTVALIDATED"; an
+// item without a space is a domain with an empty status.
+func parseDomains(s string) []DomainStatus {
+	var out []DomainStatus
+	for item := range strings.SplitSeq(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		d := DomainStatus{Domain: item}
+		if i := strings.LastIndexAny(item, " \t"); i >= 0 {
+			d.Domain, d.Status = strings.TrimSpace(item[:i]), item[i+1:]
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// decodeRun decodes the base64 lines [first, j) (total characters) and
+// measures the container at their start with containerLen.
+//
+// The fast path decodes the body in place: the decoder skips the line
+// endings, and stops at the first partial quantum (a following "Issued" line,
+// or an unpadded end), having written every byte before it, which is all
+// containerLen needs. When that holds no complete container, or the lines
+// carry trailing spaces, the slow path decodes a copy of the trimmed lines
+// without requiring padding.
+func (p *lineParser) decodeRun(first, j, total int) (decoded []byte, n int, complete bool, err error) {
+	clean := true
+	for k := first; k+1 < j; k++ {
+		for _, c := range p.body[p.lines[k].end:p.lines[k+1].start] {
+			if c != '\r' && c != '\n' {
+				clean = false
+			}
+		}
+	}
+	if clean {
+		src := p.body[p.lines[first].start:p.lines[j-1].end]
+		decoded = make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+		nd, _ := base64.StdEncoding.Decode(decoded, src)
+		decoded = decoded[:nd]
+		n, complete, err = containerLen(decoded)
+		if err != nil || complete {
+			return decoded, n, complete, err
+		}
+	}
+	chars := make([]byte, 0, total)
+	for i := first; i < j; i++ {
+		chars = append(chars, p.line(i)...)
+	}
+	chars = bytes.TrimRight(chars, "=")
+	if len(chars)%4 == 1 {
+		chars = chars[:len(chars)-1] // a lone character holds no byte
+	}
+	decoded = make([]byte, base64.RawStdEncoding.DecodedLen(len(chars)))
+	nd, err := base64.RawStdEncoding.Decode(decoded, chars)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("collectssl: certificate data: %w", err)
+	}
+	decoded = decoded[:nd]
+	n, complete, err = containerLen(decoded)
+	return decoded, n, complete, err
+}

@@ -1,0 +1,358 @@
+// This file holds the tests of ParseLines: every status code, every line the
+// show flags add, the layout quirks, certificate data of every response type,
+// and where a base64 blob ends when the next line is valid base64 too.
+
+package collectssl
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/collectssl/collectssl/internal/certgen"
+	"github.com/collectssl/collectssl/internal/wire"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseLinesStatusCodes(t *testing.T) {
+	tests := []struct {
+		code     StatusCode
+		message  string
+		sentinel error
+		argument string
+	}{
+		{-1, "Request was not made over https!", ErrNotHTTPS, ""},
+		{-2, "'responseFormatt' is an unrecognised argument!", ErrUnrecognisedArgument, "responseFormatt"},
+		{-3, "The 'orderNumber' argument is missing!", ErrArgumentMissing, "orderNumber"},
+		{-4, "The value of the 'queryType' argument is invalid!", ErrArgumentInvalid, "queryType"},
+		{-14, "An unknown error occurred!", ErrUnknownError, ""},
+		{-16, "Permission denied!", ErrPermissionDenied, ""},
+		{-17, "Request used GET rather than POST!", ErrGETNotPOST, ""},
+		{-20, "The certificate request has been rejected!", ErrRejected, ""},
+		{-21, "The certificate has been revoked!", ErrRevoked, ""},
+		{-22, "Still awaiting payment!", ErrAwaitingPayment, ""},
+		{-26, "Certificate is being issued", nil, ""},
+		{-99, "", nil, ""},
+	}
+	for _, tt := range tests {
+		for _, format := range []ResponseFormat{FormatLines, FormatURLEncoded} {
+			t.Run(fmt.Sprintf("%d/%v", tt.code, format), func(t *testing.T) {
+				req := &Request{ResponseFormat: format, ShowExtStatus: true, ShowStatusDetails: true}
+				_, body := render(t, req, wire.State{Status: int(tt.code), ErrorMessage: tt.message})
+				got, err := ParseResponse(req, "", body)
+				if got != nil {
+					t.Errorf("got a Result with status %d", tt.code)
+				}
+				var se *StatusError
+				if !errors.As(err, &se) {
+					t.Fatalf("got %v, want a *StatusError", err)
+				}
+				want := &StatusError{Code: tt.code, Message: tt.message, Argument: tt.argument}
+				if diff := cmp.Diff(want, se); diff != "" {
+					t.Errorf("StatusError (-want +got):\n%s", diff)
+				}
+				if tt.sentinel != nil && !errors.Is(err, tt.sentinel) {
+					t.Errorf("errors.Is(%v, %v) = false", err, tt.sentinel)
+				}
+				if errors.Is(err, ErrMalformedResponse) {
+					t.Errorf("a StatusError matches ErrMalformedResponse")
+				}
+			})
+		}
+	}
+}
+
+func TestParseLines(t *testing.T) {
+	all := Request{ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true, ShowMDCDomainDetails: true,
+		ShowMDCDomainDetails2: true, ShowStatusDetails: true}
+	nb := time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC)
+	na := time.Date(2026, 3, 14, 23, 59, 59, 0, time.UTC)
+	details := &StatusDetails{CSR: 1, DCV: 1, OVCallback: -1, OrganizationValidation: 2, FreeDVUP: -1, EVClickThrough: -1, BrandValidation: 1}
+	lines := func(ls ...string) url.Values { return url.Values{ExtraLineKey: ls} }
+	tests := []struct {
+		name string
+		req  Request
+		body string
+		want *Result
+	}{
+		{"status 0, no flags", Request{}, "0\n", &Result{Status: 0}},
+		{"status 1, no flags, no final newline", Request{}, "1", &Result{Status: 1}},
+		{"status 2 without certificate data", Request{}, "2\n", &Result{Status: 2}},
+		{"status 1 every flag", all,
+			"1\n14/03/2025 14/03/2026\nwww.example.com\nIssued\nComplete\n1\n1\n-1\n2\n-1\n-1\n1\nAuthorized\n",
+			&Result{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "www.example.com", CertificateStatus: "Issued",
+				ValidationStatus: "Complete", StatusDetails: details, CAAStatus: "Authorized"}},
+		{"status 0 every flag: no validity, no FQDN, MDC details", all,
+			"0\nAwaiting Validation\nAwaiting Brand Validation\na.example VALIDATED, b.example NOTVALIDATED\n1\n1\n-1\n2\n-1\n-1\n1\nc.example AWAITINGBRAND\nAwaiting Completion\n",
+			&Result{Status: 0, CertificateStatus: "Awaiting Validation", ValidationStatus: "Awaiting Brand Validation",
+				MDCDomainDetails:  []DomainStatus{{"a.example", "VALIDATED"}, {"b.example", "NOTVALIDATED"}},
+				MDCDomainDetails2: []DomainStatus{{"c.example", "AWAITINGBRAND"}},
+				StatusDetails:     details, CAAStatus: "Awaiting Completion"}},
+		{"CRLF, BOM, trailing spaces", Request{ShowValidityPeriod: true, ShowFQDN: true},
+			"\ufeff1  \r\n14/03/2025 14/03/2026 \r\nwww.example.com\t\r\n",
+			&Result{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "www.example.com"}},
+		{"validity split over two lines", Request{ShowValidityPeriod: true, ShowFQDN: true},
+			"1\n14/03/2025\n14/03/2026\nwww.example.com\n",
+			&Result{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "www.example.com"}},
+		{"validity with one-digit day and month", Request{ShowValidityPeriod: true},
+			"1\n4/3/2025 4/3/2026\n",
+			&Result{Status: 1, NotBefore: time.Date(2025, 3, 4, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2026, 3, 4, 23, 59, 59, 0, time.UTC)}},
+		{"validity that does not parse goes to Extra", Request{ShowValidityPeriod: true, ShowFQDN: true},
+			"1\n2025-03-14 2026-03-14\nwww.example.com\n",
+			&Result{Status: 1, FQDN: "www.example.com", Extra: lines("2025-03-14 2026-03-14")}},
+		{"validity ignored when status is 0", Request{ShowValidityPeriod: true, ShowExtStatus: true},
+			"0\nIssued\nComplete\n", &Result{Status: 0, CertificateStatus: "Issued", ValidationStatus: "Complete"}},
+		{"empty FQDN", Request{ShowFQDN: true, ShowExtStatus: true},
+			"1\n\nIssued\nComplete\n", &Result{Status: 1, CertificateStatus: "Issued", ValidationStatus: "Complete"}},
+		{"status details name=value", Request{ShowStatusDetails: true},
+			"1\ncsrStatus=1\ndcvStatus=1\novCallbackStatus=-1\norganizationValidationStatus=2\nfreeDVUPStatus=-1\nevClickThroughStatus=-1\nbrandValStatus=1\n",
+			&Result{Status: 1, StatusDetails: details}},
+		{"status details name value, shuffled by name", Request{ShowStatusDetails: true},
+			"1\nbrandValStatus 1\ndcvStatus 1\novCallBackStatus -1\norganizationValidationStatus 2\nfreeDVUPStatus -1\nevClickThroughStatus -1\ncsrStatus 1\n",
+			&Result{Status: 1, StatusDetails: details}},
+		{"status details name: value", Request{ShowStatusDetails: true},
+			"1\ncsrStatus: 1\ndcvStatus: 1\novCallbackStatus: -1\norganizationValidationStatus: 2\nfreeDVUPStatus: -1\nevClickThroughStatus: -1\nbrandValStatus: 1\n",
+			&Result{Status: 1, StatusDetails: details}},
+		{"status detail that does not parse: all seven to Extra", Request{ShowStatusDetails: true},
+			"1\n1\n1\n-1\nmaybe\n-1\n-1\n1\n",
+			&Result{Status: 1, Extra: lines("1", "1", "-1", "maybe", "-1", "-1", "1")}},
+		{"status details cut short", Request{ShowStatusDetails: true},
+			"1\n1\n1\n", &Result{Status: 1, Extra: lines("1", "1")}},
+		{"MDC details empty", Request{ShowMDCDomainDetails: true, ShowStatusDetails: true},
+			"0\n\n1\n1\n-1\n2\n-1\n-1\n1\n", &Result{Status: 0, StatusDetails: details}},
+		{"MDC details without a status", Request{ShowMDCDomainDetails: true},
+			"0\na.example, b.example NOTVALIDATED,\n", &Result{Status: 0, MDCDomainDetails: []DomainStatus{{"a.example", ""}, {"b.example", "NOTVALIDATED"}}}},
+		{"MDC details ignored when status is 1", Request{ShowMDCDomainDetails: true},
+			"1\nAuthorized\n", &Result{Status: 1, CAAStatus: "Authorized"}},
+		{"CAA Error 'NNN'", Request{}, "1\nError '12'\n", &Result{Status: 1, CAAStatus: "Error '12'"}},
+		{"lines after the CAA status go to Extra, in order", Request{}, "1\nAuthorized\nfoo\n\nbar\n",
+			&Result{Status: 1, CAAStatus: "Authorized", Extra: lines("foo", "", "bar")}},
+		{"blank lines before the CAA status skipped", Request{}, "1\n\n\nAuthorized\n", &Result{Status: 1, CAAStatus: "Authorized"}},
+		{"unknown status 3: every line to Extra", all, "3\n14/03/2025 14/03/2026\nwhatever\n",
+			&Result{Status: 3, Extra: lines("14/03/2025 14/03/2026", "whatever")}},
+		{"unknown status 7, nothing else", Request{}, "7\n", &Result{Status: 7}},
+		{"status with a plus sign and spaces", Request{}, " +1 \n", &Result{Status: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseLines(&tt.req, []byte(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, resultOpts); diff != "" {
+				t.Errorf("Result (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestParseLinesMalformed(t *testing.T) {
+	c := sharedChain(t, certgen.Pre2025, certgen.ECDSA)
+	leaf, cas := certsDER(c)
+	_, pemBody := render(t, &Request{QueryType: 1, ResponseType: 3}, wire.State{Status: 2, Leaf: leaf, CAs: cas})
+	p7Req := &Request{QueryType: 1, ResponseType: 2}
+	_, p7Body := render(t, p7Req, wire.State{Status: 2, Leaf: leaf, CAs: cas})
+	p7Lines := strings.Split(strings.TrimSuffix(string(p7Body), "\n"), "\n")
+	tests := []struct {
+		name     string
+		req      *Request
+		body     string
+		wantLine int
+	}{
+		{"empty body", &Request{}, "", 1},
+		{"status not an integer", &Request{}, "two\n", 1},
+		{"status with junk", &Request{}, "2 certificates\n", 1},
+		{"PEM cut before its END", &Request{}, strings.Join(strings.Split(string(pemBody), "\n")[:20], "\n"), 2},
+		{"PEM labels differ", &Request{}, "2\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END PKCS7-----\n", 4},
+		{"PEM base64 broken", &Request{}, "2\n-----BEGIN CERTIFICATE-----\nA*AA\n-----END CERTIFICATE-----\n", 3},
+		{"PEM not a certificate", &Request{}, "2\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 2},
+		{"base64 container cut short", p7Req, strings.Join(p7Lines[:len(p7Lines)-2], "\n") + "\n", len(p7Lines) - 2},
+		{"base64 container cut short, then a status line", &Request{ShowExtStatus: true}, strings.Join(p7Lines[:len(p7Lines)-2], "\n") + "\nIssued\nComplete\n", len(p7Lines) - 1},
+		{"certificate data neither PEM nor base64", &Request{}, "2\nhello world\n", 2},
+		{"base64 that is no container", &Request{}, "2\nSXNzdWVk\n", 2},
+		{"base64 going on after the container", p7Req, strings.Join(p7Lines[:len(p7Lines)-1], "\n") + "\n" + strings.TrimRight(p7Lines[len(p7Lines)-1], "=") + "QUFB\n", len(p7Lines)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseLines(tt.req, []byte(tt.body))
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("got %v, %v; want a *ParseError", got, err)
+			}
+			checkErrorKind(t, err)
+			if pe.Line != tt.wantLine {
+				t.Errorf("ParseError.Line: got %d, want %d (%v)", pe.Line, tt.wantLine, err)
+			}
+		})
+	}
+}
+
+// TestParseLinesCertificates renders every response type and layout quirk
+// around the certificate data, with status lines before and after it.
+func TestParseLinesCertificates(t *testing.T) {
+	req := func(qt QueryType, rt ResponseType) *Request {
+		return &Request{QueryType: qt, ResponseType: rt, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true,
+			ShowStatusDetails: true}
+	}
+	layouts := map[string]wire.Layout{
+		"default":             {},
+		"CRLF":                {CRLF: true},
+		"BOM, trailing space": {BOM: true, TrailingSpaces: true},
+		"wrap 76":             {Wrap: 76},
+		"wrap 70":             {Wrap: 70},
+		"one line":            {Wrap: -1},
+		"blank after certs":   {BlankAfterCertificates: true, NoFinalNewline: true},
+		"PEM armour":          {PEMContainer: true},
+		"split validity":      {SplitValidity: true, StatusDetailSep: " "},
+	}
+	type tc struct {
+		name string
+		req  *Request
+	}
+	var cases []tc
+	for _, rt := range []ResponseType{ResponseZIP, ResponseNetscapeSequence, ResponsePKCS7, ResponseIndividual} {
+		cases = append(cases, tc{rt.String(), req(QueryCertificateAndChain, rt)})
+	}
+	cases = append(cases, tc{"individual/certificate", req(QueryCertificate, ResponseIndividual)},
+		tc{"individual/chain", req(QueryChain, ResponseIndividual)})
+	for _, shape := range []certgen.Shape{certgen.TestMode, certgen.Pre2025, certgen.Shape2025} {
+		for _, kt := range []certgen.KeyType{certgen.ECDSA, certgen.RSA} {
+			c := sharedChain(t, shape, kt)
+			leaf, cas := certsDER(c)
+			served := c.Served()
+			for _, cs := range cases {
+				for lname, layout := range layouts {
+					t.Run(fmt.Sprintf("%v/%v/%s/%s", shape, kt, cs.name, lname), func(t *testing.T) {
+						st := wire.State{Status: 2, NotBefore: c.Leaf.NotBefore, NotAfter: c.Leaf.NotAfter, FQDN: "*.example.com",
+							Leaf: leaf, CAs: cas, CertificateStatus: "Issued", ValidationStatus: "Complete",
+							StatusDetails: &[7]int{1, 1, -1, -1, -1, -1, -1}, CAAStatus: "Authorized", Layout: layout}
+						_, body := render(t, cs.req, st)
+						got, err := ParseLines(cs.req, body)
+						if err != nil {
+							t.Fatalf("%v\n%s", err, body)
+						}
+						want := &Result{Status: 2, NotBefore: c.Leaf.NotBefore, NotAfter: c.Leaf.NotAfter, FQDN: "*.example.com",
+							CertificateStatus: "Issued", ValidationStatus: "Complete",
+							StatusDetails: &StatusDetails{1, 1, -1, -1, -1, -1, -1}, CAAStatus: "Authorized"}
+						if cs.req.QueryType != QueryChain {
+							want.Certificate = c.Leaf
+						}
+						if cs.req.QueryType != QueryCertificate {
+							want.CACertificates = served[:len(served)-1]
+						}
+						if diff := cmp.Diff(want, got, resultOpts, noExtra, ignoreContainer); diff != "" {
+							t.Errorf("Result (-want +got):\n%s", diff)
+						}
+						if (cs.req.ResponseType == ResponseIndividual) != (got.Container == nil) {
+							t.Errorf("Container: got %d bytes for %v", len(got.Container), cs.req.ResponseType)
+						}
+						if got.Extra != nil {
+							t.Errorf("Extra: got %v, want none", got.Extra)
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// containerOfLength returns a PKCS#7 container of n bytes with n%48 == mod48,
+// so that its base64 fills whole 64-character lines when mod48 is 0, by
+// issuing leaves with names of growing length.
+func containerOfLength(t testing.TB, c *certgen.Chain, mod48 int) (der []byte, leaf *x509.Certificate) {
+	t.Helper()
+	_, cas := certsDER(c)
+	for i := 1; i < 400; i++ {
+		l, _, err := c.IssueLeaf(certgen.LeafOptions{Domains: []string{strings.Repeat("a", 1+i%60) + ".example.com"}, Now: protoNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := wireContainer(ResponsePKCS7, append(append([][]byte{}, cas...), l.Raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(der)%48 == mod48 {
+			return der, l
+		}
+	}
+	t.Fatalf("no container of length %% 48 == %d", mod48)
+	return nil, nil
+}
+
+func wireContainer(rt ResponseType, certs [][]byte) ([]byte, error) {
+	switch rt {
+	case ResponseNetscapeSequence:
+		return wire.NetscapeSequence(certs)
+	case ResponseZIP:
+		return wire.ZIP(certs[:len(certs)-1], certs[len(certs)-1], nil)
+	}
+	return wire.PKCS7(certs)
+}
+
+// TestParseLinesBase64NextLine covers the hard case of the base64 container:
+// the line after the blob is valid base64 too, as long as a full line.
+func TestParseLinesBase64NextLine(t *testing.T) {
+	c := sharedChain(t, certgen.TestMode, certgen.ECDSA)
+	full, fullLeaf := containerOfLength(t, c, 0)                                  // base64 ends exactly at a line end, no padding
+	padded, paddedLeaf := containerOfLength(t, c, 47)                             // the last line ends with "="
+	b64line := "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB" // 64 characters
+	if len(b64line) != 64 {
+		t.Fatal("b64line must be 64 characters")
+	}
+	tests := []struct {
+		name      string
+		container []byte
+		leaf      *x509.Certificate
+		req       Request
+		layout    wire.Layout
+		st        wire.State
+	}{
+		{"full lines, then two 64-char ext status lines", full, fullLeaf, Request{ShowExtStatus: true}, wire.Layout{},
+			wire.State{CertificateStatus: b64line, ValidationStatus: b64line}},
+		{"full lines, then a 64-char CAA status", full, fullLeaf, Request{}, wire.Layout{}, wire.State{CAAStatus: b64line}},
+		{"full lines, then Issued and Complete (short base64)", full, fullLeaf, Request{ShowExtStatus: true}, wire.Layout{},
+			wire.State{CertificateStatus: "Issued", ValidationStatus: "Complete"}},
+		{"full lines, then 7 status details and a 64-char CAA", full, fullLeaf, Request{ShowStatusDetails: true, ShowExtStatus: true}, wire.Layout{},
+			wire.State{CertificateStatus: "Issued", ValidationStatus: "Complete", StatusDetails: &[7]int{1, 1, 1, 1, 1, 1, 1}, CAAStatus: b64line}},
+		{"padded, then a 64-char line", padded, paddedLeaf, Request{ShowExtStatus: true}, wire.Layout{},
+			wire.State{CertificateStatus: b64line, ValidationStatus: "Complete"}},
+		{"one line, then a line as long", full, fullLeaf, Request{ShowExtStatus: true}, wire.Layout{Wrap: -1},
+			wire.State{CertificateStatus: strings.Repeat("A", len(base64.StdEncoding.EncodeToString(full))), ValidationStatus: "Complete"}},
+		{"one line, then a short base64 line", full, fullLeaf, Request{ShowExtStatus: true}, wire.Layout{Wrap: -1},
+			wire.State{CertificateStatus: "Issued", ValidationStatus: "Complete"}},
+		{"wrap 76 CRLF, then a 76-char line", padded, paddedLeaf, Request{ShowExtStatus: true}, wire.Layout{Wrap: 76, CRLF: true},
+			wire.State{CertificateStatus: strings.Repeat("B", 76), ValidationStatus: "Complete"}},
+		{"blank line, then a 64-char line", full, fullLeaf, Request{ShowExtStatus: true}, wire.Layout{BlankAfterCertificates: true},
+			wire.State{CertificateStatus: b64line, ValidationStatus: b64line}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := tt.req
+			req.QueryType, req.ResponseType = QueryCertificateAndChain, ResponsePKCS7
+			st := tt.st
+			st.Status, st.Container, st.Layout = 2, tt.container, tt.layout
+			_, body := render(t, &req, st)
+			got, err := ParseLines(&req, body)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, body)
+			}
+			want := &Result{Status: 2, Certificate: tt.leaf, CACertificates: []*x509.Certificate{c.Root}, Container: tt.container,
+				CertificateStatus: st.CertificateStatus, ValidationStatus: st.ValidationStatus, CAAStatus: st.CAAStatus}
+			if st.StatusDetails != nil {
+				want.StatusDetails = &StatusDetails{1, 1, 1, 1, 1, 1, 1}
+			}
+			if diff := cmp.Diff(want, got, resultOpts); diff != "" {
+				t.Errorf("Result (-want +got):\n%s\n%s", diff, body)
+			}
+			if !bytes.Equal(got.Container, tt.container) {
+				t.Errorf("Container differs")
+			}
+		})
+	}
+}

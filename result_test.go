@@ -1,0 +1,323 @@
+// This file holds the tests of ParseResponse (dispatch by content, binary
+// bodies, charsets, the size limit), of classify, and the helpers the
+// protocol tests share: generated chains, the conversion between Request and
+// wire.Request, and the cmp options that compare certificates by DER.
+
+package collectssl
+
+import (
+	"bytes"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/collectssl/collectssl/internal/certgen"
+	"github.com/collectssl/collectssl/internal/wire"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// protoNow is the fixed time the protocol tests' chains are made for.
+var protoNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+var (
+	chainsMu sync.Mutex
+	chains   = map[[2]int]*certgen.Chain{}
+)
+
+// sharedChain returns a chain of the given shape and key type, generated once
+// per test binary.
+func sharedChain(t testing.TB, shape certgen.Shape, kt certgen.KeyType) *certgen.Chain {
+	t.Helper()
+	chainsMu.Lock()
+	defer chainsMu.Unlock()
+	k := [2]int{int(shape), int(kt)}
+	if c := chains[k]; c != nil {
+		return c
+	}
+	c, err := certgen.New(certgen.Options{Shape: shape, KeyType: kt, Now: protoNow, Domains: []string{"*.example.com", "example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chains[k] = c
+	return c
+}
+
+// certsDER returns the chain as wire wants it: the leaf, and the CAs root-first.
+func certsDER(c *certgen.Chain) (leaf []byte, cas [][]byte) {
+	s := c.Served()
+	for _, ca := range s[:len(s)-1] {
+		cas = append(cas, ca.Raw)
+	}
+	return s[len(s)-1].Raw, cas
+}
+
+// sameCert compares certificates by their DER.
+var sameCert = cmp.Comparer(func(a, b *x509.Certificate) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return bytes.Equal(a.Raw, b.Raw)
+})
+
+// sameBytes compares byte slices with bytes.Equal rather than element by
+// element (reflection over a ZIP is slow), leaving empty ones to EquateEmpty.
+var sameBytes = cmp.FilterValues(func(a, b []byte) bool { return len(a) > 0 || len(b) > 0 }, cmp.Comparer(bytes.Equal))
+
+// resultOpts compares Results: certificates by DER, nil and empty alike.
+var resultOpts = cmp.Options{sameCert, sameBytes, cmpopts.EquateEmpty()}
+
+// noExtra also ignores Result.Extra.
+var noExtra = cmpopts.IgnoreFields(Result{}, "Extra")
+
+func toWire(r *Request) wire.Request {
+	return wire.Request{
+		QueryType: int(r.QueryType), ResponseType: int(r.ResponseType),
+		ResponseEncoding: int(r.ResponseEncoding), ResponseFormat: int(r.ResponseFormat),
+		ShowValidityPeriod: r.ShowValidityPeriod, ShowFQDN: r.ShowFQDN, ShowExtStatus: r.ShowExtStatus,
+		ShowMDCDomainDetails: r.ShowMDCDomainDetails, ShowMDCDomainDetails2: r.ShowMDCDomainDetails2,
+		ShowStatusDetails: r.ShowStatusDetails, ResponseMIMEType: r.ResponseMIMEType,
+	}
+}
+
+func render(t testing.TB, req *Request, st wire.State) (string, []byte) {
+	t.Helper()
+	ct, body, err := wire.Render(toWire(req), st)
+	if err != nil {
+		t.Fatalf("wire.Render: %v", err)
+	}
+	return ct, body
+}
+
+func mustParse(t testing.TB, der []byte) *x509.Certificate {
+	t.Helper()
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// checkErrorKind fails unless err is one of the kinds the parsers may return.
+func checkErrorKind(t testing.TB, err error) {
+	t.Helper()
+	var se *StatusError
+	var pe *ParseError
+	if !errors.As(err, &se) && !errors.As(err, &pe) && !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("error %v (%T) is neither a *StatusError, a *ParseError nor ErrTooLarge", err, err)
+	}
+	if pe != nil && !errors.Is(err, ErrMalformedResponse) {
+		t.Fatalf("*ParseError %v does not match ErrMalformedResponse", err)
+	}
+	if !strings.HasPrefix(err.Error(), "collectssl: ") {
+		t.Fatalf("error %q lacks the collectssl: prefix", err)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	pre := sharedChain(t, certgen.Pre2025, certgen.ECDSA)
+	tm := sharedChain(t, certgen.TestMode, certgen.ECDSA)
+	root, cross, issuing, leaf := pre.Root, pre.Cross, pre.Issuing, pre.Leaf
+	type C = []*x509.Certificate
+	tests := []struct {
+		name     string
+		in       C
+		wantLeaf *x509.Certificate
+		wantCAs  C
+	}{
+		{"served order", C{root, cross, issuing, leaf}, leaf, C{root, cross, issuing}},
+		{"leaf first", C{leaf, root, cross, issuing}, leaf, C{root, cross, issuing}},
+		{"shuffled", C{issuing, leaf, root, cross}, leaf, C{issuing, root, cross}},
+		{"chain only", C{root, cross, issuing}, nil, C{root, cross, issuing}},
+		{"leaf only", C{leaf}, leaf, nil},
+		{"test mode", C{tm.Root, tm.Leaf}, tm.Leaf, C{tm.Root}},
+		{"duplicates dropped", C{root, cross, root, issuing, leaf, leaf, issuing}, leaf, C{root, cross, issuing}},
+		{"twin and cross both kept", C{pre.Twin, root, cross, issuing, leaf}, leaf, C{pre.Twin, root, cross, issuing}},
+		{"two leaves: the last wins, the other is kept", C{tm.Leaf, root, cross, issuing, leaf}, leaf, C{tm.Leaf, root, cross, issuing}},
+		{"nil entries skipped", C{nil, root, nil, leaf}, leaf, C{root}},
+		{"empty", nil, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gotLeaf, gotCAs := classify(tt.in)
+			if diff := cmp.Diff(tt.wantLeaf, gotLeaf, sameCert); diff != "" {
+				t.Errorf("leaf (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantCAs, gotCAs, sameCert); diff != "" {
+				t.Errorf("CAs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestClassifyV1Root: a self-issued certificate without basic constraints (a
+// v1 root, like old test roots) is a CA, even when it issues nothing in the set.
+func TestClassifyV1Root(t *testing.T) {
+	tm := sharedChain(t, certgen.TestMode, certgen.ECDSA)
+	v1 := *tm.Root
+	v1.BasicConstraintsValid, v1.IsCA = false, false
+	leaf, cas := classify([]*x509.Certificate{&v1})
+	if leaf != nil || len(cas) != 1 {
+		t.Errorf("got leaf %v and %d CAs, want no leaf and 1 CA", leaf != nil, len(cas))
+	}
+}
+
+func TestParseResponseStatusBodies(t *testing.T) {
+	tests := []struct {
+		name, contentType, body string
+		req                     Request
+		want                    *Result
+		wantErr                 error
+		wantMessage             string
+	}{
+		{name: "lines status 0", body: "0\n", want: &Result{Status: StatusProcessing}},
+		{name: "a lone 0 is text, not a DER SEQUENCE", body: "0", req: Request{ResponseEncoding: EncodingBinary, QueryType: 1}, want: &Result{Status: StatusProcessing}},
+		{name: "0 and a line feed looks like DER 30 0a: still text", body: "0\nIssued\nComplete\n", req: Request{ShowExtStatus: true},
+			want: &Result{Status: StatusProcessing, CertificateStatus: "Issued", ValidationStatus: "Complete"}},
+		{name: "urlencoded asked", body: "errorCode=1&fqdn=a.example", req: Request{ResponseFormat: FormatURLEncoded, ShowFQDN: true},
+			want: &Result{Status: StatusAvailable, FQDN: "a.example"}},
+		{name: "urlencoded sent when lines were asked", body: "errorCode=1&fqdn=a.example", req: Request{ShowFQDN: true},
+			want: &Result{Status: StatusAvailable, FQDN: "a.example"}},
+		{name: "lines sent when urlencoded was asked", body: "1\na.example\n", req: Request{ResponseFormat: FormatURLEncoded, ShowFQDN: true},
+			want: &Result{Status: StatusAvailable, FQDN: "a.example"}},
+		{name: "binary asked, text error", body: "-21\nThe certificate has been revoked!\n", req: Request{QueryType: 1, ResponseEncoding: EncodingBinary},
+			wantErr: ErrRevoked, wantMessage: "The certificate has been revoked!"},
+		{name: "binary asked, urlencoded error", body: "errorCode=-22&errorMessage=Still+awaiting+payment%21", req: Request{QueryType: 1, ResponseEncoding: EncodingBinary, ResponseFormat: FormatURLEncoded},
+			wantErr: ErrAwaitingPayment, wantMessage: "Still awaiting payment!"},
+		{name: "latin-1 charset from the content type", contentType: "text/plain; charset=ISO-8859-1", body: "-4\nLa valeur de l'argument 'orderNumber' est invalide, d\xe9sol\xe9!\n",
+			wantErr: ErrArgumentInvalid, wantMessage: "La valeur de l'argument 'orderNumber' est invalide, désolé!"},
+		{name: "no charset: windows-1252", body: "-14\nErreur inconnue \x80 \xe9t\xe9\n",
+			wantErr: ErrUnknownError, wantMessage: "Erreur inconnue € été"},
+		{name: "koi8-r charset from the content type", contentType: "text/plain;charset=koi8-r", body: "-14\n\xf7\xc1\xd2\n",
+			wantErr: ErrUnknownError, wantMessage: "Вар"},
+		{name: "utf-8 is kept even when the label says latin-1", contentType: "text/plain; charset=iso-8859-1", body: "-14\nErreur: désolé\n",
+			wantErr: ErrUnknownError, wantMessage: "Erreur: désolé"},
+		{name: "urlencoded latin-1 percent-escaped", contentType: "application/x-www-form-urlencoded; charset=iso-8859-1", body: "errorCode=0&validationStatus=Valid%E9",
+			req: Request{ResponseFormat: FormatURLEncoded, ShowExtStatus: true}, want: &Result{Status: StatusProcessing, ValidationStatus: "Validé"}},
+		{name: "urlencoded latin-1 raw byte", body: "errorCode=0&certificateStatus=\xc9mis",
+			req: Request{ResponseFormat: FormatURLEncoded, ShowExtStatus: true}, want: &Result{Status: StatusProcessing, CertificateStatus: "Émis"}},
+		{name: "nil request reads as the zero request", body: "1\n", want: &Result{Status: StatusAvailable}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := &tt.req
+			if tt.name == "nil request reads as the zero request" {
+				req = nil
+			}
+			got, err := ParseResponse(req, tt.contentType, []byte(tt.body))
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("got error %v, want %v", err, tt.wantErr)
+				}
+				var se *StatusError
+				if !errors.As(err, &se) || se.Message != tt.wantMessage {
+					t.Fatalf("got %#v, want a *StatusError with message %q", err, tt.wantMessage)
+				}
+				if got != nil {
+					t.Errorf("got a Result %+v with a StatusError, want nil", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, resultOpts); diff != "" {
+				t.Errorf("Result (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestParseResponseMalformed(t *testing.T) {
+	tests := []struct {
+		name string
+		body []byte
+		req  Request
+	}{
+		{"empty", nil, Request{}},
+		{"only blank lines", []byte("\n\r\n  \n"), Request{}},
+		{"html error page", []byte("<html><body>502 Bad Gateway</body></html>"), Request{}},
+		{"urlencoded without errorCode", []byte("fqdn=a.example"), Request{ResponseFormat: FormatURLEncoded}},
+		{"binary garbage", []byte{0xff, 0xfe, 0x00, 0x01}, Request{QueryType: 1, ResponseEncoding: EncodingBinary}},
+		{"status too big for an int", []byte("99999999999999999999999\n"), Request{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseResponse(&tt.req, "", tt.body)
+			var pe *ParseError
+			if !errors.As(err, &pe) || !errors.Is(err, ErrMalformedResponse) {
+				t.Fatalf("got %v, %v; want a *ParseError", got, err)
+			}
+			if got != nil {
+				t.Errorf("got a Result with an error")
+			}
+		})
+	}
+}
+
+func TestParseResponseTooLarge(t *testing.T) {
+	body := append([]byte("2\n"), bytes.Repeat([]byte("A"), maxResponseBytes)...)
+	for name, parse := range map[string]func([]byte) (*Result, error){
+		"ParseResponse":   func(b []byte) (*Result, error) { return ParseResponse(&Request{}, "", b) },
+		"ParseLines":      func(b []byte) (*Result, error) { return ParseLines(&Request{}, b) },
+		"ParseURLEncoded": ParseURLEncoded,
+		"ParseResponse/PK": func(b []byte) (*Result, error) {
+			return ParseResponse(&Request{}, "", append([]byte("PK\x03\x04"), b...))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := parse(body)
+			var pe *ParseError
+			if !errors.Is(err, ErrTooLarge) || !errors.As(err, &pe) {
+				t.Fatalf("got %v, want a *ParseError matching ErrTooLarge", err)
+			}
+		})
+	}
+	// Exactly at the limit is not too large.
+	atLimit := append([]byte("1\n"), bytes.Repeat([]byte("x"), maxResponseBytes-2)...)
+	if _, err := ParseLines(&Request{}, atLimit); err != nil {
+		t.Errorf("a body of exactly maxResponseBytes: %v", err)
+	}
+}
+
+// TestParseResponseBinary: a ZIP or DER body is a successful collection,
+// whatever the Content-Type says.
+func TestParseResponseBinary(t *testing.T) {
+	c := sharedChain(t, certgen.Pre2025, certgen.RSA)
+	leaf, cas := certsDER(c)
+	for _, rt := range []ResponseType{ResponseZIP, ResponsePKCS7} {
+		for _, ct := range []string{"", "text/plain", "application/octet-stream"} {
+			t.Run(fmt.Sprintf("%v/%q", rt, ct), func(t *testing.T) {
+				req := &Request{QueryType: QueryCertificateAndChain, ResponseType: rt, ResponseEncoding: EncodingBinary}
+				_, body := render(t, req, wire.State{Status: 2, Leaf: leaf, CAs: cas})
+				got, err := ParseResponse(req, ct, body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := &Result{Status: StatusAttached, Certificate: c.Leaf, CACertificates: []*x509.Certificate{c.Root, c.Cross, c.Issuing}, Container: body}
+				if diff := cmp.Diff(want, got, resultOpts); diff != "" {
+					t.Errorf("Result (-want +got):\n%s", diff)
+				}
+				if len(body) > 0 && &got.Container[0] == &body[0] {
+					t.Errorf("Container aliases the body")
+				}
+			})
+		}
+	}
+	t.Run("truncated", func(t *testing.T) {
+		req := &Request{QueryType: QueryCertificateAndChain, ResponseType: ResponsePKCS7, ResponseEncoding: EncodingBinary}
+		_, body := render(t, req, wire.State{Status: 2, Leaf: leaf, CAs: cas})
+		_, err := ParseResponse(req, "", body[:len(body)-10])
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Field != "container" {
+			t.Fatalf("got %v, want a *ParseError in the container", err)
+		}
+	})
+}
+
+// ignoreContainer also ignores Result.Container.
+var ignoreContainer = cmpopts.IgnoreFields(Result{}, "Container")
