@@ -10,10 +10,8 @@ import (
 	"crypto/x509"
 	"flag"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/collectssl/collectssl"
 )
@@ -22,10 +20,6 @@ import (
 // root is about 250 KiB; 4 MiB leaves room without reading a wrong file
 // without bound.
 const maxCACertFileBytes = 4 << 20
-
-// httpTimeout bounds one call when collectssl builds its own HTTP client
-// (with -cacert), like the library's default client.
-const httpTimeout = 2 * time.Minute
 
 // orderFlags name the order.
 type orderFlags struct {
@@ -77,8 +71,8 @@ func (a *accountFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.cacert, "cacert", "", "trust the CA certificates in `FILE` (PEM) instead of the system's")
 }
 
-// client builds the Client: credentials, endpoint and, with -cacert, an HTTP
-// client that trusts only the given CAs.
+// client builds the Client: credentials, endpoint and, with -cacert, the
+// library's HTTP client trusting only the given CAs.
 func (a *accountFlags) client(e *env) (*collectssl.Client, error) {
 	creds, err := loadCredentials(a.credentials, e)
 	if err != nil {
@@ -94,9 +88,7 @@ func (a *accountFlags) client(e *env) (*collectssl.Client, error) {
 		if !pool.AppendCertsFromPEM(pemBytes) {
 			return nil, usagef("collectssl: -cacert %s: no PEM certificate in it", a.cacert)
 		}
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-		c.HTTPClient = &http.Client{Transport: tr, Timeout: httpTimeout}
+		c.HTTPClient = collectssl.NewHTTPClient(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
 	}
 	return c, nil
 }
