@@ -30,6 +30,7 @@ DIR are replaced.
 // demoCase is one order of the demo and how it is collected.
 type demoCase struct {
 	name  string // directory name
+	desc  string // the chain, for people
 	order collectssltest.Order
 	typ   collectssl.ResponseType
 	fmt   collectssl.ResponseFormat
@@ -38,17 +39,17 @@ type demoCase struct {
 
 func demoCases() []demoCase {
 	return []demoCase{
-		{"testmode-ecdsa", collectssltest.Order{Shape: collectssltest.ShapeTestMode, KeyType: collectssltest.KeyECDSA, Domains: []string{"www.example.test", "example.test"}},
+		{"testmode-ecdsa", "test-mode ECDSA chain", collectssltest.Order{Shape: collectssltest.ShapeTestMode, KeyType: collectssltest.KeyECDSA, Domains: []string{"www.example.test", "example.test"}},
 			collectssl.ResponseIndividual, collectssl.FormatLines, false},
-		{"pre2025-rsa", collectssltest.Order{Shape: collectssltest.ShapePre2025, KeyType: collectssltest.KeyRSA, Domains: []string{"shop.example.test"}, ExpiredCross: true},
+		{"pre2025-rsa", "pre-2025 RSA chain (its cross-certificate expired)", collectssltest.Order{Shape: collectssltest.ShapePre2025, KeyType: collectssltest.KeyRSA, Domains: []string{"shop.example.test"}, ExpiredCross: true},
 			collectssl.ResponseZIP, collectssl.FormatLines, false},
-		{"pre2025-ecdsa", collectssltest.Order{Shape: collectssltest.ShapePre2025, KeyType: collectssltest.KeyECDSA, Domains: []string{"api.example.test"}},
+		{"pre2025-ecdsa", "pre-2025 ECDSA chain", collectssltest.Order{Shape: collectssltest.ShapePre2025, KeyType: collectssltest.KeyECDSA, Domains: []string{"api.example.test"}},
 			collectssl.ResponseNetscapeSequence, collectssl.FormatURLEncoded, false},
-		{"2025-ecdsa", collectssltest.Order{Shape: collectssltest.Shape2025, KeyType: collectssltest.KeyECDSA, Domains: []string{"mail.example.test", "smtp.example.test"}},
+		{"2025-ecdsa", "2025 ECDSA chain", collectssltest.Order{Shape: collectssltest.Shape2025, KeyType: collectssltest.KeyECDSA, Domains: []string{"mail.example.test", "smtp.example.test"}},
 			collectssl.ResponsePKCS7, collectssl.FormatLines, false},
-		{"2025-rsa", collectssltest.Order{Shape: collectssltest.Shape2025, KeyType: collectssltest.KeyRSA, Domains: []string{"vpn.example.test"}},
+		{"2025-rsa", "2025 RSA chain", collectssltest.Order{Shape: collectssltest.Shape2025, KeyType: collectssltest.KeyRSA, Domains: []string{"vpn.example.test"}},
 			collectssl.ResponseZIP, collectssl.FormatLines, true},
-		{"testmode-rsa", collectssltest.Order{Shape: collectssltest.ShapeTestMode, KeyType: collectssltest.KeyRSA, Domains: []string{"intranet.example.test"}},
+		{"testmode-rsa", "test-mode RSA chain", collectssltest.Order{Shape: collectssltest.ShapeTestMode, KeyType: collectssltest.KeyRSA, Domains: []string{"intranet.example.test"}},
 			collectssl.ResponseIndividual, collectssl.FormatURLEncoded, false},
 	}
 }
@@ -86,7 +87,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			req.ResponseEncoding = collectssl.EncodingBinary
 			how = fmt.Sprintf("%s, binary", c.typ)
 		}
-		fmt.Fprintf(e.stdout, "\n== Order %s: %s %s chain, collected as %s\n", o.OrderNumber, c.order.Shape, c.order.KeyType, how)
+		fmt.Fprintf(e.stdout, "\n== Order %s: %s, collected as %s\n", o.OrderNumber, c.desc, how)
 		res, err := client.Collect(ctx, req)
 		if err != nil {
 			return err
