@@ -9,6 +9,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -52,10 +53,11 @@ var (
 // here depends on the clock.
 var fixedNow = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func genCert(t testing.TB, serial int64, cn string, isCA bool, pub any, parent *x509.Certificate, parentKey any) *x509.Certificate {
+// genCert makes a certificate of cn signed by parent (self-signed when
+// parent is nil), through bundle_test.go's issue.
+func genCert(t testing.TB, cn string, isCA bool, pub any, parent *x509.Certificate, parentKey crypto.Signer) *x509.Certificate {
 	t.Helper()
 	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial),
 		Subject:               pkix.Name{CommonName: cn, Organization: []string{"collectssl test"}},
 		NotBefore:             fixedNow.AddDate(-1, 0, 0),
 		NotAfter:              fixedNow.AddDate(10, 0, 0),
@@ -71,15 +73,7 @@ func genCert(t testing.TB, serial int64, cn string, isCA bool, pub any, parent *
 	if parent == nil {
 		parent = tmpl
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return issue(t, tmpl, parent, pub, parentKey)
 }
 
 func ctrECKey(t testing.TB) *ecdsa.PrivateKey {
@@ -94,15 +88,15 @@ func getChain(t testing.TB) testChain {
 	t.Helper()
 	chainOnce.Do(func() {
 		rootKey, interKey, leafKey := ctrECKey(t), ctrECKey(t), ctrECKey(t)
-		chain.root = genCert(t, 1, "Test Root", true, &rootKey.PublicKey, nil, rootKey)
-		chain.inter = genCert(t, 2, "Test Intermediate", true, &interKey.PublicKey, chain.root, rootKey)
-		chain.leaf = genCert(t, 3, "www.example.test", false, &leafKey.PublicKey, chain.inter, interKey)
+		chain.root = genCert(t, "Test Root", true, &rootKey.PublicKey, nil, rootKey)
+		chain.inter = genCert(t, "Test Intermediate", true, &interKey.PublicKey, chain.root, rootKey)
+		chain.leaf = genCert(t, "www.example.test", false, &leafKey.PublicKey, chain.inter, interKey)
 		chain.leafKey = leafKey
 		rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
 			t.Fatal(err)
 		}
-		chain.rsaLeaf = genCert(t, 4, "rsa.example.test", false, &rsaKey.PublicKey, chain.inter, interKey)
+		chain.rsaLeaf = genCert(t, "rsa.example.test", false, &rsaKey.PublicKey, chain.inter, interKey)
 		chain.crl, err = x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
 			Number: big.NewInt(1), ThisUpdate: fixedNow, NextUpdate: fixedNow.AddDate(1, 0, 0),
 		}, chain.root, rootKey)

@@ -21,26 +21,7 @@ import (
 )
 
 func TestParseLinesStatusCodes(t *testing.T) {
-	tests := []struct {
-		code     StatusCode
-		message  string
-		sentinel error
-		argument string
-	}{
-		{-1, "Request was not made over https!", ErrNotHTTPS, ""},
-		{-2, "'responseFormatt' is an unrecognised argument!", ErrUnrecognisedArgument, "responseFormatt"},
-		{-3, "The 'orderNumber' argument is missing!", ErrArgumentMissing, "orderNumber"},
-		{-4, "The value of the 'queryType' argument is invalid!", ErrArgumentInvalid, "queryType"},
-		{-14, "An unknown error occurred!", ErrUnknownError, ""},
-		{-16, "Permission denied!", ErrPermissionDenied, ""},
-		{-17, "Request used GET rather than POST!", ErrGETNotPOST, ""},
-		{-20, "The certificate request has been rejected!", ErrRejected, ""},
-		{-21, "The certificate has been revoked!", ErrRevoked, ""},
-		{-22, "Still awaiting payment!", ErrAwaitingPayment, ""},
-		{-26, "Certificate is being issued", nil, ""},
-		{-99, "", nil, ""},
-	}
-	for _, tt := range tests {
+	for _, tt := range specStatusCases {
 		for _, format := range []ResponseFormat{FormatLines, FormatURLEncoded} {
 			t.Run(fmt.Sprintf("%d/%v", tt.code, format), func(t *testing.T) {
 				req := &Request{ResponseFormat: format, ShowExtStatus: true, ShowStatusDetails: true}

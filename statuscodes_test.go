@@ -6,42 +6,51 @@ import (
 	"testing"
 )
 
+// statusCase is one status code with a message as the server sends it, the
+// sentinel its *StatusError must match (nil: none) and the quoted argument.
+type statusCase struct {
+	code     StatusCode
+	message  string
+	sentinel error
+	argument string
+}
+
+// specStatusCases has every negative code of the specification with its
+// message, plus codes it does not list.
+var specStatusCases = []statusCase{
+	{-1, "Request was not made over https!", ErrNotHTTPS, ""},
+	{-2, "'responseFormatt' is an unrecognised argument!", ErrUnrecognisedArgument, "responseFormatt"},
+	{-3, "The 'orderNumber' argument is missing!", ErrArgumentMissing, "orderNumber"},
+	{-4, "The value of the 'queryType' argument is invalid!", ErrArgumentInvalid, "queryType"},
+	{-14, "An unknown error occurred!", ErrUnknownError, ""},
+	{-16, "Permission denied!", ErrPermissionDenied, ""},
+	{-17, "Request used GET rather than POST!", ErrGETNotPOST, ""},
+	{-20, "The certificate request has been rejected!", ErrRejected, ""},
+	{-21, "The certificate has been revoked!", ErrRevoked, ""},
+	{-22, "Still awaiting payment!", ErrAwaitingPayment, ""},
+	{-26, "Certificate is being issued", nil, ""},
+	{-99, "", nil, ""},
+}
+
 func TestStatusErrSentinels(t *testing.T) {
 	sentinels := []error{ErrNotHTTPS, ErrUnrecognisedArgument, ErrArgumentMissing, ErrArgumentInvalid, ErrUnknownError,
 		ErrPermissionDenied, ErrGETNotPOST, ErrRejected, ErrRevoked, ErrAwaitingPayment}
-	tests := []struct {
-		code         StatusCode
-		msg          string
-		want         error // nil: matches no sentinel
-		wantArgument string
-	}{
-		{-1, "Request was not made over https!", ErrNotHTTPS, ""},
-		{-2, "'responseFormat' is an unrecognised argument!", ErrUnrecognisedArgument, "responseFormat"},
-		{-3, "The 'orderNumber' argument is missing!", ErrArgumentMissing, "orderNumber"},
-		{-4, "The value of the 'queryType' argument is invalid!", ErrArgumentInvalid, "queryType"},
-		{-14, "An unknown error occurred!", ErrUnknownError, ""},
-		{-16, "Permission denied!", ErrPermissionDenied, ""},
-		{-17, "Request used GET rather than POST!", ErrGETNotPOST, ""},
-		{-20, "The certificate request has been rejected!", ErrRejected, ""},
-		{-21, "The certificate has been revoked!", ErrRevoked, ""},
-		{-22, "Still awaiting payment!", ErrAwaitingPayment, ""},
-		{-26, "Certificate is being issued", nil, ""},
-		{-3, "The '' argument is missing!", ErrArgumentMissing, ""},
-		{-3, "unterminated 'quote", ErrArgumentMissing, ""},
-		{-99, "", nil, ""},
-	}
+	tests := append(specStatusCases[:len(specStatusCases):len(specStatusCases)],
+		statusCase{-3, "The '' argument is missing!", ErrArgumentMissing, ""},
+		statusCase{-3, "unterminated 'quote", ErrArgumentMissing, ""},
+	)
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(int(tt.code)), func(t *testing.T) {
-			err := statusErr(tt.code, tt.msg)
+			err := statusErr(tt.code, tt.message)
 			var se *StatusError
 			if !errors.As(fmt.Errorf("wrapped: %w", err), &se) {
 				t.Fatalf("statusErr(%d) = %v, want a *StatusError", tt.code, err)
 			}
-			if se.Code != tt.code || se.Message != tt.msg || se.Argument != tt.wantArgument {
-				t.Errorf("got {%d %q %q}, want {%d %q %q}", se.Code, se.Message, se.Argument, tt.code, tt.msg, tt.wantArgument)
+			if se.Code != tt.code || se.Message != tt.message || se.Argument != tt.argument {
+				t.Errorf("got {%d %q %q}, want {%d %q %q}", se.Code, se.Message, se.Argument, tt.code, tt.message, tt.argument)
 			}
 			for _, s := range sentinels {
-				if got := errors.Is(err, s); got != (s == tt.want) {
+				if got := errors.Is(err, s); got != (s == tt.sentinel) {
 					t.Errorf("errors.Is(%v, %v) = %v, want %v", err, s, got, !got)
 				}
 			}
