@@ -1,6 +1,8 @@
 // This file holds the parser benchmarks, each next to a floor that does only
-// the unavoidable work on the same certificates (decode the base64, parse
-// each certificate), in the same run. Compare ratios, not absolute times:
+// the unavoidable work on the same certificates (pem.Decode or base64-decode,
+// parse each certificate), in the same run. Compare ratios, not absolute
+// times; BenchmarkProtocolPaired alternates the two in one loop and reports
+// the ratio directly, which holds up on a loaded machine:
 //
 //	go test -run '^$' -bench 'Protocol' -benchmem -count 5 .
 package collectssl
@@ -10,6 +12,8 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -18,144 +22,152 @@ import (
 	"github.com/collectssl/collectssl/internal/wire"
 )
 
-func benchChain(b *testing.B) (c *certgen.Chain, leaf []byte, cas [][]byte) {
-	c = sharedChain(b, certgen.Pre2025, certgen.RSA)
-	leaf, cas = certsDER(c)
-	return c, leaf, cas
+// protocolCase is one response body, our parse of it and its floor.
+type protocolCase struct {
+	name        string
+	body        []byte
+	ours, floor func() error
 }
 
-// BenchmarkProtocolLinesPEM4: format 0, four PEM certificates, the show
-// flags of a typical poller.
-func BenchmarkProtocolLinesPEM4(b *testing.B) {
-	_, leaf, cas := benchChain(b)
-	req := &Request{QueryType: 1, ResponseType: 3, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true}
-	_, body := render(b, req, wire.State{Status: 2, Leaf: leaf, CAs: cas, FQDN: "*.example.com",
-		CertificateStatus: "Issued", ValidationStatus: "Complete"})
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r, err := ParseLines(req, body)
-		if err != nil || r.Certificate == nil {
-			b.Fatal(err)
+func protocolCases(b *testing.B) []protocolCase {
+	leaf, cas := certsDER(sharedChain(b, certgen.Pre2025, certgen.RSA))
+	all := append(append([][]byte{}, cas...), leaf)
+	parseAll := func(ders ...[]byte) error {
+		for _, der := range ders {
+			if _, err := x509.ParseCertificate(der); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	state := wire.State{Status: 2, Leaf: leaf, CAs: cas, FQDN: "*.example.com", CertificateStatus: "Issued", ValidationStatus: "Complete"}
+	parse := func(req *Request, body []byte) func() error {
+		return func() error {
+			r, err := ParseResponse(req, "", body)
+			if err == nil && (r.Certificate == nil || len(r.CACertificates) != 3) {
+				err = errors.New("not four certificates")
+			}
+			return err
 		}
 	}
-}
 
-func BenchmarkProtocolLinesPEM4Floor(b *testing.B) {
-	_, leaf, cas := benchChain(b)
-	req := &Request{QueryType: 1, ResponseType: 3, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true}
-	_, body := render(b, req, wire.State{Status: 2, Leaf: leaf, CAs: cas, FQDN: "*.example.com",
-		CertificateStatus: "Issued", ValidationStatus: "Complete"})
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		rest := body
-		n := 0
+	// Format 0, four PEM certificates, the show flags of a typical poller.
+	pemReq := &Request{QueryType: 1, ResponseType: 3, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true}
+	_, pemBody := render(b, pemReq, state)
+	pemFloor := func() error {
+		rest, n := pemBody, 0
 		for {
 			var blk *pem.Block
-			blk, rest = pem.Decode(rest)
-			if blk == nil {
+			if blk, rest = pem.Decode(rest); blk == nil {
 				break
 			}
-			if _, err := x509.ParseCertificate(blk.Bytes); err != nil {
-				b.Fatal(err)
+			if err := parseAll(blk.Bytes); err != nil {
+				return err
 			}
 			n++
 		}
 		if n != 4 {
-			b.Fatalf("%d certificates", n)
+			return fmt.Errorf("%d certificates", n)
 		}
+		return nil
 	}
-}
 
-// BenchmarkProtocolURLEncoded4: format 1, three caCertificate and a
-// certificate.
-func BenchmarkProtocolURLEncoded4(b *testing.B) {
-	_, leaf, cas := benchChain(b)
-	req := &Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1, ShowExtStatus: true}
-	_, body := render(b, req, wire.State{Status: 2, Leaf: leaf, CAs: cas, CertificateStatus: "Issued", ValidationStatus: "Complete"})
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r, err := ParseURLEncoded(body)
-		if err != nil || r.Certificate == nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkProtocolURLEncoded4Floor(b *testing.B) {
-	_, leaf, cas := benchChain(b)
-	var values []string // already URL-unescaped: the floor only decodes and parses
-	for _, der := range append(append([][]byte{}, cas...), leaf) {
-		values = append(values, base64.StdEncoding.EncodeToString(der))
-	}
-	b.SetBytes(int64(len(url.Values{"c": values}.Encode())))
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, v := range values {
+	// Format 1, three caCertificate and a certificate. The floor splits the
+	// body, URL-unescapes the four certificate values, base64-decodes and
+	// parses them.
+	urlReq := &Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1, ShowExtStatus: true}
+	_, urlBody := render(b, urlReq, state)
+	urlFloor := func() error {
+		n := 0
+		for _, kv := range strings.Split(string(urlBody), "&") {
+			k, v, _ := strings.Cut(kv, "=")
+			if k != "caCertificate" && k != "certificate" {
+				continue
+			}
+			v, err := url.QueryUnescape(v)
+			if err != nil {
+				return err
+			}
 			der, err := base64.StdEncoding.DecodeString(v)
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
-			if _, err := x509.ParseCertificate(der); err != nil {
-				b.Fatal(err)
+			if err := parseAll(der); err != nil {
+				return err
 			}
+			n++
 		}
-	}
-}
-
-// BenchmarkProtocolLinesPKCS7: format 0, a base64 PKCS#7 of four
-// certificates wrapped at 64 columns, then the ext status lines.
-func BenchmarkProtocolLinesPKCS7(b *testing.B) {
-	_, leaf, cas := benchChain(b)
-	req := &Request{QueryType: 1, ResponseType: 2, ShowExtStatus: true}
-	_, body := render(b, req, wire.State{Status: 2, Leaf: leaf, CAs: cas, CertificateStatus: "Issued", ValidationStatus: "Complete"})
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r, err := ParseLines(req, body)
-		if err != nil || r.Certificate == nil {
-			b.Fatal(err)
+		if n != 4 {
+			return fmt.Errorf("%d certificates", n)
 		}
+		return nil
 	}
-}
 
-func BenchmarkProtocolLinesPKCS7Floor(b *testing.B) {
-	_, leaf, cas := benchChain(b)
-	all := append(append([][]byte{}, cas...), leaf)
+	// Format 0, a base64 PKCS#7 of four certificates wrapped at 64 columns,
+	// then the ext status lines. The floor decodes the base64 blob and parses
+	// the certificates at offsets found in advance: it does not walk the
+	// ASN.1.
+	p7Req := &Request{QueryType: 1, ResponseType: 2, ShowExtStatus: true}
+	_, p7Body := render(b, p7Req, state)
 	p7, err := wire.PKCS7(all)
 	if err != nil {
 		b.Fatal(err)
 	}
-	// The offsets of the certificates inside the PKCS#7: the floor does not
-	// walk the ASN.1.
-	var spans [][2]int
+	var blob []byte
+	for s := base64.StdEncoding.EncodeToString(p7); len(s) > 0; {
+		n := min(len(s), 64)
+		blob = append(append(blob, s[:n]...), '\n')
+		s = s[n:]
+	}
+	var offs []int
 	for _, der := range all {
-		i := bytes.Index(p7, der)
-		spans = append(spans, [2]int{i, i + len(der)})
+		offs = append(offs, bytes.Index(p7, der))
 	}
-	var sb strings.Builder
-	s := base64.StdEncoding.EncodeToString(p7)
-	for len(s) > 64 {
-		sb.WriteString(s[:64] + "\n")
-		s = s[64:]
-	}
-	sb.WriteString(s + "\n")
-	blob := []byte(sb.String())
-	b.SetBytes(int64(len(blob)))
-	b.ReportAllocs()
-	for b.Loop() {
+	p7Floor := func() error {
 		dst := make([]byte, base64.StdEncoding.DecodedLen(len(blob)))
 		n, err := base64.StdEncoding.Decode(dst, blob)
 		if err != nil {
-			b.Fatal(err)
+			return err
 		}
 		dst = dst[:n]
-		for _, sp := range spans {
-			if _, err := x509.ParseCertificate(dst[sp[0]:sp[1]]); err != nil {
-				b.Fatal(err)
+		for j, der := range all {
+			if err := parseAll(dst[offs[j] : offs[j]+len(der)]); err != nil {
+				return err
 			}
 		}
+		return nil
+	}
+
+	return []protocolCase{
+		{"LinesPEM4", pemBody, parse(pemReq, pemBody), pemFloor},
+		{"URLEncoded4", urlBody, parse(urlReq, urlBody), urlFloor},
+		{"LinesPKCS7", p7Body, parse(p7Req, p7Body), p7Floor},
+	}
+}
+
+// BenchmarkProtocol runs each case (ours) beside its floor.
+func BenchmarkProtocol(b *testing.B) {
+	for _, pc := range protocolCases(b) {
+		for _, side := range []struct {
+			name string
+			run  func() error
+		}{{"ours", pc.ours}, {"floor", pc.floor}} {
+			b.Run(pc.name+"/"+side.name, func(b *testing.B) {
+				b.SetBytes(int64(len(pc.body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := side.run(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkProtocolPaired alternates ours and the floor (see runPaired).
+func BenchmarkProtocolPaired(b *testing.B) {
+	for _, pc := range protocolCases(b) {
+		b.Run(pc.name, func(b *testing.B) { runPaired(b, pc.ours, pc.floor) })
 	}
 }
