@@ -50,6 +50,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -92,6 +93,10 @@ const (
 	responseHeaderTimeout = 60 * time.Second
 	overallTimeout        = 2 * time.Minute
 	idleConnTimeout       = 90 * time.Second
+
+	// maxDrainBytes is how much of an HTTP error page is read (and dropped)
+	// so that its connection can be reused.
+	maxDrainBytes = 4 << 10
 )
 
 // Client calls the CollectSSL API for one account. Its zero value (with
@@ -102,7 +107,9 @@ const (
 // The API asks for one call in flight per account. Client enforces that for
 // every Client of the same account and endpoint in the process: callers from
 // many goroutines queue in arrival order, and a caller whose context ends
-// while queued leaves the queue at once with ctx.Err().
+// while queued leaves the queue at once with ctx.Err(). A caller whose context
+// ends while its request is in flight returns at once too, and the next caller
+// goes ahead: the server may still be finishing the abandoned request.
 type Client struct {
 	Credentials Credentials
 
@@ -122,7 +129,8 @@ type Client struct {
 	UserAgent string
 
 	// MaxResponseBytes bounds the response body; 0 means
-	// DefaultMaxResponseBytes. A longer body fails with ErrTooLarge.
+	// DefaultMaxResponseBytes, which is also the most the parsers accept, so
+	// larger values act as the default. A longer body fails with ErrTooLarge.
 	MaxResponseBytes int64
 
 	// Retry says how transport failures are retried; the zero value retries
@@ -198,6 +206,11 @@ var (
 // error, an HTML page, an empty or truncated body). It is distinct from
 // StatusError (the API said no) and ParseError (the API's answer could not be
 // read), and never contains the password.
+//
+// A timeout of the HTTP client (not of the caller's context, which gives
+// ctx.Err() itself) is a TransportError that net/http makes match
+// context.DeadlineExceeded too: to ask whether your own context ended, look at
+// ctx.Err().
 type TransportError struct {
 	StatusCode int // the HTTP status, 0 if no response arrived
 	Attempts   int // how many attempts were made
@@ -231,12 +244,7 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	lock := lockAccount(endpoint, c.Credentials.LoginName)
-	if err := lock.acquire(ctx); err != nil {
-		return nil, err
-	}
-	contentType, body, attempts, err := c.postWithRetry(ctx, endpoint, form)
-	lock.release()
+	contentType, body, attempts, err := c.postLocked(ctx, endpoint, form)
 	var res *Result
 	if err == nil {
 		res, err = ParseResponse(req, contentType, body)
@@ -348,11 +356,24 @@ func NewHTTPClient(tlsConfig *tls.Config) *http.Client {
 
 func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
+// maxBytes is MaxResponseBytes resolved: the default for 0, and never more
+// than the parsers accept (which also keeps limit+1 from overflowing).
 func (c *Client) maxBytes() int64 {
 	if c.MaxResponseBytes > 0 {
-		return c.MaxResponseBytes
+		return min(c.MaxResponseBytes, maxResponseBytes)
 	}
 	return DefaultMaxResponseBytes
+}
+
+// postLocked is postWithRetry while holding the account's lock, released
+// however the call ends (a RoundTripper may panic).
+func (c *Client) postLocked(ctx context.Context, endpoint string, form url.Values) (contentType string, body []byte, attempts int, err error) {
+	lock := lockAccount(endpoint, c.Credentials.LoginName)
+	if err := lock.acquire(ctx); err != nil {
+		return "", nil, 0, err
+	}
+	defer lock.release()
+	return c.postWithRetry(ctx, endpoint, form)
 }
 
 // postWithRetry posts the form, retrying what RetryPolicy allows. It returns
@@ -390,11 +411,13 @@ func (c *Client) post(ctx context.Context, hc *http.Client, endpoint, encoded st
 		if ctx.Err() != nil {
 			return "", nil, false, ctx.Err()
 		}
-		return "", nil, true, &TransportError{Err: err}
+		return "", nil, retryable(err), &TransportError{Err: err}
 	}
 	defer resp.Body.Close()
 	contentType = resp.Header.Get("Content-Type")
 	if resp.StatusCode != http.StatusOK {
+		// Read a little of the error page so the connection can be reused.
+		io.CopyN(io.Discard, resp.Body, maxDrainBytes)
 		return "", nil, resp.StatusCode >= 500, &TransportError{
 			StatusCode: resp.StatusCode,
 			Err:        fmt.Errorf("%w %s", ErrHTTPStatus, resp.Status),
@@ -417,19 +440,31 @@ func (c *Client) post(ctx context.Context, hc *http.Client, endpoint, encoded st
 		return "", nil, false, fmt.Errorf("collectssl: response body over %d bytes: %w", limit, ErrTooLarge)
 	case len(body) == 0:
 		return "", nil, true, &TransportError{StatusCode: resp.StatusCode, Err: ErrEmptyBody}
-	case looksLikeHTML(contentType, body):
+	case looksLikeHTML(body):
 		return "", nil, false, &TransportError{StatusCode: resp.StatusCode, Err: ErrNotCollectSSL}
 	}
 	return contentType, body, false, nil
 }
 
 // looksLikeHTML reports an HTML page: CollectSSL never sends one, proxies and
-// captive portals do.
-func looksLikeHTML(contentType string, body []byte) bool {
-	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "text/html") {
-		return true
-	}
-	return bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("<"))
+// captive portals do. It goes by content only: the Content-Type of a
+// CollectSSL answer is whatever responseMimeType asked for.
+func looksLikeHTML(body []byte) bool {
+	body = bytes.TrimLeft(bytes.TrimPrefix(body, bom), " \t\r\n")
+	return bytes.HasPrefix(body, []byte("<"))
+}
+
+// retryable reports whether a failed round trip may be tried again: not when
+// the server's certificate failed verification, which no retry mends.
+func retryable(err error) bool {
+	var (
+		unknownAuthority x509.UnknownAuthorityError
+		hostname         x509.HostnameError
+		invalid          x509.CertificateInvalidError
+		verification     *tls.CertificateVerificationError
+	)
+	return !errors.As(err, &unknownAuthority) && !errors.As(err, &hostname) &&
+		!errors.As(err, &invalid) && !errors.As(err, &verification)
 }
 
 func (c *Client) log(ctx context.Context, req *Request, res *Result, err error, d time.Duration, n, attempts int) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -615,5 +616,102 @@ func TestClientRedaction(t *testing.T) {
 				t.Errorf("%s with %s contains the password: %s", name, verb, got)
 			}
 		}
+	}
+}
+
+type panicTransport struct{}
+
+func (panicTransport) RoundTrip(*http.Request) (*http.Response, error) { panic("middleware bug") }
+
+// TestCollectReleasesLockOnPanic: a panicking RoundTripper must not leave the
+// account locked for every later call.
+func TestCollectReleasesLockOnPanic(t *testing.T) {
+	ts := newTestServer(t, answer("0\n"))
+	bad := ts.client()
+	bad.HTTPClient = &http.Client{Transport: panicTransport{}}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("Collect did not panic")
+			}
+		}()
+		bad.Collect(context.Background(), statusReq)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := ts.client().Collect(ctx, statusReq); err != nil {
+		t.Fatalf("Collect after a panic = %v, want the lock free", err)
+	}
+	if n := registrySize(); n != 0 {
+		t.Errorf("%d account locks left in the registry, want 0", n)
+	}
+}
+
+// TestCollectHTMLByContent: the Content-Type is whatever responseMimeType
+// asked for, text/html included; only an HTML body is refused.
+func TestCollectHTMLByContent(t *testing.T) {
+	ts := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "1\n")
+	})
+	res, err := ts.client().Collect(context.Background(), &Request{OrderNumber: "1", ResponseMIMEType: "text/html"})
+	if err != nil || res.Status != StatusAvailable {
+		t.Fatalf("Collect() = %v, %v; want status 1", res, err)
+	}
+	if !looksLikeHTML([]byte("\ufeff \r\n<html>")) || looksLikeHTML([]byte("2\n-----BEGIN")) {
+		t.Error("looksLikeHTML misjudges a BOM-prefixed page or a status body")
+	}
+}
+
+// TestCollectReusesConnectionAfterErrors: a retried 5xx keeps the connection.
+func TestCollectReusesConnectionAfterErrors(t *testing.T) {
+	ts := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, call int64) {
+		if call%2 == 1 {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, strings.Repeat("<p>busy</p>", 100))
+			return
+		}
+		io.WriteString(w, "0\n")
+	})
+	c := ts.client()
+	for range 10 {
+		if _, err := c.Collect(context.Background(), statusReq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := ts.calls.Load(); got != 20 {
+		t.Errorf("calls = %d, want 20 (each call retried once)", got)
+	}
+	if n := ts.conns.Load(); n != 1 {
+		t.Errorf("server accepted %d connections, want 1", n)
+	}
+}
+
+func TestCollectMaxResponseBytesClamped(t *testing.T) {
+	ts := newTestServer(t, answer("0\n"))
+	c := ts.client()
+	c.MaxResponseBytes = math.MaxInt64
+	if res, err := c.Collect(context.Background(), statusReq); err != nil || res.Status != StatusProcessing {
+		t.Fatalf("Collect() with MaxResponseBytes=MaxInt64 = %v, %v; want status 0", res, err)
+	}
+	if got := c.maxBytes(); got != maxResponseBytes {
+		t.Errorf("maxBytes() = %d, want %d", got, maxResponseBytes)
+	}
+}
+
+// TestCollectUntrustedCertificateNotRetried: no retry mends a certificate
+// that fails verification.
+func TestCollectUntrustedCertificateNotRetried(t *testing.T) {
+	ts := newTestServer(t, answer("0\n"))
+	c := ts.client()
+	c.HTTPClient = NewHTTPClient(nil) // the system roots do not hold httptest's CA
+	_, err := c.Collect(context.Background(), statusReq)
+	var te *TransportError
+	if !errors.As(err, &te) || te.Attempts != 1 {
+		t.Fatalf("Collect() = %v; want a *TransportError after 1 attempt", err)
+	}
+	if n := ts.conns.Load(); n != 1 {
+		t.Errorf("server saw %d connections, want 1 (no retry)", n)
 	}
 }

@@ -5,7 +5,9 @@
 package collectssl
 
 import (
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -110,7 +112,9 @@ func (f ResponseFormat) String() string {
 }
 
 // Credentials are a CollectSSL account's login. The password never appears in
-// the output of any fmt verb, nor in any error of this package.
+// the output of any fmt verb, of log/slog or of encoding/json, nor in any
+// error of this package. (fmt cannot call the methods of a value held in an
+// unexported struct field: such a holder must redact it itself.)
 type Credentials struct {
 	LoginName     string
 	LoginPassword string
@@ -142,6 +146,17 @@ func (c Credentials) Format(f fmt.State, verb rune) {
 	default:
 		fmt.Fprint(f, c.String())
 	}
+}
+
+// LogValue makes log/slog print the redacted form, whatever the handler.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("LoginName", c.LoginName), slog.String("LoginPassword", c.redactedPassword()))
+}
+
+// MarshalJSON encodes the redacted form: a Credentials in a configuration
+// struct that gets logged or dumped as JSON does not carry the password.
+func (c Credentials) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct{ LoginName, LoginPassword string }{c.LoginName, c.redactedPassword()})
 }
 
 func (c Credentials) redactedPassword() string {

@@ -1,8 +1,11 @@
 package collectssl
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -235,6 +238,17 @@ func TestRedaction(t *testing.T) {
 			if strings.Contains(got, testPassword) || strings.Contains(got, fmt.Sprintf("%x", testPassword)) {
 				t.Errorf("%s with %s = %q: contains the password", name, verb, got)
 			}
+		}
+	}
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "credentials", creds, "holder", holder{Creds: creds, Ptr: &creds})
+	js, err := json.Marshal(holder{Creds: creds, Ptr: &creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"slog JSON": logged.String(), "json.Marshal": string(js)} {
+		if strings.Contains(out, testPassword) || !strings.Contains(out, "[REDACTED]") || !strings.Contains(out, "reseller") {
+			t.Errorf("%s = %s; want the login and [REDACTED], not the password", name, out)
 		}
 	}
 	if got, want := fmt.Sprintf("%v", creds), `{LoginName:"reseller" LoginPassword:[REDACTED]}`; got != want {

@@ -425,12 +425,14 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// redact returns a copy of form with every loginPassword value (by any
-// spelling of the name) replaced.
+// redact returns a copy of form with every value whose name may be the
+// password replaced: loginPassword by any spelling the checks accept (they
+// fold case with strings.ToLower, which maps 'İ' to 'i'), and any other name
+// that looks like a password (a client's typo still carries the secret).
 func redact(form url.Values) url.Values {
 	out := cloneValues(form)
 	for k, vs := range out {
-		if strings.EqualFold(k, "loginPassword") {
+		if lk := strings.ToLower(k); strings.Contains(lk, "pass") || strings.Contains(lk, "pwd") {
 			for i := range vs {
 				vs[i] = "[REDACTED]"
 			}
