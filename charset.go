@@ -6,7 +6,9 @@
 package collectssl
 
 import (
+	"bytes"
 	"mime"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -43,16 +45,27 @@ func charsetOf(contentType string) encoding.Encoding {
 // which every supported charset maps to itself, so decoding a whole body is
 // safe. A decoder that fails (it should not: the legacy decoders map every
 // byte) leaves b as it was.
+//
+// UTF-16 is the exception: its ASCII is ASCII with NUL bytes, valid UTF-8,
+// so a body the Content-Type declares UTF-16 is always decoded, and a byte
+// order mark the decoding leaves is dropped.
 func toUTF8(b []byte, enc encoding.Encoding) []byte {
-	if utf8.Valid(b) {
-		return b
-	}
 	if enc == nil {
 		enc = defaultCharset
+	}
+	utf16 := isUTF16Charset(enc)
+	if utf8.Valid(b) && !utf16 {
+		return b
 	}
 	out, err := enc.NewDecoder().Bytes(b)
 	if err != nil {
 		return b
 	}
-	return out
+	return bytes.TrimPrefix(out, bom)
+}
+
+// isUTF16Charset reports whether enc is one of the UTF-16 encodings.
+func isUTF16Charset(enc encoding.Encoding) bool {
+	name, err := htmlindex.Name(enc)
+	return err == nil && strings.HasPrefix(name, "utf-16")
 }

@@ -19,7 +19,9 @@
 // Content-Length before reading anything.
 //
 // ParseResponse, ParseLines and ParseURLEncoded: a body of 4 MiB at most
-// (a *ParseError that also matches ErrTooLarge); 32 certificates per answer.
+// (a *ParseError that also matches ErrTooLarge); 131,072 lines in
+// responseFormat=0, 4,096 fields in responseFormat=1; 32 certificates per
+// answer.
 //
 // NewBundle: 64 certificates (before duplicates are removed); a chain of 8;
 // 100 signature checks; 4096 candidate paths.

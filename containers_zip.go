@@ -49,6 +49,8 @@ func (d *decoder) decodeZIP(b []byte) error {
 	if d.seen == nil {
 		d.seen = make(map[string]struct{})
 	}
+	before := len(d.certs)
+	var skipped error
 	for i, f := range zr.File {
 		entryErr := func(reason error) error {
 			return zerr(-1, fmt.Errorf("entry %d: %w", i+1, reason))
@@ -67,12 +69,24 @@ func (d *decoder) decodeZIP(b []byte) error {
 			return entryErr(err)
 		}
 		err = d.decode(data, false)
-		if errors.Is(err, ErrUnknownFormat) || errors.Is(err, ErrNoCertificates) {
-			continue // not a certificate file: decided by content, not by name
-		}
-		if err != nil {
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrTooLarge):
 			return entryErr(err)
+		case errors.Is(err, ErrUnknownFormat) || errors.Is(err, ErrNoCertificates):
+			// Not a certificate file (a readme, a key), decided by content,
+			// not by name.
+		default:
+			// DER or text that is no certificate (a CRL, a CSR, a readme
+			// that starts with "0"): skipped too. Should the archive hold no
+			// certificate at all, the first such failure says why.
+			if skipped == nil {
+				skipped = entryErr(err)
+			}
 		}
+	}
+	if len(d.certs) == before && skipped != nil {
+		return skipped
 	}
 	return nil
 }

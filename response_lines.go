@@ -138,6 +138,9 @@ func splitLines(body []byte) []lineSpan {
 
 func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, error) {
 	body = toUTF8(bytes.TrimPrefix(body, bom), enc)
+	if n := bytes.Count(body, []byte{'\n'}); n > maxResponseLines {
+		return nil, &ParseError{Field: "body", Err: fmt.Errorf("%w: %d lines, more than %d", ErrTooLarge, n, maxResponseLines)}
+	}
 	p := &lineParser{body: body, lines: splitLines(body)}
 	if !p.more() {
 		return nil, &ParseError{Line: 1, Field: "status", Err: errNoStatusLine}
@@ -260,14 +263,56 @@ var (
 	linesPEMDash  = []byte("-----")
 )
 
-func isPEMBegin(line []byte) bool { return bytes.HasPrefix(line, linesPEMBegin) }
+// isPEMBegin reports a PEM BEGIN line, indented or not.
+func isPEMBegin(line []byte) bool { return bytes.HasPrefix(bytes.TrimLeft(line, " \t"), linesPEMBegin) }
 
 // certificates reads the certificate data at the next (non-blank) line.
 func (p *lineParser) certificates(r *Result) error {
-	if isPEMBegin(p.peek()) {
-		return p.pemBlocks(r)
+	if !isPEMBegin(p.peek()) {
+		return p.base64Container(r)
 	}
-	return p.base64Container(r)
+	start := p.next
+	err := p.pemBlocks(r)
+	if err == nil || errors.Is(err, ErrTooLarge) {
+		return err
+	}
+	// PEM that is not one block per run of lines (blocks glued on one line,
+	// indented lines) is handed whole to DecodeCertificates, which reads
+	// what real files hold.
+	p.next = start
+	r.Container = nil // a block the failed attempt read
+	if p.lenientPEM(r) {
+		return nil
+	}
+	return err
+}
+
+// lenientPEM finds the PEM text that starts at the next line (up to the
+// last END line before a line that is neither inside a block nor followed by
+// another block) and decodes it with DecodeCertificates. It reports false,
+// leaving the parser where it was, when that fails.
+func (p *lineParser) lenientPEM(r *Result) bool {
+	start, lastEnd, open := p.next, -1, false
+	for i := start; i < len(p.lines); i++ {
+		line := p.line(i)
+		if !open && len(bytes.TrimSpace(line)) != 0 && !bytes.Contains(line, linesPEMBegin) {
+			break // the first line after the PEM text
+		}
+		if e := bytes.LastIndex(line, linesPEMEnd); e >= 0 && !bytes.Contains(line[e:], linesPEMBegin) {
+			open, lastEnd = false, i
+		} else if bytes.Contains(line, linesPEMBegin) {
+			open = true
+		}
+	}
+	if lastEnd < 0 {
+		return false
+	}
+	certs, err := DecodeCertificates(p.body[p.lines[start].start:p.lines[lastEnd].end])
+	if err != nil || r.setCertificates(certs) != nil {
+		return false
+	}
+	p.next = lastEnd + 1
+	return true
 }
 
 // pemBlocks reads consecutive PEM blocks (blank lines between them allowed).
@@ -562,11 +607,17 @@ func (p *lineParser) decodeRun(first, j, total int) (decoded []byte, n int, comp
 			return decoded, n, complete, err
 		}
 	}
+	// Padding ends a base64 blob: stop at the first '=' (a later line of the
+	// run, such as "csrStatus=1", is not part of it).
 	chars := make([]byte, 0, total)
 	for i := first; i < j; i++ {
-		chars = append(chars, p.line(i)...)
+		line := p.line(i)
+		if k := bytes.IndexByte(line, '='); k >= 0 {
+			chars = append(chars, line[:k]...)
+			break
+		}
+		chars = append(chars, line...)
 	}
-	chars = bytes.TrimRight(chars, "=")
 	if len(chars)%4 == 1 {
 		chars = chars[:len(chars)-1] // a lone character holds no byte
 	}

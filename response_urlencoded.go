@@ -97,7 +97,8 @@ var urlFields = map[string]urlField{
 // later values of a key that holds one value (the first wins), a second
 // container, and values that do not parse as the integer their key holds.
 // When only some of the seven status detail keys are present, the missing ones
-// read as ProgressNotRequired.
+// read as ProgressNotRequired. With a negative errorCode, errorItem is the
+// StatusError's Argument when the message quotes none.
 //
 // The error is a *StatusError if errorCode is negative (the Result is then
 // nil), a *ParseError if body cannot be a CollectSSL answer (no errorCode, an
@@ -120,7 +121,12 @@ type certValue struct {
 
 func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 	body = bytes.TrimPrefix(body, bom)
-	body = bytes.TrimRight(body, " \t\r\n")
+	// Only line endings are trimmed from the body: a space at its end may be
+	// the '+' ending a base64 value (see decodeBase64Value).
+	body = bytes.TrimRight(body, "\r\n")
+	if n := bytes.Count(body, []byte{'&'}) + 1; n > maxResponseFields {
+		return nil, &ParseError{Field: "body", Err: fmt.Errorf("%w: %d fields, more than %d", ErrTooLarge, n, maxResponseFields)}
+	}
 	var (
 		r       Result
 		seen    [fCount]bool
@@ -165,6 +171,9 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 			continue
 		}
 		val := formText(rawVal, enc)
+		if len(body) == 0 {
+			val = strings.TrimRight(val, " \t") // the last field: spaces before the end of the body
+		}
 		if seen[f] {
 			keep(key, val)
 			continue
@@ -221,7 +230,12 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 		return nil, &ParseError{Field: "errorCode", Err: fmt.Errorf("%w: %.40q", errStatusNotInteger, code)}
 	}
 	if n < 0 {
-		return nil, statusErr(StatusCode(n), message)
+		err := statusErr(StatusCode(n), message)
+		// Real bodies name the argument of -2/-3/-4 in errorItem too.
+		if se := err.(*StatusError); se.Argument == "" && len(extra["errorItem"]) > 0 {
+			se.Argument = extra["errorItem"][0]
+		}
+		return nil, err
 	}
 	r.Status = StatusCode(n)
 	if seen[fErrorMessage] {

@@ -81,6 +81,18 @@ const maxResponseBytes = 4 << 20
 // and classifying them is quadratic in their number.
 const maxResponseCertificates = 32
 
+// maxResponseLines bounds the lines of a responseFormat=0 body, and
+// maxResponseFields the fields of a responseFormat=1 body. A real answer has
+// a few dozen lines (four PEM certificates are about 120) and at most thirty
+// fields; a 4 MiB container in base64 wrapped at 64 columns is 66,000 lines.
+// Without these, a body of 4 MiB of line endings or of "&" would cost a
+// hundred times its size in bookkeeping (every unexpected line or field is
+// kept in Result.Extra).
+const (
+	maxResponseLines  = 1 << 17
+	maxResponseFields = 1 << 12
+)
+
 // errTruncatedCertificates is why a response whose certificate data stops
 // before the container or the PEM block it started does not parse.
 var errTruncatedCertificates = errors.New("collectssl: certificate data ends before its container or PEM block does")

@@ -1,0 +1,188 @@
+// This file holds regression tests for inputs that a review of the parsers
+// and containers found to fail: each pins the behaviour the fix gave.
+
+package collectssl
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/collectssl/collectssl/internal/certgen"
+	"github.com/google/go-cmp/cmp"
+)
+
+const namedDetails = "csrStatus=1\ndcvStatus=1\novCallbackStatus=-1\norganizationValidationStatus=-1\n" +
+	"freeDVUPStatus=-1\nevClickThroughStatus=-1\nbrandValStatus=-1\n"
+
+// A base64 container whose last line is a full 64 characters (no padding),
+// lines ending in spaces, then status details named "name=value": the
+// details' '=' must not be read as the blob's padding.
+func TestBase64ContainerThenNamedDetails(t *testing.T) {
+	ch := sharedChain(t, certgen.TestMode, certgen.ECDSA)
+	der, leaf := containerOfLength(t, ch, 0)
+	for _, trail := range []string{"", " ", "\t "} {
+		var body strings.Builder
+		body.WriteString("2\n")
+		for b64 := base64.StdEncoding.EncodeToString(der); len(b64) > 0; {
+			n := min(len(b64), 64)
+			body.WriteString(b64[:n] + trail + "\n")
+			b64 = b64[n:]
+		}
+		body.WriteString(namedDetails)
+		r, err := ParseLines(&Request{ShowStatusDetails: true}, []byte(body.String()))
+		if err != nil {
+			t.Fatalf("trailing %q: %v", trail, err)
+		}
+		if r.Certificate == nil || !r.Certificate.Equal(leaf) || !bytes.Equal(r.Container, der) {
+			t.Errorf("trailing %q: leaf or container not read back", trail)
+		}
+		want := &StatusDetails{CSR: 1, DCV: 1, OVCallback: -1, OrganizationValidation: -1, FreeDVUP: -1, EVClickThrough: -1, BrandValidation: -1}
+		if diff := cmp.Diff(want, r.StatusDetails); diff != "" {
+			t.Errorf("trailing %q: StatusDetails (-want +got):\n%s", trail, diff)
+		}
+	}
+}
+
+// The '+' that ends the last base64 value of a format 1 body, turned into a
+// space by a careless form encoder, is still a '+'.
+func TestURLEncodedLastValueEndsInLostPlus(t *testing.T) {
+	ch := sharedChain(t, certgen.TestMode, certgen.ECDSA)
+	var leaf *x509.Certificate
+	for i := 0; leaf == nil; i++ {
+		if i == 2000 {
+			t.Fatal("no leaf whose base64 ends in '+'")
+		}
+		l, _, err := ch.IssueLeaf(certgen.LeafOptions{Now: protoNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(base64.StdEncoding.EncodeToString(l.Raw), "+") {
+			leaf = l
+		}
+	}
+	b64 := strings.ReplaceAll(base64.StdEncoding.EncodeToString(leaf.Raw), "+", " ")
+	for _, end := range []string{"", "\n", "\r\n"} {
+		r, err := ParseURLEncoded([]byte("errorCode=2&certificate=" + b64 + end))
+		if err != nil {
+			t.Fatalf("ending %q: %v", end, err)
+		}
+		if r.Certificate == nil || !r.Certificate.Equal(leaf) {
+			t.Errorf("ending %q: leaf not read back", end)
+		}
+	}
+	// A text value at the end still loses its trailing blanks.
+	r, err := ParseURLEncoded([]byte("errorCode=1&caaStatus=Authorized  \r\n"))
+	if err != nil || r.CAAStatus != "Authorized" {
+		t.Errorf("caaStatus = %q, %v; want Authorized", r.CAAStatus, err)
+	}
+}
+
+// A ZIP entry holding DER or text that is no certificate (a CRL, a CSR, a
+// readme that starts with "0") is skipped like a readme.
+func TestZIPSkipsEntriesThatAreNotCertificates(t *testing.T) {
+	c := getChain(t)
+	csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "x"}}, c.leafKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, other := range map[string][]byte{
+		"ca.crl":     c.crl,
+		"x.csr":      csr,
+		"readme.txt": []byte("0 Thank you for choosing us.\n"),
+	} {
+		z := makeZIP(t, zipEntry{name: "leaf.crt", data: pemCerts(c.leaf)}, zipEntry{name: name, data: other})
+		certs, err := DecodeCertificates(z)
+		if err != nil || len(certs) != 1 || !certs[0].Equal(c.leaf) {
+			t.Errorf("with %s: got %d certificates, %v; want the leaf", name, len(certs), err)
+		}
+		// Alone, the entry is why the archive holds no certificate.
+		if _, err := DecodeCertificates(makeZIP(t, zipEntry{name: name, data: other})); !errors.Is(err, ErrMalformedContainer) {
+			t.Errorf("%s alone: %v, want a container error", name, err)
+		}
+	}
+}
+
+// PEM in a format 0 body the way files hold it: blocks glued on one line,
+// indented lines.
+func TestLinesLenientPEM(t *testing.T) {
+	c := getChain(t)
+	glued := strings.TrimSuffix(string(pemCerts(c.inter)), "\n") + string(pemCerts(c.leaf))
+	indented := "  " + strings.ReplaceAll(strings.TrimSuffix(string(pemCerts(c.inter, c.leaf)), "\n"), "\n", "\n  ") + "\n"
+	for name, pemText := range map[string]string{"glued": glued, "indented": indented} {
+		r, err := ParseLines(&Request{ShowExtStatus: true}, []byte("2\n"+pemText+"Issued\nComplete\n"))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if r.Certificate == nil || !r.Certificate.Equal(c.leaf) || len(r.CACertificates) != 1 || !r.CACertificates[0].Equal(c.inter) {
+			t.Errorf("%s: certificates not read back", name)
+		}
+		if r.CertificateStatus != "Issued" || r.ValidationStatus != "Complete" {
+			t.Errorf("%s: ext status = %q, %q; want Issued, Complete", name, r.CertificateStatus, r.ValidationStatus)
+		}
+	}
+}
+
+// Bodies of line endings or of '&' are refused before they cost a hundred
+// times their size in bookkeeping.
+func TestLineAndFieldCounts(t *testing.T) {
+	tests := []struct {
+		name  string
+		parse func([]byte) (*Result, error)
+		body  []byte
+		ok    bool
+	}{
+		{"lines at the limit", func(b []byte) (*Result, error) { return ParseLines(nil, b) },
+			append([]byte("7"), bytes.Repeat([]byte("\n"), maxResponseLines)...), true},
+		{"lines over the limit", func(b []byte) (*Result, error) { return ParseLines(nil, b) },
+			append([]byte("7"), bytes.Repeat([]byte("\n"), maxResponseLines+1)...), false},
+		{"fields at the limit", ParseURLEncoded,
+			append([]byte("errorCode=1"), bytes.Repeat([]byte("&a"), maxResponseFields-1)...), true},
+		{"fields over the limit", ParseURLEncoded,
+			append([]byte("errorCode=1"), bytes.Repeat([]byte("&a"), maxResponseFields)...), false},
+	}
+	for _, tt := range tests {
+		_, err := tt.parse(tt.body)
+		if tt.ok && err != nil {
+			t.Errorf("%s: %v, want success", tt.name, err)
+		}
+		if !tt.ok && (!errors.Is(err, ErrTooLarge) || !errors.Is(err, ErrMalformedResponse)) {
+			t.Errorf("%s: %v, want a ParseError matching ErrTooLarge", tt.name, err)
+		}
+	}
+}
+
+// A UTF-16 body that its Content-Type declares, with or without a byte order
+// mark.
+func TestUTF16Body(t *testing.T) {
+	msg := "The 'orderNumber' argument is missing!"
+	var le []byte
+	for _, c := range []byte("-3\n" + msg + "\n") {
+		le = append(le, c, 0)
+	}
+	for name, body := range map[string][]byte{"no BOM": le, "BOM": append([]byte{0xff, 0xfe}, le...)} {
+		_, err := ParseResponse(nil, "text/plain; charset=utf-16le", body)
+		var se *StatusError
+		if !errors.As(err, &se) || se.Code != StatusArgumentMissing || se.Message != msg || se.Argument != "orderNumber" {
+			t.Errorf("%s: %v, want the -3 StatusError", name, err)
+		}
+	}
+}
+
+// errorItem names the argument when the message quotes none.
+func TestURLEncodedErrorItem(t *testing.T) {
+	_, err := ParseURLEncoded([]byte("errorCode=-3&errorItem=orderNumber&errorMessage=Missing+argument"))
+	var se *StatusError
+	if !errors.As(err, &se) || se.Argument != "orderNumber" || se.Message != "Missing argument" {
+		t.Errorf("got %v, want a -3 StatusError with Argument orderNumber", err)
+	}
+	_, err = ParseURLEncoded([]byte("errorCode=-4&errorItem=other&errorMessage=The+value+of+the+%27queryType%27+argument+is+invalid%21"))
+	if !errors.As(err, &se) || se.Argument != "queryType" {
+		t.Errorf("got %v, want the quoted name to win over errorItem", err)
+	}
+}
