@@ -78,9 +78,7 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 			defer cancel()
 		}
 		res, err = client.Wait(wctx, req, interval)
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			return &notReadyError{msg: fmt.Sprintf("collectssl: %s still not issued after %s; nothing written", of.describe(), timeout)}
-		}
+		err = waitErr(ctx, wctx, timeout, of.describe(), err)
 	} else {
 		res, err = client.Collect(ctx, req)
 	}
@@ -88,6 +86,23 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return saveResult(e, e.stderr, res, out, force, of.describe())
+}
+
+// waitErr turns the error of Client.Wait into the command's error. ctx is
+// the command's context (cancelled by a signal), wctx the wait's (ctx with
+// -timeout, when given). The wait ran out (exit 4) only when -timeout was
+// given, wctx itself ended, ctx did not, and err is that end. The error alone
+// cannot tell: net/http's own timeouts (http.Client.Timeout,
+// ResponseHeaderTimeout) match context.DeadlineExceeded too, through
+// *collectssl.TransportError's Unwrap, and they are transport failures.
+func waitErr(ctx, wctx context.Context, timeout time.Duration, what string, err error) error {
+	if err == nil || timeout <= 0 || ctx.Err() != nil {
+		return err
+	}
+	if end := wctx.Err(); end != nil && errors.Is(err, end) {
+		return &notReadyError{msg: fmt.Sprintf("collectssl: %s still not issued after %s; nothing written", what, timeout)}
+	}
+	return err
 }
 
 // saveResult builds the bundle of a collection and writes its files into
