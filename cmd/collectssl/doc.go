@@ -65,7 +65,8 @@
 //
 //	0  success
 //	1  the API said no: a negative status code (rejected, revoked, awaiting payment, ...)
-//	2  usage error: an unknown flag, a missing order identifier, missing credentials, an invalid request
+//	2  usage error: an unknown flag, a missing order identifier, missing credentials, an invalid request,
+//	   an unusable -endpoint (not a URL, no host, or not https while the host is not a loopback address)
 //	3  failure: the server could not be reached, the response could not be read, files could not be written
 //	   (or would have overwritten a different certificate)
 //	4  not issued yet: the order is still being processed (collect without -wait, or -wait -timeout ran out)
