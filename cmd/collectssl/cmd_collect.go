@@ -18,13 +18,16 @@ Collect an issued certificate and its chain from the CollectSSL endpoint and
 write cert.pem, chain.pem, fullchain.pem, root.pem (when delivered) and
 chain.p7b into DIR, atomically, with mode 0644. A file that already holds the
 same content is left alone; one that holds something else is never replaced
-without -force (and then nothing at all is written). Notes about the chain
-(a dropped expired cross-certificate, a duplicate) go to standard error.
+without -force (and then nothing at all is written). A chain.pem or root.pem
+left from an earlier collection, when this bundle has none, counts as
+different: -force removes it. Notes about the chain (a dropped expired
+cross-certificate, a duplicate) go to standard error.
 
 Credentials come from COLLECTSSL_LOGIN and COLLECTSSL_PASSWORD, or from
 -credentials FILE. Exit status: 0 written (or already there), 1 the API said
-no, 2 usage error, 3 failure, 4 still being processed (without -wait, or
-when -timeout runs out).
+no, 2 usage error (flags, order, credentials, -endpoint), 3 failure
+(transport, including an HTTP timeout; files), 4 still being processed
+(without -wait, or when -timeout runs out).
 `
 
 func runCollect(ctx context.Context, e *env, args []string) error {
@@ -46,7 +49,7 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&wait, "wait", false, "poll while the order is being processed, until it is issued or refused")
 	fs.DurationVar(&interval, "interval", collectssl.DefaultPollInterval, "with -wait, the first polling interval (it doubles up to 15m)")
 	fs.DurationVar(&timeout, "timeout", 0, "with -wait, give up after this `duration` (exit status 4); 0 waits until interrupted")
-	fs.BoolVar(&force, "force", false, "replace files that hold a different certificate")
+	fs.BoolVar(&force, "force", false, "replace files that hold a different certificate, and remove a chain.pem or root.pem this bundle does not have")
 	if err := parseFlags(fs, e, args, 0); err != nil {
 		return err
 	}
