@@ -18,13 +18,16 @@ Collect an issued certificate and its chain from the CollectSSL endpoint and
 write cert.pem, chain.pem, fullchain.pem, root.pem (when delivered) and
 chain.p7b into DIR, atomically, with mode 0644. A file that already holds the
 same content is left alone; one that holds something else is never replaced
-without -force (and then nothing at all is written). Notes about the chain
-(a dropped expired cross-certificate, a duplicate) go to standard error.
+without -force (and then nothing at all is written). A chain.pem or root.pem
+left from an earlier collection, when this bundle has none, counts as
+different: -force removes it. Notes about the chain (a dropped expired
+cross-certificate, a duplicate) go to standard error.
 
 Credentials come from COLLECTSSL_LOGIN and COLLECTSSL_PASSWORD, or from
 -credentials FILE. Exit status: 0 written (or already there), 1 the API said
-no, 2 usage error, 3 failure, 4 still being processed (without -wait, or
-when -timeout runs out).
+no, 2 usage error (flags, order, credentials, -endpoint), 3 failure
+(transport, including an HTTP timeout; files), 4 still being processed
+(without -wait, or when -timeout runs out).
 `
 
 func runCollect(ctx context.Context, e *env, args []string) error {
@@ -46,7 +49,7 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&wait, "wait", false, "poll while the order is being processed, until it is issued or refused")
 	fs.DurationVar(&interval, "interval", collectssl.DefaultPollInterval, "with -wait, the first polling interval (it doubles up to 15m)")
 	fs.DurationVar(&timeout, "timeout", 0, "with -wait, give up after this `duration` (exit status 4); 0 waits until interrupted")
-	fs.BoolVar(&force, "force", false, "replace files that hold a different certificate")
+	fs.BoolVar(&force, "force", false, "replace files that hold a different certificate, and remove a chain.pem or root.pem this bundle does not have")
 	if err := parseFlags(fs, e, args, 0); err != nil {
 		return err
 	}
@@ -78,9 +81,7 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 			defer cancel()
 		}
 		res, err = client.Wait(wctx, req, interval)
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			return &notReadyError{msg: fmt.Sprintf("collectssl: %s still not issued after %s; nothing written", of.describe(), timeout)}
-		}
+		err = waitErr(ctx, wctx, timeout, of.describe(), err)
 	} else {
 		res, err = client.Collect(ctx, req)
 	}
@@ -88,6 +89,23 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return saveResult(e, e.stderr, res, out, force, of.describe())
+}
+
+// waitErr turns the error of Client.Wait into the command's error. ctx is
+// the command's context (cancelled by a signal), wctx the wait's (ctx with
+// -timeout, when given). The wait ran out (exit 4) only when -timeout was
+// given, wctx itself ended, ctx did not, and err is that end. The error alone
+// cannot tell: net/http's own timeouts (http.Client.Timeout,
+// ResponseHeaderTimeout) match context.DeadlineExceeded too, through
+// *collectssl.TransportError's Unwrap, and they are transport failures.
+func waitErr(ctx, wctx context.Context, timeout time.Duration, what string, err error) error {
+	if err == nil || timeout <= 0 || ctx.Err() != nil {
+		return err
+	}
+	if end := wctx.Err(); end != nil && errors.Is(err, end) {
+		return &notReadyError{msg: fmt.Sprintf("collectssl: %s still not issued after %s; nothing written", what, timeout)}
+	}
+	return err
 }
 
 // saveResult builds the bundle of a collection and writes its files into

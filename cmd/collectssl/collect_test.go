@@ -322,3 +322,44 @@ func TestRequestForm(t *testing.T) {
 		})
 	}
 }
+
+// TestCollectStaleChain: a production certificate's chain.pem must not stay
+// next to a test-mode certificate, which has no intermediate: collect
+// refuses without -force and removes it with -force.
+func TestCollectStaleChain(t *testing.T) {
+	srv, flags := testServer(t)
+	prod := srv.AddOrder(collectssltest.Order{Shape: collectssltest.Shape2025})
+	test := srv.AddOrder(collectssltest.Order{Shape: collectssltest.ShapeTestMode})
+	dir := t.TempDir()
+	collect := func(order string, extra ...string) outcome {
+		return runCmd(t, testEnv(), "", append(append([]string{"collect", "-out", dir, "-order", order}, extra...), flags...)...)
+	}
+	if got := collect(prod.OrderNumber); got.code != exitOK {
+		t.Fatalf("first collection: exit code %d; stderr:\n%s", got.code, got.stderr)
+	}
+	chain, err := os.ReadFile(filepath.Join(dir, "chain.pem"))
+	if err != nil {
+		t.Fatalf("first collection: %v", err)
+	}
+
+	got := collect(test.OrderNumber)
+	if got.code != exitFailure {
+		t.Errorf("without -force: exit code %d, want %d", got.code, exitFailure)
+	}
+	if want := "chain.pem exists but this bundle has no intermediate certificate; would leave a file that may belong to another certificate (use -force to remove it)"; !strings.Contains(got.stderr, want) {
+		t.Errorf("without -force: stderr = %q, want it to contain %q", got.stderr, want)
+	}
+	if now, err := os.ReadFile(filepath.Join(dir, "chain.pem")); err != nil || !bytes.Equal(now, chain) {
+		t.Errorf("without -force: chain.pem changed or went away (err %v)", err)
+	}
+	checkFiles(t, dir, prod)
+
+	got = collect(test.OrderNumber, "-force")
+	if got.code != exitOK {
+		t.Fatalf("-force: exit code %d, want 0; stderr:\n%s", got.code, got.stderr)
+	}
+	checkFiles(t, dir, test) // fails if chain.pem is still there
+	if want := "chain.pem      removed: this bundle has no intermediate certificate\n"; !strings.Contains(got.stdout, want) {
+		t.Errorf("-force: stdout = %q, want it to contain %q", got.stdout, want)
+	}
+}

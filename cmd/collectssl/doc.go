@@ -56,18 +56,27 @@
 // Each file is written to a temporary file in the same directory, synced,
 // then renamed over the old one, so a reader sees the old file or the new
 // one, never half of one. A file that already holds the same bytes is left
-// alone; collect refuses (and writes nothing) when a file holds something
-// else, unless -force is given. What the bundle left out (an expired
-// cross-certificate, a duplicate, a stray CA) is printed on standard error as
-// notes.
+// alone; collect refuses (and writes nothing, exit status 3) when a file
+// holds something else, unless -force is given.
+//
+// A chain.pem or root.pem that the new bundle does not have (no
+// intermediates, no root delivered) but that is already in DIR, from an
+// earlier collection, counts as different too: left there, it could hold the
+// chain of another certificate. Without -force collect refuses and names the
+// file; with -force it removes the file once the new files are in place.
+// When there was no such file before and there is none now, nothing is done.
+//
+// What the bundle left out (an expired cross-certificate, a duplicate, a
+// stray CA) is printed on standard error as notes.
 //
 // # Exit status
 //
 //	0  success
 //	1  the API said no: a negative status code (rejected, revoked, awaiting payment, ...)
-//	2  usage error: an unknown flag, a missing order identifier, missing credentials, an invalid request
-//	3  failure: the server could not be reached, the response could not be read, files could not be written
-//	   (or would have overwritten a different certificate)
+//	2  usage error: an unknown flag, a missing order identifier, missing credentials, an invalid request,
+//	   an unusable -endpoint (not a URL, no host, or not https while the host is not a loopback address)
+//	3  failure: the server could not be reached or timed out, the response could not be read, files could
+//	   not be written (or would have overwritten a different certificate, or left a stale chain.pem or root.pem)
 //	4  not issued yet: the order is still being processed (collect without -wait, or -wait -timeout ran out)
 //
 // Errors are printed on standard error as one line starting "collectssl:".

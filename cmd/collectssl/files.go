@@ -56,12 +56,13 @@ func readLimited(r io.Reader, name string, limit int64) ([]byte, error) {
 type outFile struct {
 	name string
 	data []byte
-	skip string // when not "": why the file is not written
+	none string // when not "": what the bundle lacks, so that it has no such file ("no root")
+	skip string // with none: the outcome when no such file is there either
 }
 
-// bundleFiles lists the files of b, in the order they are written. chain.pem
-// is skipped when there are no intermediates, root.pem when no root was
-// delivered: an old one is left where it is.
+// bundleFiles lists the files of b, in the order they are written. The
+// bundle has no chain.pem when there are no intermediates, no root.pem when
+// no root was delivered.
 func bundleFiles(b *collectssl.Bundle) ([]outFile, error) {
 	p7, err := b.PKCS7()
 	if err != nil {
@@ -75,10 +76,10 @@ func bundleFiles(b *collectssl.Bundle) ([]outFile, error) {
 		{name: "chain.p7b", data: p7},
 	}
 	if len(b.Intermediates) == 0 {
-		all[1].skip = "not written: no intermediate certificate"
+		all[1].none, all[1].skip = "no intermediate certificate", "not written: no intermediate certificate"
 	}
 	if b.Root == nil {
-		all[3].skip = "not written: no root delivered"
+		all[3].none, all[3].skip = "no root", "not written: no root delivered"
 	}
 	return all, nil
 }
@@ -86,26 +87,88 @@ func bundleFiles(b *collectssl.Bundle) ([]outFile, error) {
 // fileOutcome says what happened to one file.
 type fileOutcome struct {
 	name string
-	what string // "written", "replaced", "unchanged", or why it was skipped
+	what string // "written", "replaced", "unchanged", "removed: ..." or why it was not written
 }
 
-// errWouldOverwrite: a file holds something else and -force was not given.
-var errWouldOverwrite = errors.New("would overwrite a different file (use -force to replace it)")
+var (
+	// errWouldOverwrite: a file holds something else and -force was not
+	// given.
+	errWouldOverwrite = errors.New("would overwrite a different file (use -force to replace it)")
+	// errStaleFile: the bundle has no such file (no intermediate, no root),
+	// but one is there, from an earlier collection, and -force was not
+	// given. Left alone, the directory would mix two certificates' files.
+	errStaleFile = errors.New("would leave a file that may belong to another certificate (use -force to remove it)")
+)
+
+// refusalError is why writeFiles wrote nothing: files that differ, files the
+// bundle does not have (stale), or both. It matches errWouldOverwrite and
+// errStaleFile accordingly.
+type refusalError struct {
+	dir    string
+	differ []string  // names of files holding something else
+	stale  []outFile // files the bundle does not have, but which are there
+}
+
+func (e *refusalError) Error() string {
+	s := "collectssl: " + e.dir + ":"
+	if len(e.differ) > 0 {
+		s += " " + joinNames(e.differ) + " " + errWouldOverwrite.Error()
+		if len(e.stale) > 0 {
+			s += ";"
+		}
+	}
+	for i, f := range e.stale {
+		if i > 0 {
+			s += ","
+		}
+		s += " " + f.name + " exists but this bundle has " + f.none
+	}
+	if len(e.stale) > 0 {
+		s += "; " + errStaleFile.Error()
+	}
+	return s
+}
+
+func (e *refusalError) Unwrap() []error {
+	var errs []error
+	if len(e.differ) > 0 {
+		errs = append(errs, errWouldOverwrite)
+	}
+	if len(e.stale) > 0 {
+		errs = append(errs, errStaleFile)
+	}
+	return errs
+}
 
 // writeFiles writes files into dir. First every existing file is compared:
-// one holding the same bytes is left alone; one holding anything else stops
-// everything (nothing is written) unless force. Then each new or changed file
-// is written atomically. dir is created (mode 0755) when missing.
+// one holding the same bytes is left alone; one holding anything else, or
+// one the bundle does not have (a chain.pem or root.pem of an earlier
+// collection), stops everything (nothing is written) unless force. Then each
+// new or changed file is written atomically, and with force the files the
+// bundle does not have are removed, last. dir is created (mode 0755) when
+// missing.
 func writeFiles(dir string, files []outFile, force bool) ([]fileOutcome, error) {
 	outcomes := make([]fileOutcome, len(files))
-	var differ []string
+	var (
+		differ []string
+		stale  []outFile
+	)
 	for i, f := range files {
 		outcomes[i] = fileOutcome{name: f.name, what: "written"}
-		if f.skip != "" {
+		path := filepath.Join(dir, f.name)
+		if f.none != "" {
 			outcomes[i].what = f.skip
+			switch _, err := os.Lstat(path); {
+			case err == nil:
+				outcomes[i].what = "removed: this bundle has " + f.none
+				stale = append(stale, f)
+			case errors.Is(err, fs.ErrNotExist):
+			default:
+				return nil, fmt.Errorf("collectssl: %w", err)
+			}
 			continue
 		}
-		old, err := readFileLimited(filepath.Join(dir, f.name), maxExistingFileBytes)
+		old, err := readFileLimited(path, maxExistingFileBytes)
 		switch {
 		case err == nil && bytes.Equal(old, f.data):
 			outcomes[i].what = "unchanged"
@@ -117,18 +180,23 @@ func writeFiles(dir string, files []outFile, force bool) ([]fileOutcome, error) 
 			return nil, err
 		}
 	}
-	if len(differ) > 0 && !force {
-		return nil, fmt.Errorf("collectssl: %s: %s %w", dir, joinNames(differ), errWouldOverwrite)
+	if (len(differ) > 0 || len(stale) > 0) && !force {
+		return nil, &refusalError{dir: dir, differ: differ, stale: stale}
 	}
 	if err := ensureDir(dir); err != nil {
 		return nil, err
 	}
 	for i, f := range files {
-		if f.skip != "" || outcomes[i].what == "unchanged" {
+		if f.none != "" || outcomes[i].what == "unchanged" {
 			continue
 		}
 		if err := writeFileAtomic(dir, f.name, f.data, fileMode); err != nil {
 			return nil, err
+		}
+	}
+	for _, f := range stale {
+		if err := os.Remove(filepath.Join(dir, f.name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("collectssl: removing the stale %s: %w", f.name, err)
 		}
 	}
 	syncDir(dir)

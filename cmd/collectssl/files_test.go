@@ -1,10 +1,12 @@
-// This file tests writeFiles directly: which files it writes, skips, leaves
-// and refuses, their modes, and that it leaves no temporary file behind.
+// This file tests writeFiles directly: which files it writes, skips, leaves,
+// removes and refuses, their modes, and that it leaves no temporary file
+// behind.
 
 package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +31,11 @@ func TestWriteFiles(t *testing.T) {
 	testMode := testBundle(t, certgen.Options{Shape: certgen.TestMode})
 	full := testBundle(t, certgen.Options{Shape: certgen.Shape2025})
 	other := testBundle(t, certgen.Options{Shape: certgen.Shape2025, Domains: []string{"other.example.test"}})
+	noRoot := &collectssl.Bundle{Leaf: full.Leaf, Intermediates: full.Intermediates}
+	testModeP7, err := testMode.PKCS7()
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name    string
@@ -37,6 +44,7 @@ func TestWriteFiles(t *testing.T) {
 		force   bool
 		want    map[string]string // file -> outcome
 		wantErr string
+		wantIs  []error // what the error must match
 	}{
 		{
 			name:   "test mode: no chain.pem",
@@ -65,10 +73,48 @@ func TestWriteFiles(t *testing.T) {
 				"fullchain.pem": "written", "root.pem": "written", "chain.p7b": "written"},
 		},
 		{
-			name:   "a stale root.pem is left when no root is delivered",
-			before: map[string][]byte{"root.pem": []byte("old")},
-			bundle: &collectssl.Bundle{Leaf: full.Leaf, Intermediates: full.Intermediates},
-			want: map[string]string{"cert.pem": "written", "chain.pem": "written",
+			name:    "a stale root.pem is refused when no root is delivered",
+			before:  map[string][]byte{"root.pem": []byte("old")},
+			bundle:  noRoot,
+			wantErr: "root.pem exists but this bundle has no root; would leave a file that may belong to another certificate (use -force to remove it)",
+			wantIs:  []error{errStaleFile},
+		},
+		{
+			name: "a stale chain.pem is refused although everything else is the same",
+			before: map[string][]byte{"cert.pem": testMode.CertPEM(), "fullchain.pem": testMode.FullChainPEM(),
+				"root.pem": testMode.RootPEM(), "chain.p7b": testModeP7, "chain.pem": full.ChainPEM()},
+			bundle:  testMode,
+			wantErr: ": chain.pem exists but this bundle has no intermediate certificate; would leave",
+			wantIs:  []error{errStaleFile},
+		},
+		{
+			name:    "a differing and a stale file are both named",
+			before:  map[string][]byte{"cert.pem": other.CertPEM(), "root.pem": full.RootPEM()},
+			bundle:  noRoot,
+			wantErr: ": cert.pem exists and differs; would overwrite a different file (use -force to replace it); root.pem exists but this bundle has no root; would leave",
+			wantIs:  []error{errWouldOverwrite, errStaleFile},
+		},
+		{
+			name:   "-force removes a stale root.pem",
+			before: map[string][]byte{"root.pem": []byte("old"), "cert.pem": noRoot.CertPEM()},
+			bundle: noRoot,
+			force:  true,
+			want: map[string]string{"cert.pem": "unchanged", "chain.pem": "written",
+				"fullchain.pem": "written", "root.pem": "removed: this bundle has no root", "chain.p7b": "written"},
+		},
+		{
+			name:   "-force removes a stale chain.pem and replaces the rest",
+			before: map[string][]byte{"cert.pem": full.CertPEM(), "chain.pem": full.ChainPEM(), "root.pem": full.RootPEM()},
+			bundle: testMode,
+			force:  true,
+			want: map[string]string{"cert.pem": "replaced", "chain.pem": "removed: this bundle has no intermediate certificate",
+				"fullchain.pem": "written", "root.pem": "replaced", "chain.p7b": "written"},
+		},
+		{
+			name:   "no root before, none now: nothing to do",
+			before: map[string][]byte{"cert.pem": noRoot.CertPEM()},
+			bundle: noRoot,
+			want: map[string]string{"cert.pem": "unchanged", "chain.pem": "written",
 				"fullchain.pem": "written", "root.pem": "not written: no root delivered", "chain.p7b": "written"},
 		},
 	}
@@ -88,6 +134,11 @@ func TestWriteFiles(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				for _, target := range tt.wantIs {
+					if !errors.Is(err, target) {
+						t.Errorf("err = %v, want it to match %v", err, target)
+					}
 				}
 				for n, data := range tt.before {
 					got, _ := os.ReadFile(filepath.Join(dir, n))
@@ -113,9 +164,10 @@ func TestWriteFiles(t *testing.T) {
 			for _, f := range files {
 				path := filepath.Join(dir, f.name)
 				data, err := os.ReadFile(path)
-				if f.skip != "" {
-					if want, ok := tt.before[f.name]; ok && !bytes.Equal(data, want) {
-						t.Errorf("%s (skipped) changed", f.name)
+				if f.none != "" {
+					// Never written, and removed when it was there.
+					if err == nil {
+						t.Errorf("%s is there, but the bundle has no such file: %q", f.name, data)
 					}
 					continue
 				}

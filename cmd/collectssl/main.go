@@ -23,7 +23,7 @@ import (
 const (
 	exitOK       = 0
 	exitRefused  = 1 // a negative status code: the API said no
-	exitUsage    = 2
+	exitUsage    = 2 // a bad command line: flags, order, credentials, request, endpoint
 	exitFailure  = 3 // transport, parse or local (file) failure
 	exitNotReady = 4 // the order is still being processed
 )
@@ -136,7 +136,7 @@ func exitCode(stderr io.Writer, err error) int {
 		nr *notReadyError
 	)
 	switch {
-	case errors.As(err, &ue), errors.Is(err, collectssl.ErrInvalidRequest):
+	case errors.As(err, &ue), errors.Is(err, collectssl.ErrInvalidRequest), errors.Is(err, collectssl.ErrInvalidEndpoint):
 		return exitUsage
 	case errors.As(err, &se):
 		return exitRefused

@@ -221,7 +221,9 @@ func TestExitCodesAgainstServer(t *testing.T) {
 		{"unreachable", testEnv(), []string{"collect", "-order", issued, "-endpoint", closedEndpoint(t)}, exitFailure, "collectssl: transport:"},
 		{"status unreachable", testEnv(), []string{"status", "-order", issued, "-endpoint", closedEndpoint(t)}, exitFailure, "collectssl: transport:"},
 		{"untrusted server", testEnv(), []string{"collect", "-order", issued, "-endpoint", srv.URL(), "-out", t.TempDir()}, exitFailure, "certificate"},
-		{"plain http to a public host", testEnv(), []string{"collect", "-order", issued, "-endpoint", "http://example.com/x"}, exitFailure, "collectssl: invalid endpoint"},
+		{"plain http to a public host", testEnv(), []string{"collect", "-order", issued, "-endpoint", "http://example.com/x"}, exitUsage, "collectssl: invalid endpoint"},
+		{"status: ftp endpoint", testEnv(), []string{"status", "-order", issued, "-endpoint", "ftp://127.0.0.1/x"}, exitUsage, "collectssl: invalid endpoint"},
+		{"endpoint without a host", testEnv(), []string{"collect", "-order", issued, "-endpoint", "https:///x"}, exitUsage, "collectssl: invalid endpoint: https:///x has no host"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
