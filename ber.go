@@ -106,17 +106,21 @@ func berHeader(b []byte, off int) (berHdr, error) {
 	case l == 0xff:
 		return h, walkErr(off, errBadLength) // reserved (X.690 8.1.3.5 c)
 	default:
-		// Long form. BER allows leading zero octets; four octets cover
-		// every length this package accepts.
+		// Long form. BER allows leading zero octets, which are skipped;
+		// four significant octets cover every length this package accepts.
 		n := int(l & 0x7f)
-		if n > 4 {
-			return h, walkErr(off, fmt.Errorf("%w: length of %d octets", ErrTooLarge, n))
-		}
 		if len(b)-p < n {
 			return h, walkErr(off, errTruncated)
 		}
+		octets := b[p : p+n]
+		for len(octets) > 4 && octets[0] == 0 {
+			octets = octets[1:]
+		}
+		if len(octets) > 4 {
+			return h, walkErr(off, fmt.Errorf("%w: length of %d octets", ErrTooLarge, n))
+		}
 		var v uint64
-		for _, c := range b[p : p+n] {
+		for _, c := range octets {
 			v = v<<8 | uint64(c)
 		}
 		p += n

@@ -511,7 +511,7 @@ var locks = struct {
 }{m: map[string]*accountLock{}}
 
 func lockAccount(endpoint, login string) *accountLock {
-	key := endpoint + "\x00" + login
+	key := lockKey(endpoint, login)
 	locks.Lock()
 	defer locks.Unlock()
 	l := locks.m[key]
@@ -521,6 +521,17 @@ func lockAccount(endpoint, login string) *accountLock {
 	}
 	l.users++
 	return l
+}
+
+// lockKey names an account at an endpoint: the scheme and host fold case
+// and a trailing slash is dropped, so that spellings of one URL share a lock.
+// (The two hosts that serve the API are not known to share accounts, so they
+// are not folded into one.)
+func lockKey(endpoint, login string) string {
+	if u, err := url.Parse(endpoint); err == nil {
+		endpoint = strings.ToLower(u.Scheme+"://"+u.Host) + strings.TrimSuffix(u.Path, "/")
+	}
+	return endpoint + "\x00" + login
 }
 
 // acquire takes the lock, or returns ctx.Err() (and gives up its place) if the

@@ -419,6 +419,21 @@ func TestCollectNoOverlap(t *testing.T) {
 	}
 }
 
+func TestLockKeyFoldsSpellings(t *testing.T) {
+	want := lockKey(DefaultEndpoint, "a")
+	for _, ep := range []string{"HTTPS://Secure.Trust-Provider.COM/products/download/CollectSSL", DefaultEndpoint + "/"} {
+		if got := lockKey(ep, "a"); got != want {
+			t.Errorf("lockKey(%q) = %q, want %q", ep, got, want)
+		}
+	}
+	if lockKey(DefaultEndpoint, "a") == lockKey(DefaultEndpoint, "A") {
+		t.Error("logins that differ in case share a lock; loginName is case-sensitive")
+	}
+	if lockKey(DefaultEndpoint, "a") == lockKey("https://secure.comodo.net/products/download/CollectSSL", "a") {
+		t.Error("two hosts share a lock")
+	}
+}
+
 func registrySize() int {
 	locks.Lock()
 	defer locks.Unlock()
@@ -532,7 +547,7 @@ func registered(t *testing.T, c *Client) *accountLock {
 	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
 		locks.Lock()
-		l := locks.m[ep+"\x00"+c.Credentials.LoginName]
+		l := locks.m[lockKey(ep, c.Credentials.LoginName)]
 		locks.Unlock()
 		if l != nil {
 			return l

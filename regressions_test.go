@@ -186,3 +186,53 @@ func TestURLEncodedErrorItem(t *testing.T) {
 		t.Errorf("got %v, want the quoted name to win over errorItem", err)
 	}
 }
+
+// BER allows a long-form length with leading zero octets, more than four of
+// them included.
+func TestBERLengthWithLeadingZeros(t *testing.T) {
+	c := getChain(t)
+	der := netscape(ders(c.inter, c.leaf)...)
+	if der[1] != 0x82 {
+		t.Fatalf("outer length form %#x, want 0x82", der[1])
+	}
+	// 30 82 HH LL  ->  30 87 00 00 00 00 00 HH LL
+	ber := append([]byte{0x30, 0x87, 0, 0, 0, 0, 0}, der[2:]...)
+	certs, err := DecodeCertificates(ber)
+	if err != nil || len(certs) != 2 || !certs[1].Equal(c.leaf) {
+		t.Fatalf("got %d certificates, %v; want the intermediate and the leaf", len(certs), err)
+	}
+	if n, complete, err := containerLen(ber); err != nil || !complete || n != len(ber) {
+		t.Errorf("containerLen = %d, %v, %v; want %d, true, nil", n, complete, err, len(ber))
+	}
+	// Five significant octets are still too large.
+	huge := append([]byte{0x30, 0x85, 1, 0, 0, 0, 0}, der[4:]...)
+	if _, err := DecodeCertificates(huge); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("a 5-octet length: %v, want ErrTooLarge", err)
+	}
+}
+
+// With showFQDN, a server that leaves the FQDN line out (rather than sending
+// it empty) before an unarmoured base64 container: the blob is certificate
+// data, not the FQDN.
+func TestMissingFQDNBeforeBase64(t *testing.T) {
+	ch := sharedChain(t, certgen.TestMode, certgen.ECDSA)
+	der, leaf := containerOfLength(t, ch, 0)
+	b64 := base64.StdEncoding.EncodeToString(der)
+	for name, body := range map[string]string{
+		"one line":   "2\n" + b64 + "\n",
+		"wrapped":    "2\n" + wrap(b64, 64, "\n") + "\n",
+		"empty FQDN": "2\n\n" + wrap(b64, 64, "\n") + "\n",
+		"with FQDN":  "2\nwww.example.test\n" + wrap(b64, 64, "\n") + "\n",
+	} {
+		r, err := ParseLines(&Request{ShowFQDN: true}, []byte(body))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if r.Certificate == nil || !r.Certificate.Equal(leaf) {
+			t.Errorf("%s: leaf not read (FQDN %.20q)", name, r.FQDN)
+		}
+		if want := map[bool]string{true: "www.example.test"}[name == "with FQDN"]; r.FQDN != want {
+			t.Errorf("%s: FQDN = %.30q, want %q", name, r.FQDN, want)
+		}
+	}
+}

@@ -165,7 +165,7 @@ func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, erro
 	if code > 0 && req.ShowValidityPeriod && p.more() {
 		p.validity(r)
 	}
-	if code > 0 && req.ShowFQDN && p.more() && !(code == int(StatusAttached) && isPEMBegin(p.peek())) {
+	if code > 0 && req.ShowFQDN && p.more() && !(code == int(StatusAttached) && startsCertificateData(p.peek())) {
 		r.FQDN = p.text()
 	}
 	if code == int(StatusAttached) {
@@ -262,6 +262,24 @@ var (
 	linesPEMEnd   = []byte("-----END ")
 	linesPEMDash  = []byte("-----")
 )
+
+// startsCertificateData reports whether line is the start of certificate data
+// rather than an FQDN (which a server may leave out rather than send empty):
+// a PEM BEGIN line, or a base64 line that decodes to the start of a
+// container. A domain name holds a '.', which base64 does not.
+func startsCertificateData(line []byte) bool {
+	if isPEMBegin(line) {
+		return true
+	}
+	if len(line) < 8 || !isBase64Line(line) {
+		return false
+	}
+	prefix := line[:min(len(line), 64)/4*4]
+	der := make([]byte, base64.StdEncoding.DecodedLen(len(prefix)))
+	n, _ := base64.StdEncoding.Decode(der, prefix)
+	_, _, err := containerLen(der[:n])
+	return err == nil
+}
 
 // isPEMBegin reports a PEM BEGIN line, indented or not.
 func isPEMBegin(line []byte) bool { return bytes.HasPrefix(bytes.TrimLeft(line, " \t"), linesPEMBegin) }
