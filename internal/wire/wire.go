@@ -607,13 +607,13 @@ func renderURLEncoded(req Request, st State, certs certData, enc encoding.Encodi
 		b.WriteByte('=')
 		b.WriteString(url.QueryEscape(v))
 	}
+	plus := "%2B"
+	if l.PlusAs != "" {
+		plus = l.PlusAs
+	}
+	escape := strings.NewReplacer("+", plus, "/", "%2F", "=", "%3D") // built once: it is not cheap
 	b64 := func(k string, der []byte) {
-		s := base64.StdEncoding.EncodeToString(der)
-		plus := "%2B"
-		if l.PlusAs != "" {
-			plus = l.PlusAs
-		}
-		s = strings.NewReplacer("+", plus, "/", "%2F", "=", "%3D").Replace(s)
+		s := escape.Replace(base64.StdEncoding.EncodeToString(der))
 		if b.Len() > 0 {
 			b.WriteByte('&')
 		}
