@@ -459,23 +459,19 @@ func isBase64Line(l []byte) bool {
 // whose decoded bytes hold no complete container is truncated data.
 func (p *lineParser) base64Container(r *Result) error {
 	first := p.next
-	w := len(p.peek())
-	j, total := first, 0
-	for j < len(p.lines) {
-		l := p.line(j)
-		if len(l) == 0 || len(l) > w || !isBase64Line(l) {
-			break
-		}
-		j++
-		total += len(l)
-		if len(l) < w || bytes.IndexByte(l, '=') >= 0 {
-			break
-		}
-	}
-	if j == first {
+	if !isBase64Line(p.peek()) {
 		return &ParseError{Line: first + 1, Field: "certificate data", Err: fmt.Errorf("%w: %.40q", errNotCertificate, p.peek())}
 	}
+	// First try: the run by width alone, validated by the decoder, which
+	// stops at the first byte outside the alphabet; that is enough when the
+	// container is complete before it (the usual case). Otherwise the run is
+	// cut by checking every line's alphabet, and decoded again.
+	j, total := p.base64Run(first, false)
 	decoded, n, complete, err := p.decodeRun(first, j, total)
+	if err != nil || !complete {
+		j, total = p.base64Run(first, true)
+		decoded, n, complete, err = p.decodeRun(first, j, total)
+	}
 	if err != nil {
 		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
 	}
@@ -505,6 +501,27 @@ func (p *lineParser) base64Container(r *Result) error {
 		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
 	}
 	return nil
+}
+
+// base64Run returns the end j of the run of lines at first that have the
+// shape of a wrapped base64 blob (every line as wide as the first, the last
+// at most as wide, only the last with '=' padding) and their total length;
+// checkAlphabet also ends the run at a line with a byte outside the base64
+// alphabet.
+func (p *lineParser) base64Run(first int, checkAlphabet bool) (j, total int) {
+	w := len(p.peek())
+	for j = first; j < len(p.lines); {
+		l := p.line(j)
+		if len(l) == 0 || len(l) > w || checkAlphabet && !isBase64Line(l) {
+			break
+		}
+		j++
+		total += len(l)
+		if len(l) < w || bytes.IndexByte(l, '=') >= 0 {
+			break
+		}
+	}
+	return j, total
 }
 
 // statusDetailIndex maps the lower-cased names of the seven status details
