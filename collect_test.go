@@ -625,7 +625,18 @@ func TestClientRedaction(t *testing.T) {
 	c := ts.client()
 	c.Collect(context.Background(), statusReq) // fill the lazily made fields
 	te := &TransportError{StatusCode: 502, Attempts: 3, Err: ErrHTTPStatus}
-	for name, v := range map[string]any{"Client": c, "*Client": c, "TransportError": te, "StatusError": statusErr(-16, "Permission denied!")} {
+	_, requestErr := statusReq.Form(Credentials{LoginName: "a", LoginPassword: testPassword + "\n"})
+	_, containerErr := DecodeCertificates([]byte("not a container"))
+	_, bundleErr := NewBundle(nil)
+	values := map[string]any{
+		"*Client": c, "TransportError": te, "StatusError": statusErr(-16, "Permission denied!"),
+		"RequestError": requestErr, "ParseError": &ParseError{Line: 1, Err: ErrTooLarge},
+		"ContainerError": containerErr, "BundleError": bundleErr,
+	}
+	for name, v := range values {
+		if v == nil {
+			t.Fatalf("%s is nil", name)
+		}
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
 			if got := fmt.Sprintf(verb, v); strings.Contains(got, testPassword) {
 				t.Errorf("%s with %s contains the password: %s", name, verb, got)
