@@ -38,6 +38,12 @@ func (d *decoder) decodeZIP(b []byte) error {
 	if entries := int(binary.LittleEndian.Uint16(b[eocd+10:])); entries > d.lim.zipEntries {
 		return zerr(-1, fmt.Errorf("%w: %d entries, limit %d", ErrTooLarge, entries, d.lim.zipEntries))
 	}
+	// The end record counts entries modulo 65536 and archive/zip reads every
+	// central header there is, so count them ourselves before it allocates
+	// one *zip.File each (zipEnd checked the directory's bounds).
+	if cd := int(binary.LittleEndian.Uint32(b[eocd+16:])); centralCount(b[cd:eocd], d.lim.zipEntries+1) > d.lim.zipEntries {
+		return zerr(-1, fmt.Errorf("%w: more than %d entries", ErrTooLarge, d.lim.zipEntries))
+	}
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		// ErrInsecurePath is harmless here: nothing is written anywhere.
@@ -91,6 +97,25 @@ func (d *decoder) decodeZIP(b []byte) error {
 	return nil
 }
 
+// centralCount counts the central directory headers at the start of cd,
+// stopping at max.
+func centralCount(cd []byte, max int) int {
+	n := 0
+	for len(cd) >= zipCentralMin && string(cd[:4]) == zipCentralSig && n < max {
+		size := zipCentralMin + int(binary.LittleEndian.Uint16(cd[28:])) +
+			int(binary.LittleEndian.Uint16(cd[30:])) + int(binary.LittleEndian.Uint16(cd[32:]))
+		if size > len(cd) {
+			break
+		}
+		cd, n = cd[size:], n+1
+	}
+	return n
+}
+
+// zipEntryPrealloc bounds the buffer allocated for an entry on the word of
+// its declared size: a certificate file is a few KiB.
+const zipEntryPrealloc = 64 << 10
+
 // readEntry inflates one entry, bounded by the entry and archive limits
 // whatever the entry declares.
 func (d *decoder) readEntry(f *zip.File) ([]byte, error) {
@@ -100,10 +125,16 @@ func (d *decoder) readEntry(f *zip.File) ([]byte, error) {
 	}
 	defer rc.Close()
 	budget := min(d.lim.zipEntry, d.lim.zipInflated-d.inflated)
-	buf, err := io.ReadAll(io.LimitReader(rc, int64(budget)+1))
-	if err != nil {
+	// Size the buffer by the declared size, so that an honest entry is read
+	// without regrowing, but never beyond zipEntryPrealloc: the declared
+	// size is the sender's word, and 256 entries declaring 1 MiB each but
+	// holding a byte must not cost 256 MiB.
+	var bb bytes.Buffer
+	bb.Grow(int(min(f.UncompressedSize64, uint64(budget), zipEntryPrealloc)) + bytes.MinRead)
+	if _, err := bb.ReadFrom(io.LimitReader(rc, int64(budget)+1)); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformedContainer, err)
 	}
+	buf := bb.Bytes()
 	d.inflated += len(buf)
 	if len(buf) > budget {
 		if budget < d.lim.zipEntry {

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
@@ -234,5 +235,36 @@ func TestMissingFQDNBeforeBase64(t *testing.T) {
 		if want := map[bool]string{true: "www.example.test"}[name == "with FQDN"]; r.FQDN != want {
 			t.Errorf("%s: FQDN = %.30q, want %q", name, r.FQDN, want)
 		}
+	}
+}
+
+// A ZIP whose end record counts its entries modulo 65536 (65,736 central
+// headers declared as 200) is refused before archive/zip allocates a
+// *zip.File per header.
+func TestZIPEntryCountWraps(t *testing.T) {
+	z := makeZIP(t, zipEntry{name: "", data: getChain(t).leaf.Raw, store: true})
+	eocd := bytes.LastIndex(z, []byte(zipEOCDSig))
+	cdOff := int(binary.LittleEndian.Uint32(z[eocd+16:]))
+	central := z[cdOff:eocd]
+	const count = 65536 + 200
+	out := append([]byte{}, z[:cdOff]...)
+	for range count {
+		out = append(out, central...)
+	}
+	end := make([]byte, 22)
+	copy(end, zipEOCDSig)
+	binary.LittleEndian.PutUint16(end[8:], uint16(count%65536))
+	binary.LittleEndian.PutUint16(end[10:], uint16(count%65536))
+	binary.LittleEndian.PutUint32(end[12:], uint32(count*len(central)))
+	binary.LittleEndian.PutUint32(end[16:], uint32(cdOff))
+	out = append(out, end...)
+
+	var err error
+	allocs := testing.AllocsPerRun(1, func() { _, err = DecodeCertificates(out) })
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("DecodeCertificates = %v, want ErrTooLarge", err)
+	}
+	if allocs > 100 {
+		t.Errorf("%v allocations before refusing, want the count checked before archive/zip reads the directory", allocs)
 	}
 }

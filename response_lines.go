@@ -156,6 +156,7 @@ func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, erro
 	}
 	r := &Result{Status: StatusCode(code)}
 	if code > int(StatusAttached) {
+		p.extra = make([]string, 0, len(p.lines)-p.next)
 		for p.more() {
 			p.keep()
 		}
@@ -207,6 +208,10 @@ func (r *Result) setExtra(lines []string) {
 	}
 	if r.Extra == nil {
 		r.Extra = url.Values{}
+	}
+	if r.Extra[ExtraLineKey] == nil {
+		r.Extra[ExtraLineKey] = lines // ours: the parser is done with it
+		return
 	}
 	r.Extra[ExtraLineKey] = append(r.Extra[ExtraLineKey], lines...)
 }
