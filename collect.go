@@ -281,7 +281,7 @@ func (c *Client) Wait(ctx context.Context, req *Request, interval time.Duration)
 		if err := sleep(ctx, interval); err != nil {
 			return nil, err
 		}
-		interval = min(interval*2, maxInterval)
+		interval = min(interval, maxInterval/2) * 2 // doubles, capped, and cannot overflow
 	}
 }
 
@@ -393,7 +393,8 @@ func (c *Client) postWithRetry(ctx context.Context, endpoint string, form url.Va
 			return "", nil, attempts, serr
 		}
 	}
-	if te, ok := err.(*TransportError); ok {
+	var te *TransportError
+	if errors.As(err, &te) {
 		te.Attempts = attempts
 	}
 	return contentType, body, attempts, err
