@@ -406,8 +406,12 @@ func TestCollectNoOverlap(t *testing.T) {
 	for _, c := range []*Client{one, other} {
 		wg.Go(func() { c.Collect(context.Background(), statusReq) })
 	}
-	for ts.inFlight.Load() < 2 {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); ts.inFlight.Load() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			close(release)
+			wg.Wait()
+			t.Fatalf("two accounts never had calls in flight together (max %d)", ts.maxIn.Load())
+		}
 	}
 	close(release)
 	wg.Wait()
