@@ -524,7 +524,7 @@ func TestClientRedaction(t *testing.T) {
 	_, containerErr := collectssl.DecodeCertificates([]byte("not a container"))
 	_, bundleErr := collectssl.NewBundle(nil)
 	values := map[string]any{
-		"*Client": c, "TransportError": te, "StatusError": collectssl.StatusErr(-16, "Permission denied!"),
+		"*Client": c, "TransportError": te, "StatusError": collectssl.StatusErr(-16, "Permission denied!", ""),
 		"RequestError": requestErr, "ParseError": &collectssl.ParseError{Line: 1, Err: collectssl.ErrTooLarge},
 		"ContainerError": containerErr, "BundleError": bundleErr,
 	}

@@ -551,6 +551,7 @@ func FuzzParseLines(f *testing.F) {
 		r, err := collectssl.ParseLines(requestFromFlags(flags), body)
 		if err != nil {
 			checkErrorKind(t, err)
+			checkPrefixOnce(t, err, body)
 			if r != nil {
 				t.Fatal("a Result with an error")
 			}
@@ -569,6 +570,7 @@ func FuzzParseURLEncoded(f *testing.F) {
 		r, err := collectssl.ParseURLEncoded(body)
 		if err != nil {
 			checkErrorKind(t, err)
+			checkPrefixOnce(t, err, body)
 			if r != nil {
 				t.Fatal("a Result with an error")
 			}
@@ -588,6 +590,7 @@ func FuzzParseResponse(f *testing.F) {
 		r, err := collectssl.ParseResponse(requestFromFlags(flags), contentType, body)
 		if err != nil {
 			checkErrorKind(t, err)
+			checkPrefixOnce(t, err, body)
 			if r != nil {
 				t.Fatal("a Result with an error")
 			}
@@ -598,4 +601,18 @@ func FuzzParseResponse(f *testing.F) {
 		}
 		checkRoundTrip(t, r)
 	})
+}
+
+// checkPrefixOnce checks that a parse error says "collectssl: " once, at its
+// start, unless the body itself holds the word (an error may quote it, or a
+// status message may be anything).
+func checkPrefixOnce(t *testing.T, err error, body []byte) {
+	t.Helper()
+	var se *collectssl.StatusError
+	if errors.As(err, &se) || bytes.Contains(bytes.ToLower(body), []byte("collectssl")) {
+		return
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "collectssl: ") || strings.Count(msg, "collectssl:") != 1 {
+		t.Fatalf("error %q: want exactly one \"collectssl: \" prefix", msg)
+	}
 }

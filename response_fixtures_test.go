@@ -84,13 +84,13 @@ func responseFixtures() []responseFixture {
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
 				return renderFixture(t, collectssl.Request{}, wire.State{Status: -3, ErrorMessage: "The 'orderNumber' argument is missing!"})
 			},
-			wantErr: collectssl.ErrArgumentMissing, wantMsg: "The 'orderNumber' argument is missing!"},
+			wantErr: &collectssl.StatusError{Code: -3}, wantMsg: "The 'orderNumber' argument is missing!"},
 		{file: "lines-latin1-message.txt", contentType: "text/plain", req: collectssl.Request{},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
 				return renderFixture(t, collectssl.Request{}, wire.State{Status: -4, ErrorMessage: "La valeur de l'argument 'queryType' est invalide (é)!",
 					Layout: wire.Layout{Charset: "iso-8859-1", HideCharset: true}})
 			},
-			wantErr: collectssl.ErrArgumentInvalid, wantMsg: "La valeur de l'argument 'queryType' est invalide (é)!"},
+			wantErr: &collectssl.StatusError{Code: -4}, wantMsg: "La valeur de l'argument 'queryType' est invalide (é)!"},
 		{file: "lines-crlf-bom.txt", req: collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
 				return renderFixture(t, collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true},

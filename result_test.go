@@ -190,13 +190,13 @@ func TestParseResponseStatusBodies(t *testing.T) {
 		{name: "binary asked, urlencoded error", body: "errorCode=-22&errorMessage=Still+awaiting+payment%21", req: collectssl.Request{QueryType: 1, ResponseEncoding: collectssl.EncodingBinary, ResponseFormat: collectssl.FormatURLEncoded},
 			wantErr: collectssl.ErrAwaitingPayment, wantMessage: "Still awaiting payment!"},
 		{name: "latin-1 charset from the content type", contentType: "text/plain; charset=ISO-8859-1", body: "-4\nLa valeur de l'argument 'orderNumber' est invalide, d\xe9sol\xe9!\n",
-			wantErr: collectssl.ErrArgumentInvalid, wantMessage: "La valeur de l'argument 'orderNumber' est invalide, désolé!"},
+			wantErr: &collectssl.StatusError{Code: -4}, wantMessage: "La valeur de l'argument 'orderNumber' est invalide, désolé!"},
 		{name: "no charset: windows-1252", body: "-14\nErreur inconnue \x80 \xe9t\xe9\n",
-			wantErr: collectssl.ErrUnknownError, wantMessage: "Erreur inconnue € été"},
+			wantErr: &collectssl.StatusError{Code: -14}, wantMessage: "Erreur inconnue € été"},
 		{name: "koi8-r charset from the content type", contentType: "text/plain;charset=koi8-r", body: "-14\n\xf7\xc1\xd2\n",
-			wantErr: collectssl.ErrUnknownError, wantMessage: "Вар"},
+			wantErr: &collectssl.StatusError{Code: -14}, wantMessage: "Вар"},
 		{name: "utf-8 is kept even when the label says latin-1", contentType: "text/plain; charset=iso-8859-1", body: "-14\nErreur: désolé\n",
-			wantErr: collectssl.ErrUnknownError, wantMessage: "Erreur: désolé"},
+			wantErr: &collectssl.StatusError{Code: -14}, wantMessage: "Erreur: désolé"},
 		{name: "urlencoded latin-1 percent-escaped", contentType: "application/x-www-form-urlencoded; charset=iso-8859-1", body: "errorCode=0&validationStatus=Valid%E9",
 			req: collectssl.Request{ResponseFormat: collectssl.FormatURLEncoded, ShowExtStatus: true}, want: &collectssl.Result{Status: collectssl.StatusProcessing, ValidationStatus: "Validé"}},
 		{name: "urlencoded latin-1 raw byte", body: "errorCode=0&certificateStatus=\xc9mis",
@@ -211,12 +211,16 @@ func TestParseResponseStatusBodies(t *testing.T) {
 			}
 			got, err := collectssl.ParseResponse(req, tt.contentType, []byte(tt.body))
 			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("got error %v, want %v", err, tt.wantErr)
-				}
 				var se *collectssl.StatusError
 				if !errors.As(err, &se) || se.Message != tt.wantMessage {
 					t.Fatalf("got %#v, want a *StatusError with message %q", err, tt.wantMessage)
+				}
+				if want, ok := tt.wantErr.(*collectssl.StatusError); ok {
+					if se.Code != want.Code {
+						t.Errorf("code: got %d, want %d", se.Code, want.Code)
+					}
+				} else if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("got error %v, want %v", err, tt.wantErr)
 				}
 				if got != nil {
 					t.Errorf("got a Result %+v with a StatusError, want nil", got)

@@ -20,13 +20,13 @@ type statusCase struct {
 // specStatusCases has every negative code of the specification with its
 // message, plus codes it does not list.
 var specStatusCases = []statusCase{
-	{-1, "Request was not made over https!", collectssl.ErrNotHTTPS, ""},
-	{-2, "'responseFormatt' is an unrecognised argument!", collectssl.ErrUnrecognisedArgument, "responseFormatt"},
-	{-3, "The 'orderNumber' argument is missing!", collectssl.ErrArgumentMissing, "orderNumber"},
-	{-4, "The value of the 'queryType' argument is invalid!", collectssl.ErrArgumentInvalid, "queryType"},
-	{-14, "An unknown error occurred!", collectssl.ErrUnknownError, ""},
+	{-1, "Request was not made over https!", nil, ""},
+	{-2, "'responseFormatt' is an unrecognised argument!", nil, "responseFormatt"},
+	{-3, "The 'orderNumber' argument is missing!", nil, "orderNumber"},
+	{-4, "The value of the 'queryType' argument is invalid!", nil, "queryType"},
+	{-14, "An unknown error occurred!", nil, ""},
 	{-16, "Permission denied!", collectssl.ErrPermissionDenied, ""},
-	{-17, "Request used GET rather than POST!", collectssl.ErrGETNotPOST, ""},
+	{-17, "Request used GET rather than POST!", nil, ""},
 	{-20, "The certificate request has been rejected!", collectssl.ErrRejected, ""},
 	{-21, "The certificate has been revoked!", collectssl.ErrRevoked, ""},
 	{-22, "Still awaiting payment!", collectssl.ErrAwaitingPayment, ""},
@@ -35,15 +35,15 @@ var specStatusCases = []statusCase{
 }
 
 func TestStatusErrSentinels(t *testing.T) {
-	sentinels := []error{collectssl.ErrNotHTTPS, collectssl.ErrUnrecognisedArgument, collectssl.ErrArgumentMissing, collectssl.ErrArgumentInvalid, collectssl.ErrUnknownError,
-		collectssl.ErrPermissionDenied, collectssl.ErrGETNotPOST, collectssl.ErrRejected, collectssl.ErrRevoked, collectssl.ErrAwaitingPayment}
+	sentinels := []error{collectssl.ErrPermissionDenied, collectssl.ErrRejected, collectssl.ErrRevoked, collectssl.ErrAwaitingPayment,
+		collectssl.ErrMalformedResponse, collectssl.ErrTooLarge, collectssl.ErrInvalidRequest}
 	tests := append(specStatusCases[:len(specStatusCases):len(specStatusCases)],
-		statusCase{-3, "The '' argument is missing!", collectssl.ErrArgumentMissing, ""},
-		statusCase{-3, "unterminated 'quote", collectssl.ErrArgumentMissing, ""},
+		statusCase{-3, "The '' argument is missing!", nil, ""},
+		statusCase{-3, "unterminated 'quote", nil, ""},
 	)
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(int(tt.code)), func(t *testing.T) {
-			err := collectssl.StatusErr(tt.code, tt.message)
+			err := collectssl.StatusErr(tt.code, tt.message, "")
 			var se *collectssl.StatusError
 			if !errors.As(fmt.Errorf("wrapped: %w", err), &se) {
 				t.Fatalf("statusErr(%d) = %v, want a *StatusError", tt.code, err)
@@ -56,14 +56,27 @@ func TestStatusErrSentinels(t *testing.T) {
 					t.Errorf("errors.Is(%v, %v) = %v, want %v", err, s, got, !got)
 				}
 			}
-			if errors.Is(err, collectssl.ErrMalformedResponse) {
-				t.Errorf("a StatusError matches ErrMalformedResponse")
-			}
 		})
 	}
 	for _, c := range []collectssl.StatusCode{0, 1, 2, 3} {
-		if err := collectssl.StatusErr(c, "x"); err != nil {
+		if err := collectssl.StatusErr(c, "x", ""); err != nil {
 			t.Errorf("statusErr(%d) = %v, want nil", c, err)
+		}
+	}
+}
+
+// TestStatusErrArgumentHint: the errorItem of a format 1 body names the
+// argument when the message quotes none; a quoted name wins.
+func TestStatusErrArgumentHint(t *testing.T) {
+	tests := []struct{ message, hint, want string }{
+		{"Argument missing!", "orderNumber", "orderNumber"},
+		{"The 'queryType' argument is invalid!", "orderNumber", "queryType"},
+		{"Argument missing!", "", ""},
+	}
+	for _, tt := range tests {
+		var se *collectssl.StatusError
+		if err := collectssl.StatusErr(-3, tt.message, tt.hint); !errors.As(err, &se) || se.Argument != tt.want {
+			t.Errorf("statusErr(-3, %q, %q) = %#v, want Argument %q", tt.message, tt.hint, err, tt.want)
 		}
 	}
 }
@@ -90,13 +103,13 @@ func TestStatusCodeString(t *testing.T) {
 			t.Errorf("StatusCode(%d).Known() = %v, want %v", int(tt.code), got, tt.known)
 		}
 	}
-	if got, want := collectssl.StatusErr(-26, "Being issued").Error(), `collectssl: status -26 (status(-26)): "Being issued"`; got != want {
+	if got, want := collectssl.StatusErr(-26, "Being issued", "").Error(), `collectssl: status -26 (status(-26)): "Being issued"`; got != want {
 		t.Errorf("Error() = %s, want %s", got, want)
 	}
 }
 
 func TestParseErrorMessage(t *testing.T) {
-	reason := errors.New("collectssl: status line is not an integer")
+	reason := errors.New("status line is not an integer")
 	tests := []struct {
 		err  *collectssl.ParseError
 		want string
