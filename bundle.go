@@ -6,7 +6,6 @@ package collectssl
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -31,11 +30,6 @@ const (
 	// loop guard of the path search, together with never visiting a
 	// certificate twice on one path.
 	maxBundlePathLength = 8
-
-	// maxBundleSignatureChecks caps the signature checks of one NewBundle
-	// call, as crypto/x509's Verify caps its own. Each (issuer, subject) pair
-	// is checked at most once.
-	maxBundleSignatureChecks = 100
 
 	// maxBundleSearchSteps caps the candidate paths the search extends: a set
 	// of cross-signed CAs can offer exponentially many.
@@ -130,19 +124,22 @@ func NewBundle(certs []*x509.Certificate) (*Bundle, error) {
 //   - Certificates are deduplicated by the SHA-256 of their DER
 //     (FindingDuplicate).
 //   - A certificate P issued C when C's issuer name equals P's subject name
-//     (byte for byte), C's authority key identifier equals P's subject key
-//     identifier when both are present, P may issue certificates (not a
-//     version 3 certificate without basic constraints, not a non-CA, key usage
+//     (byte for byte), P may issue certificates (basic constraints with
+//     cA=TRUE, or a version 1 or 2 certificate, which has none; key usage
 //     allowing certificate signing when present), and P's key verifies C's
-//     signature (SHA-1 signatures accepted).
+//     signature (SHA-1 signatures accepted). Key identifiers that disagree
+//     (C's authority key identifier is not P's subject key identifier) do not
+//     exclude P, as in crypto/x509; such a link ranks a path lower (below).
 //   - A certificate is self-signed when its subject and issuer names are
 //     equal and its key identifiers agree when both are present. Its
 //     signature is not checked: Go cannot check the SHA-1 self-signature of
 //     AAA Certificate Services, and nothing hinges on it.
-//   - The leaf is the one certificate that is not a CA (basic constraints
-//     absent or cA false) and issued no other certificate in the set. None,
-//     or more than one, is a *BundleError matching ErrNoLeaf or
-//     ErrSeveralLeaves.
+//   - A certificate is a CA when its basic constraints say cA=TRUE, or when
+//     it may issue and is self-signed (a version 1 root) or issued another
+//     certificate of the set. The leaf is the one certificate that is not a
+//     CA. None, or more than one, is a *BundleError matching ErrNoLeaf or
+//     ErrSeveralLeaves. ParseResponse applies the same rule to fill
+//     Result.Certificate.
 //   - From the leaf, the search follows issuers upwards; a path ends at a
 //     self-signed certificate (the root: it is Root, never an
 //     intermediate), at a certificate with no issuer in the set, or, when
@@ -150,7 +147,8 @@ func NewBundle(certs []*x509.Certificate) (*Bundle, error) {
 //     issuer (provided the path holds at least one intermediate: the leaf's
 //     own issuer is never given up).
 //   - Among the paths, NewBundleAt picks the one with the fewest members
-//     outside their validity period (the leaf does not count); then one that
+//     outside their validity period (the leaf does not count); then the one
+//     with the fewest links whose key identifiers disagree; then one that
 //     ends at a delivered self-signed root; then the shortest; then, to be
 //     independent of the input order, the one whose members' SHA-256 sort
 //     first. So an expired cross-certificate is dropped when its self-signed
@@ -168,27 +166,19 @@ func NewBundleAt(certs []*x509.Certificate, now time.Time) (*Bundle, error) {
 	if len(certs) > maxBundleCertificates {
 		return nil, fmt.Errorf("%w: bundle of %d certificates, more than %d", ErrTooLarge, len(certs), maxBundleCertificates)
 	}
-	b := &bundler{now: now}
-	seen := make(map[[sha256.Size]byte]bool, len(certs))
-	for _, c := range certs {
-		if c == nil {
-			continue
-		}
-		h := sha256.Sum256(c.Raw)
-		if seen[h] {
-			b.findings = append(b.findings, Finding{FindingDuplicate, c.Subject.String(), "delivered more than once; the copies were dropped", c})
-			continue
-		}
-		seen[h] = true
-		b.certs = append(b.certs, c)
-		b.hashes = append(b.hashes, h)
-	}
-	n := len(b.certs)
-	b.sig = make([]int8, n*n)
-
-	leaf, err := b.findLeaf()
+	set := newCertSet(certs)
+	leaf, err := set.leaf()
 	if err != nil {
 		return nil, err
+	}
+	return set.bundle(leaf, now)
+}
+
+// bundle finds the chain above the leaf, the certificate at index leaf.
+func (s *certSet) bundle(leaf int, now time.Time) (*Bundle, error) {
+	b := &bundler{certSet: s, now: now}
+	for _, c := range s.dups {
+		b.findings = append(b.findings, Finding{FindingDuplicate, c.Subject.String(), "delivered more than once; the copies were dropped", c})
 	}
 	b.path = make([]int, 0, maxBundlePathLength)
 	b.path = append(b.path, leaf)
@@ -198,15 +188,11 @@ func NewBundleAt(certs []*x509.Certificate, now time.Time) (*Bundle, error) {
 	return b.result(), nil
 }
 
-// bundler holds the state of one NewBundleAt call.
+// bundler holds the state of one search for a chain.
 type bundler struct {
+	*certSet
 	now      time.Time
-	certs    []*x509.Certificate // deduplicated, in the order delivered
-	hashes   [][sha256.Size]byte // SHA-256 of each certificate's DER
 	findings []Finding
-
-	sig    []int8 // sig[p*n+c]: 0 not checked yet, 1 p issued c, -1 it did not
-	checks int    // signature checks done
 
 	path  []int // the path being extended, leaf first
 	steps int   // paths extended
@@ -216,95 +202,9 @@ type bundler struct {
 
 // rank is what paths are compared by, best first.
 type rank struct {
-	outside int  // members outside their validity period, the leaf excepted
-	root    bool // ends at a self-signed root
-}
-
-// mayIssue reports whether c may sign certificates at all (RFC 5280
-// 4.2.1.9, as crypto/x509 reads it, and key usage when present).
-func mayIssue(c *x509.Certificate) bool {
-	if c.Version == 3 && !c.BasicConstraintsValid || c.BasicConstraintsValid && !c.IsCA {
-		return false
-	}
-	return c.KeyUsage == 0 || c.KeyUsage&x509.KeyUsageCertSign != 0
-}
-
-// keyIDsAgree reports whether a child's authority key identifier matches a
-// parent's subject key identifier, when both are present.
-func keyIDsAgree(child, parent *x509.Certificate) bool {
-	return len(child.AuthorityKeyId) == 0 || len(parent.SubjectKeyId) == 0 ||
-		bytes.Equal(child.AuthorityKeyId, parent.SubjectKeyId)
-}
-
-// selfSigned reports whether c names itself as its issuer, with agreeing key
-// identifiers; its signature is not checked (see NewBundleAt).
-func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawSubject, c.RawIssuer) && keyIDsAgree(c, c)
-}
-
-// issued reports whether certificate p issued certificate c (see
-// NewBundleAt), checking each pair's signature at most once.
-func (b *bundler) issued(p, c int) (bool, error) {
-	if p == c {
-		return false, nil
-	}
-	parent, child := b.certs[p], b.certs[c]
-	if !bytes.Equal(child.RawIssuer, parent.RawSubject) || !keyIDsAgree(child, parent) || !mayIssue(parent) {
-		return false, nil
-	}
-	i := p*len(b.certs) + c
-	if b.sig[i] == 0 {
-		if b.checks >= maxBundleSignatureChecks {
-			return false, fmt.Errorf("%w: bundle needs more than %d signature checks", ErrTooLarge, maxBundleSignatureChecks)
-		}
-		b.checks++
-		b.sig[i] = -1
-		if parent.CheckSignature(child.SignatureAlgorithm, child.RawTBSCertificate, child.Signature) == nil {
-			b.sig[i] = 1
-		}
-	}
-	return b.sig[i] == 1, nil
-}
-
-// findLeaf returns the index of the one end-entity certificate.
-func (b *bundler) findLeaf() (int, error) {
-	var candidates []int
-	for c, cert := range b.certs {
-		if cert.BasicConstraintsValid && cert.IsCA {
-			continue
-		}
-		issues := false
-		if mayIssue(cert) { // else it issued nothing, by definition
-			for x := range b.certs {
-				ok, err := b.issued(c, x)
-				if err != nil {
-					return 0, err
-				}
-				if ok {
-					issues = true
-					break
-				}
-			}
-		}
-		if !issues {
-			candidates = append(candidates, c)
-		}
-	}
-	switch len(candidates) {
-	case 1:
-		return candidates[0], nil
-	case 0:
-		e := &BundleError{Err: ErrNoLeaf}
-		for _, c := range b.certs {
-			e.Subjects = append(e.Subjects, c.Subject.String())
-		}
-		return 0, e
-	}
-	e := &BundleError{Err: ErrSeveralLeaves}
-	for _, c := range candidates {
-		e.Subjects = append(e.Subjects, b.certs[c].Subject.String())
-	}
-	return 0, e
+	outside    int  // members outside their validity period, the leaf excepted
+	mismatches int  // links whose key identifiers disagree
+	root       bool // ends at a self-signed root
 }
 
 // validity returns "" when c is valid at now, else "expired" or "not yet valid".
@@ -387,9 +287,12 @@ func (b *bundler) search() error {
 // consider keeps b.path if it is better than the best path so far.
 func (b *bundler) consider(root bool) {
 	r := rank{root: root}
-	for _, c := range b.path[1:] {
+	for i, c := range b.path[1:] {
 		if b.validity(c) != "" {
 			r.outside++
+		}
+		if !keyIDsAgree(b.certs[b.path[i]], b.certs[c]) {
+			r.mismatches++
 		}
 	}
 	if b.best != nil && !b.better(r, b.path, b.bestR, b.best) {
@@ -404,6 +307,8 @@ func (b *bundler) better(rx rank, x []int, ry rank, y []int) bool {
 	switch {
 	case rx.outside != ry.outside:
 		return rx.outside < ry.outside
+	case rx.mismatches != ry.mismatches:
+		return rx.mismatches < ry.mismatches
 	case rx.root != ry.root:
 		return rx.root
 	case len(x) != len(y):

@@ -44,9 +44,15 @@ type Result struct {
 	NotBefore, NotAfter time.Time // zero unless the validity period was returned; UTC
 	FQDN                string
 
-	Certificate    *x509.Certificate   // the end-entity certificate, found by content; nil if none was delivered
-	CACertificates []*x509.Certificate // every CA certificate delivered, in the order delivered
-	Container      []byte              // the raw ZIP / Netscape sequence / PKCS#7 bytes when one was delivered
+	// Certificate is the end-entity certificate, found by content (the rule
+	// of NewBundle); nil if none was delivered, or if several were.
+	Certificate *x509.Certificate
+	// CACertificates are the other certificates delivered, in the order
+	// delivered, duplicates dropped: the CA certificates; and, when
+	// Certificate is nil because several end-entity certificates were
+	// delivered, those too, so that nothing delivered is lost.
+	CACertificates []*x509.Certificate
+	Container      []byte // the raw ZIP / Netscape sequence / PKCS#7 bytes when one was delivered
 
 	CertificateStatus string // showExtStatus
 	ValidationStatus  string // showExtStatus
@@ -59,14 +65,22 @@ type Result struct {
 }
 
 // Bundle orders the delivered certificates into leaf, intermediates and root
-// (see NewBundle).
+// (see NewBundle), starting from r.Certificate, so that Bundle.Leaf is always
+// r.Certificate. When r.Certificate is nil, the certificates of
+// r.CACertificates did not hold exactly one end-entity certificate, and the
+// error is the *BundleError NewBundle gives for them (ErrNoLeaf or
+// ErrSeveralLeaves).
 func (r *Result) Bundle() (*Bundle, error) {
-	certs := make([]*x509.Certificate, 0, len(r.CACertificates)+1)
-	certs = append(certs, r.CACertificates...)
-	if r.Certificate != nil {
-		certs = append(certs, r.Certificate)
+	if r.Certificate == nil {
+		return NewBundle(r.CACertificates)
 	}
-	return NewBundle(certs)
+	certs := make([]*x509.Certificate, 0, len(r.CACertificates)+1)
+	certs = append(certs, r.Certificate)
+	certs = append(certs, r.CACertificates...)
+	if len(certs) > maxBundleCertificates {
+		return nil, fmt.Errorf("%w: bundle of %d certificates, more than %d", ErrTooLarge, len(certs), maxBundleCertificates)
+	}
+	return newCertSet(certs).bundle(0, time.Now())
 }
 
 // maxResponseBytes bounds every response body the parsers accept. A
@@ -196,44 +210,31 @@ func (r *Result) setCertificates(certs []*x509.Certificate) error {
 	if len(certs) > maxResponseCertificates {
 		return fmt.Errorf("%w: %d certificates, more than %d", ErrTooLarge, len(certs), maxResponseCertificates)
 	}
-	r.Certificate, r.CACertificates = classify(certs)
-	return nil
+	var err error
+	r.Certificate, r.CACertificates, err = classify(certs)
+	return err
 }
 
-// classify finds the end-entity certificate among certs by content and
-// returns it with every other certificate, in delivered order, duplicates
-// (same DER) dropped. The end-entity certificate is one that is not a CA (no
-// basic constraints with cA=TRUE, not a self-issued certificate without basic
-// constraints, like a v1 root) and issues no other certificate of the set;
-// when several qualify, the last delivered wins (CollectSSL sends the leaf
-// last) and the others stay with the CAs, so that nothing delivered is lost.
-// leaf is nil when no certificate qualifies (a queryType=3 answer).
-func classify(certs []*x509.Certificate) (leaf *x509.Certificate, cas []*x509.Certificate) {
-	uniq := make([]*x509.Certificate, 0, len(certs))
-outer:
-	for _, c := range certs {
-		if c == nil {
-			continue
-		}
-		for _, u := range uniq {
-			if bytes.Equal(u.Raw, c.Raw) {
-				continue outer
-			}
-		}
-		uniq = append(uniq, c)
+// classify finds the end-entity certificate among certs by the rule
+// NewBundle uses (see certSet.leaf) and returns it with every other
+// certificate, in delivered order, duplicates (same DER) dropped. When no
+// certificate, or more than one, is an end-entity certificate, leaf is nil
+// and cas holds every certificate: nothing delivered is lost. The error
+// matches ErrTooLarge when the rule needs more than maxSignatureChecks.
+func classify(certs []*x509.Certificate) (leaf *x509.Certificate, cas []*x509.Certificate, err error) {
+	set := newCertSet(certs)
+	at, err := set.leaf()
+	var be *BundleError
+	switch {
+	case errors.As(err, &be):
+		return nil, nilIfEmpty(set.certs), nil
+	case err != nil:
+		return nil, nil, err
 	}
-	leafAt := -1
-	for i, c := range uniq {
-		if !isCertificateAuthority(c, uniq) {
-			leafAt = i
-		}
-	}
-	if leafAt < 0 {
-		return nil, nilIfEmpty(uniq)
-	}
-	leaf = uniq[leafAt]
-	cas = append(uniq[:leafAt:leafAt], uniq[leafAt+1:]...)
-	return leaf, nilIfEmpty(cas)
+	cas = make([]*x509.Certificate, 0, len(set.certs)-1)
+	cas = append(cas, set.certs[:at]...)
+	cas = append(cas, set.certs[at+1:]...)
+	return set.certs[at], nilIfEmpty(cas), nil
 }
 
 func nilIfEmpty(cs []*x509.Certificate) []*x509.Certificate {
@@ -241,28 +242,4 @@ func nilIfEmpty(cs []*x509.Certificate) []*x509.Certificate {
 		return nil
 	}
 	return cs
-}
-
-// isCertificateAuthority reports whether c acts as a CA: it says so in its
-// basic constraints, or it is self-issued without basic constraints (a v1
-// root), or it issued another certificate of set (same name and, when both
-// carry them, matching key identifiers).
-func isCertificateAuthority(c *x509.Certificate, set []*x509.Certificate) bool {
-	if c.BasicConstraintsValid {
-		if c.IsCA {
-			return true
-		}
-	} else if bytes.Equal(c.RawSubject, c.RawIssuer) {
-		return true
-	}
-	for _, d := range set {
-		if d == c || !bytes.Equal(d.RawIssuer, c.RawSubject) {
-			continue
-		}
-		if len(d.AuthorityKeyId) > 0 && len(c.SubjectKeyId) > 0 && !bytes.Equal(d.AuthorityKeyId, c.SubjectKeyId) {
-			continue
-		}
-		return true
-	}
-	return false
 }

@@ -138,13 +138,16 @@ func TestClassify(t *testing.T) {
 		{"test mode", C{tm.Root, tm.Leaf}, tm.Leaf, C{tm.Root}},
 		{"duplicates dropped", C{root, cross, root, issuing, leaf, leaf, issuing}, leaf, C{root, cross, issuing}},
 		{"twin and cross both kept", C{pre.Twin, root, cross, issuing, leaf}, leaf, C{pre.Twin, root, cross, issuing}},
-		{"two leaves: the last wins, the other is kept", C{tm.Leaf, root, cross, issuing, leaf}, leaf, C{tm.Leaf, root, cross, issuing}},
+		{"two leaves: neither is the leaf, both are kept", C{tm.Leaf, root, cross, issuing, leaf}, nil, C{tm.Leaf, root, cross, issuing, leaf}},
 		{"nil entries skipped", C{nil, root, nil, leaf}, leaf, C{root}},
 		{"empty", nil, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			gotLeaf, gotCAs := collectssl.Classify(tt.in)
+			gotLeaf, gotCAs, err := collectssl.Classify(tt.in)
+			if err != nil {
+				t.Fatalf("classify: %v", err)
+			}
 			if diff := cmp.Diff(tt.wantLeaf, gotLeaf, sameCert); diff != "" {
 				t.Errorf("leaf (-want +got):\n%s", diff)
 			}
@@ -155,15 +158,27 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-// TestClassifyV1Root: a self-issued certificate without basic constraints (a
-// v1 root, like old test roots) is a CA, even when it issues nothing in the set.
-func TestClassifyV1Root(t *testing.T) {
+// TestClassifySelfSignedWithoutBasicConstraints: a self-signed version 1
+// certificate (which has no basic constraints: old roots) is a CA, even when
+// it issues nothing in the set; a self-signed version 3 certificate without
+// basic constraints may not issue (RFC 5280, as crypto/x509 reads it) and is
+// an end-entity certificate. classify and NewBundle agree on both.
+func TestClassifySelfSignedWithoutBasicConstraints(t *testing.T) {
 	tm := sharedChain(t, certgen.TestMode, certgen.ECDSA)
-	v1 := *tm.Root
-	v1.BasicConstraintsValid, v1.IsCA = false, false
-	leaf, cas := collectssl.Classify([]*x509.Certificate{&v1})
-	if leaf != nil || len(cas) != 1 {
-		t.Errorf("got leaf %v and %d CAs, want no leaf and 1 CA", leaf != nil, len(cas))
+	for _, tt := range []struct {
+		version  int
+		wantLeaf bool
+	}{{1, false}, {3, true}} {
+		c := *tm.Root
+		c.Version, c.BasicConstraintsValid, c.IsCA = tt.version, false, false
+		leaf, cas, err := collectssl.Classify([]*x509.Certificate{&c})
+		if err != nil || (leaf != nil) != tt.wantLeaf || len(cas) != map[bool]int{true: 0, false: 1}[tt.wantLeaf] {
+			t.Errorf("version %d: got leaf %v, %d CAs, %v; want leaf %v", tt.version, leaf != nil, len(cas), err, tt.wantLeaf)
+		}
+		b, err := collectssl.NewBundleAt([]*x509.Certificate{&c}, testNow)
+		if tt.wantLeaf && (err != nil || b.Leaf != &c) || !tt.wantLeaf && !errors.Is(err, collectssl.ErrNoLeaf) {
+			t.Errorf("version %d: NewBundle = %v, %v; want leaf %v", tt.version, b, err, tt.wantLeaf)
+		}
 	}
 }
 
