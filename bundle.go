@@ -12,8 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"time"
-
-	"go.mozilla.org/pkcs7"
 )
 
 // Limits of NewBundle. Every one of them is far above what CollectSSL
@@ -438,14 +436,58 @@ func (b *Bundle) PKCS7() ([]byte, error) {
 	if b.Leaf == nil {
 		return nil, fmt.Errorf("%w: PKCS#7 of a bundle without a leaf", ErrNoLeaf)
 	}
-	var raw []byte
-	raw = append(raw, b.Leaf.Raw...)
-	for _, c := range b.Intermediates {
-		raw = append(raw, c.Raw...)
+	return certsOnlyPKCS7(append([]*x509.Certificate{b.Leaf}, b.Intermediates...)), nil
+}
+
+// certsOnlyPKCS7 encodes certs as a degenerate ("certs-only") PKCS#7
+// SignedData, RFC 2315 section 9.1 with no signers:
+//
+//	ContentInfo ::= SEQUENCE { contentType signedData, [0] EXPLICIT SignedData }
+//	SignedData ::= SEQUENCE { version 1, digestAlgorithms SET {},
+//	    contentInfo SEQUENCE { data }, certificates [0] IMPLICIT SET OF Certificate,
+//	    signerInfos SET {} }
+//
+// The certificates keep their order, as OpenSSL's crl2pkcs7 does, rather than
+// the byte order a canonical DER SET OF would impose: readers take them as a
+// set, and people read the leaf first.
+func certsOnlyPKCS7(certs []*x509.Certificate) []byte {
+	var set []byte
+	for _, c := range certs {
+		set = append(set, c.Raw...)
 	}
-	der, err := pkcs7.DegenerateCertificate(raw)
-	if err != nil {
-		return nil, fmt.Errorf("collectssl: encoding PKCS#7: %w", err)
+	signedData := derElement(0x30,
+		[]byte{0x02, 0x01, 0x01}, // version 1
+		[]byte{0x31, 0x00},       // digestAlgorithms: none
+		derElement(0x30, derElement(0x06, oidData)),
+		derElement(0xa0, set), // [0] IMPLICIT certificates
+		[]byte{0x31, 0x00},    // signerInfos: none
+	)
+	return derElement(0x30, derElement(0x06, oidSignedData), derElement(0xa0, signedData))
+}
+
+// derElement encodes one DER element of the given (one-byte) tag whose
+// contents are the concatenation of parts, with a definite length in the
+// shortest form.
+func derElement(tag byte, parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
 	}
-	return der, nil
+	out := make([]byte, 0, 6+n)
+	out = append(out, tag)
+	switch {
+	case n < 0x80:
+		out = append(out, byte(n))
+	default:
+		var l []byte
+		for v := n; v > 0; v >>= 8 {
+			l = append([]byte{byte(v)}, l...)
+		}
+		out = append(out, 0x80|byte(len(l)))
+		out = append(out, l...)
+	}
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
 }

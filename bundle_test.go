@@ -717,6 +717,11 @@ func TestBundlePKCS7(t *testing.T) {
 			if der[0] != 0x30 {
 				t.Errorf("PKCS7() starts with %#x, not a SEQUENCE", der[0])
 			}
+			// Our decoder reads it back in order, strict about trailing data.
+			back, err := collectssl.DecodeCertificates(der)
+			if err != nil || !slices.EqualFunc(back, want, (*x509.Certificate).Equal) {
+				t.Errorf("DecodeCertificates(PKCS7()) = %d certificates, %v; want the %d of leaf + intermediates in order", len(back), err, len(want))
+			}
 
 			openssl, err := exec.LookPath("openssl")
 			if err != nil {

@@ -387,6 +387,14 @@ func checkBundle(t *testing.T, in []*x509.Certificate, b *collectssl.Bundle) {
 			}
 		}
 	}
+	// The PKCS#7 output holds leaf and intermediates, in order.
+	der, err := b.PKCS7()
+	if err != nil {
+		t.Fatalf("PKCS7: %v", err)
+	}
+	if back, err := collectssl.DecodeCertificates(der); err != nil || !slices.EqualFunc(back, chain[:1+len(b.Intermediates)], (*x509.Certificate).Equal) {
+		t.Errorf("PKCS7 decodes to %d certificates (%v), want leaf and %d intermediates", len(back), err, len(b.Intermediates))
+	}
 	// Every certificate delivered is in the chain or explained by a finding.
 	distinct := map[string]bool{}
 	nonNil := 0
