@@ -594,18 +594,18 @@ func (s *Server) handle(r *http.Request) (url.Values, answer) {
 
 // formatOf returns the responseFormat the form asks for, when it can be
 // read; format 0 otherwise.
-func formatOf(form url.Values) int {
+func formatOf(form url.Values) collectssl.ResponseFormat {
 	for k, vs := range form {
 		if strings.EqualFold(k, pResponseFormat) && len(vs) == 1 && vs[0] == "1" {
-			return wire.FormatURLEncoded
+			return collectssl.FormatURLEncoded
 		}
 	}
-	return wire.FormatLines
+	return collectssl.FormatLines
 }
 
 // failure renders a negative status in format.
-func failure(code collectssl.StatusCode, msg string, format int) answer {
-	ct, body, err := wire.Render(wire.Request{ResponseFormat: format}, wire.State{Status: int(code), ErrorMessage: msg})
+func failure(code collectssl.StatusCode, msg string, format collectssl.ResponseFormat) answer {
+	ct, body, err := wire.Render(&collectssl.Request{ResponseFormat: format}, wire.State{Status: code, ErrorMessage: msg})
 	if err != nil {
 		return httpError(http.StatusInternalServerError, "collectssltest: rendering: "+err.Error())
 	}
@@ -666,16 +666,16 @@ func (s *Server) check(form url.Values) answer {
 	}
 
 	// Enums and flags.
-	var req wire.Request
+	var queryType, responseType, responseEncoding, responseFormat int
 	for _, e := range []struct {
 		name     string
 		dst      *int
 		def, max int
 	}{
-		{pQueryType, &req.QueryType, wire.QueryStatus, wire.QueryChain},
-		{pResponseType, &req.ResponseType, wire.ResponseIndividual, wire.ResponseIndividual},
-		{pResponseEncoding, &req.ResponseEncoding, wire.EncodingBase64, wire.EncodingBinary},
-		{pResponseFormat, &req.ResponseFormat, wire.FormatLines, wire.FormatURLEncoded},
+		{pQueryType, &queryType, int(collectssl.QueryStatus), int(collectssl.QueryChain)},
+		{pResponseType, &responseType, int(collectssl.ResponseIndividual), int(collectssl.ResponseIndividual)},
+		{pResponseEncoding, &responseEncoding, int(collectssl.EncodingBase64), int(collectssl.EncodingBinary)},
+		{pResponseFormat, &responseFormat, int(collectssl.FormatLines), int(collectssl.FormatURLEncoded)},
 	} {
 		v, ok := p[e.name]
 		if !ok || v == "" {
@@ -686,6 +686,12 @@ func (s *Server) check(form url.Values) answer {
 			return fail(collectssl.StatusArgumentInvalid, msgInvalid(e.name))
 		}
 		*e.dst = int(v[0] - '0')
+	}
+	req := &collectssl.Request{
+		QueryType:        collectssl.QueryType(queryType),
+		ResponseType:     collectssl.ResponseType(responseType),
+		ResponseEncoding: collectssl.ResponseEncoding(responseEncoding),
+		ResponseFormat:   collectssl.ResponseFormat(responseFormat),
 	}
 	for _, f := range []struct {
 		name string
@@ -706,11 +712,11 @@ func (s *Server) check(form url.Values) answer {
 			return fail(collectssl.StatusArgumentInvalid, msgInvalid(f.name))
 		}
 	}
-	if req.ResponseType != wire.ResponseIndividual && req.QueryType != wire.QueryCertificateAndChain {
+	if req.ResponseType != collectssl.ResponseIndividual && req.QueryType != collectssl.QueryCertificateAndChain {
 		return fail(collectssl.StatusArgumentInvalid, msgInvalid(pResponseType))
 	}
-	if req.ResponseEncoding == wire.EncodingBinary &&
-		(req.QueryType != wire.QueryCertificateAndChain || (req.ResponseType != wire.ResponseZIP && req.ResponseType != wire.ResponsePKCS7)) {
+	if req.ResponseEncoding == collectssl.EncodingBinary &&
+		(req.QueryType != collectssl.QueryCertificateAndChain || (req.ResponseType != collectssl.ResponseZIP && req.ResponseType != collectssl.ResponsePKCS7)) {
 		return fail(collectssl.StatusArgumentInvalid, msgInvalid(pResponseEncoding))
 	}
 	for _, name := range []string{pCollectionCode, pResponseMimeType} {
@@ -734,7 +740,7 @@ func (s *Server) check(form url.Values) answer {
 	switch o.State {
 	case StateIssued:
 		status = collectssl.StatusAttached
-		if req.QueryType == wire.QueryStatus {
+		if req.QueryType == collectssl.QueryStatus {
 			status = collectssl.StatusAvailable
 		}
 	case StateProcessing:
