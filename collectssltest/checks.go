@@ -77,8 +77,9 @@ const (
 func msgMissing(name string) string { return "The '" + name + "' argument is missing!" }
 func msgInvalid(name string) string { return "The value of the '" + name + "' argument is invalid!" }
 
-// check applies the checks of the package documentation, in order, and
-// answers.
+// check applies the checks of the package documentation that read the form
+// (from the parameter names on), in order, and answers: with the first
+// failure, or with the order rendered for the request.
 func (s *Server) check(form url.Values) answer {
 	format := formatOf(form)
 	fail := func(code collectssl.StatusCode, msg string) answer { return failure(code, msg, format) }

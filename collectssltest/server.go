@@ -46,16 +46,16 @@
 //     characters, certificateID not 1 to 16 digits, baseOrderNumber not 1 to
 //     20 digits, an enum outside its range (exactly one digit), a flag other
 //     than Y or N, responseType 0, 1 or 2 without queryType 1,
-//     responseEncoding 1 without queryType 1 and responseType 0 or 2, a
-//     responseMimeType that is not a media type, collectionCode or
-//     responseMimeType over 256 characters;
+//     responseEncoding 1 without queryType 1 and responseType 0 or 2,
+//     collectionCode or responseMimeType over 256 characters, a
+//     responseMimeType that is not a media type;
 //   - an identifier that names no order, or identifiers that name different
 //     orders: -4 naming that identifier (the fake's choice: the real service
 //     may answer -16 for an order of another account);
 //   - the order's state: -20, -21, -22 or -14, else status 0, 1 or 2.
 //
 // queryType, responseType, responseEncoding and responseFormat default to 0,
-// 3, 0 and 0 when omitted; flags default to N. The messages are the
+// 3, 0 and 0 when omitted or empty; flags default to N. The messages are the
 // specification's, with the parameter name (as the specification spells it)
 // where it prints 'xxxx'.
 //
@@ -218,8 +218,9 @@ func (s *Server) SetCredentials(c collectssl.Credentials) {
 
 // AddOrder adds an order and returns it with every empty identifier
 // generated, its FQDN, validity and chain filled in (see Order). It panics
-// if an identifier is already taken or invalid, or if the chain cannot be
-// generated: those are mistakes in the test.
+// if an identifier is invalid, if the order number or the certificate ID is
+// already taken (a base order number may be shared), or if the chain cannot
+// be generated: those are mistakes in the test.
 func (s *Server) AddOrder(o Order) Order {
 	o = o.clone()
 	o.Chain, o.CACertificates, o.Leaf, o.LeafKey, o.Polls = nil, nil, nil, nil, 0
@@ -344,9 +345,11 @@ type Call struct {
 	Time     time.Time
 	Duration time.Duration
 	Method   string
-	// Form is the form as received (parameter names as sent), with every
-	// loginPassword value replaced by "[REDACTED]"; nil when the body was
-	// not read.
+	// Form is the form as received (parameter names as sent; for a method
+	// other than POST, the query string), with the value of every parameter
+	// whose name may carry the password replaced by "[REDACTED]" (see
+	// redact); nil when it was not read (another path, a fault that ended
+	// the call, a body that could not be read or was too large).
 	Form url.Values
 	// Overlapped reports that the call started while another was in flight.
 	Overlapped bool
@@ -378,8 +381,10 @@ func (s *Server) CallCount() int {
 	return s.callCount
 }
 
-// FailNext makes the next n calls fail with f (before any check of the
-// request). Faults queue: FailNext(1, a) then FailNext(2, b) serves a, b, b.
+// FailNext makes the next n calls to Path fail with f, before any check of
+// the request but its path (a call to another path gets HTTP 404 and leaves
+// the faults queued). Faults queue: FailNext(1, a) then FailNext(2, b)
+// serves a, b, b.
 func (s *Server) FailNext(n int, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
