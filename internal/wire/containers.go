@@ -100,6 +100,8 @@ func ZIP(cas [][]byte, leaf []byte, names []string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// uniqueName returns name, or when used has it name with _2, _3, ... before
+// ".crt", and marks the result used.
 func uniqueName(used map[string]bool, name string) string {
 	base := strings.TrimSuffix(name, ".crt")
 	for i := 2; used[name]; i++ {

@@ -16,6 +16,8 @@ import (
 // dateLayout is how format 0 writes the dates of the validity period.
 const dateLayout = "02/01/2006"
 
+// renderLines renders the responseFormat=0 body of st for req, its text in
+// enc when not nil.
 func renderLines(req *collectssl.Request, st State, certs certData, enc encoding.Encoding) ([]byte, error) {
 	l := st.Layout
 	eol := "\n"

@@ -16,6 +16,8 @@ import (
 	"golang.org/x/text/encoding"
 )
 
+// renderURLEncoded renders the responseFormat=1 body of st for req, its text
+// values in enc when not nil.
 func renderURLEncoded(req *collectssl.Request, st State, certs certData, enc encoding.Encoding) ([]byte, error) {
 	l := st.Layout
 	every := l.EveryField
