@@ -3,12 +3,13 @@
 // every valid request, parses to the same Result, and that Result is the state
 // that was rendered.
 
-package collectssl
+package collectssl_test
 
 import (
 	"fmt"
 	"testing"
 
+	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
 	"github.com/collectssl/collectssl/internal/wire"
 	"github.com/google/go-cmp/cmp"
@@ -16,10 +17,10 @@ import (
 
 // expectedResult is the Result a correct parser reads from st rendered for
 // req: what the specification says the server sends, and nothing else.
-func expectedResult(t testing.TB, req *Request, st wire.State) *Result {
+func expectedResult(t testing.TB, req *collectssl.Request, st wire.State) *collectssl.Result {
 	t.Helper()
-	binary := st.Status == 2 && req.ResponseEncoding == EncodingBinary // the container and nothing else
-	r := &Result{Status: StatusCode(st.Status)}
+	binary := st.Status == 2 && req.ResponseEncoding == collectssl.EncodingBinary // the container and nothing else
+	r := &collectssl.Result{Status: collectssl.StatusCode(st.Status)}
 	if st.Status > 0 && req.ShowValidityPeriod && !binary {
 		r.NotBefore, r.NotAfter = st.NotBefore, st.NotAfter
 	}
@@ -28,17 +29,17 @@ func expectedResult(t testing.TB, req *Request, st wire.State) *Result {
 	}
 	if st.Status == 2 {
 		var certs [][]byte
-		if req.QueryType == QueryCertificateAndChain || req.QueryType == QueryChain {
+		if req.QueryType == collectssl.QueryCertificateAndChain || req.QueryType == collectssl.QueryChain {
 			for _, der := range st.CAs {
 				r.CACertificates = append(r.CACertificates, mustParse(t, der))
 			}
 			certs = append(certs, st.CAs...)
 		}
-		if req.QueryType == QueryCertificateAndChain || req.QueryType == QueryCertificate {
+		if req.QueryType == collectssl.QueryCertificateAndChain || req.QueryType == collectssl.QueryCertificate {
 			r.Certificate = mustParse(t, st.Leaf)
 			certs = append(certs, st.Leaf)
 		}
-		if req.ResponseType != ResponseIndividual {
+		if req.ResponseType != collectssl.ResponseIndividual {
 			var err error
 			r.Container, err = wireContainer(req.ResponseType, certs)
 			if err != nil {
@@ -52,10 +53,10 @@ func expectedResult(t testing.TB, req *Request, st wire.State) *Result {
 	if req.ShowExtStatus {
 		r.CertificateStatus, r.ValidationStatus = st.CertificateStatus, st.ValidationStatus
 	}
-	domains := func(ds []wire.Domain) []DomainStatus {
-		var out []DomainStatus
+	domains := func(ds []wire.Domain) []collectssl.DomainStatus {
+		var out []collectssl.DomainStatus
 		for _, d := range ds {
-			out = append(out, DomainStatus{d.Name, d.Status})
+			out = append(out, collectssl.DomainStatus{d.Name, d.Status})
 		}
 		return out
 	}
@@ -67,7 +68,7 @@ func expectedResult(t testing.TB, req *Request, st wire.State) *Result {
 	}
 	if req.ShowStatusDetails && st.StatusDetails != nil {
 		d := st.StatusDetails
-		r.StatusDetails = &StatusDetails{Progress(d[0]), Progress(d[1]), Progress(d[2]), Progress(d[3]), Progress(d[4]), Progress(d[5]), Progress(d[6])}
+		r.StatusDetails = &collectssl.StatusDetails{collectssl.Progress(d[0]), collectssl.Progress(d[1]), collectssl.Progress(d[2]), collectssl.Progress(d[3]), collectssl.Progress(d[4]), collectssl.Progress(d[5]), collectssl.Progress(d[6])}
 	}
 	r.CAAStatus = st.CAAStatus
 	return r
@@ -88,18 +89,18 @@ func TestFormatsAgree(t *testing.T) {
 	runs := 0
 	for _, ch := range chainsUnderTest {
 		leaf, cas := certsDER(ch.c)
-		for qt := QueryStatus; qt <= QueryChain; qt++ {
-			for rt := ResponseZIP; rt <= ResponseIndividual; rt++ {
-				for enc := EncodingBase64; enc <= EncodingBinary; enc++ {
+		for qt := collectssl.QueryStatus; qt <= collectssl.QueryChain; qt++ {
+			for rt := collectssl.ResponseZIP; rt <= collectssl.ResponseIndividual; rt++ {
+				for enc := collectssl.EncodingBase64; enc <= collectssl.EncodingBinary; enc++ {
 					for flags := 0; flags < 64; flags++ {
-						req := &Request{OrderNumber: "1234", QueryType: qt, ResponseType: rt, ResponseEncoding: enc,
+						req := &collectssl.Request{OrderNumber: "1234", QueryType: qt, ResponseType: rt, ResponseEncoding: enc,
 							ShowValidityPeriod: flags&1 != 0, ShowFQDN: flags&2 != 0, ShowExtStatus: flags&4 != 0,
 							ShowMDCDomainDetails: flags&8 != 0, ShowMDCDomainDetails2: flags&16 != 0, ShowStatusDetails: flags&32 != 0}
 						if req.Validate() != nil {
 							continue
 						}
 						for _, status := range []int{0, 1, 2} {
-							if status == 2 && qt == QueryStatus {
+							if status == 2 && qt == collectssl.QueryStatus {
 								continue // a status query is answered with 1, never 2
 							}
 							st := wire.State{
@@ -114,12 +115,12 @@ func TestFormatsAgree(t *testing.T) {
 							}
 							name := fmt.Sprintf("%s/qt%d/rt%d/enc%d/flags%02x/status%d", ch.name, qt, rt, enc, flags, status)
 							want := expectedResult(t, req, st)
-							var got [2]*Result
-							for _, format := range []ResponseFormat{FormatLines, FormatURLEncoded} {
+							var got [2]*collectssl.Result
+							for _, format := range []collectssl.ResponseFormat{collectssl.FormatLines, collectssl.FormatURLEncoded} {
 								r := *req
 								r.ResponseFormat = format
 								ct, body := render(t, &r, st)
-								res, err := ParseResponse(&r, ct, body)
+								res, err := collectssl.ParseResponse(&r, ct, body)
 								if err != nil {
 									t.Fatalf("%s/%v: %v\n%s", name, format, err, body)
 								}
@@ -149,7 +150,7 @@ func TestFormatsAgree(t *testing.T) {
 func TestFormatsAgreeQuirks(t *testing.T) {
 	c := sharedChain(t, certgen.Pre2025, certgen.ECDSA)
 	leaf, cas := certsDER(c)
-	req := &Request{QueryType: QueryCertificateAndChain, ResponseType: ResponseIndividual, ShowValidityPeriod: true,
+	req := &collectssl.Request{QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponseIndividual, ShowValidityPeriod: true,
 		ShowFQDN: true, ShowExtStatus: true, ShowStatusDetails: true}
 	st := wire.State{Status: 2, NotBefore: c.Leaf.NotBefore, NotAfter: c.Leaf.NotAfter, FQDN: "*.example.com",
 		Leaf: leaf, CAs: cas, CertificateStatus: "Émis", ValidationStatus: "Validé", StatusDetails: &[7]int{1, 1, 1, 1, 1, 1, 1},
@@ -163,14 +164,14 @@ func TestFormatsAgreeQuirks(t *testing.T) {
 		"raw plus, spaces after": {PlusAs: "+", TrailingSpaces: true},
 		"space plus":             {PlusAs: " "},
 	} {
-		for _, format := range []ResponseFormat{FormatLines, FormatURLEncoded} {
+		for _, format := range []collectssl.ResponseFormat{collectssl.FormatLines, collectssl.FormatURLEncoded} {
 			t.Run(fmt.Sprintf("%s/%v", name, format), func(t *testing.T) {
 				r := *req
 				r.ResponseFormat = format
 				st := st
 				st.Layout = l
 				ct, body := render(t, &r, st)
-				got, err := ParseResponse(&r, ct, body)
+				got, err := collectssl.ParseResponse(&r, ct, body)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -9,7 +9,7 @@
 // The machine this was written on is shared, so BenchmarkDecodePaired also
 // alternates the two in one loop and reports their ratio directly.
 
-package collectssl
+package collectssl_test
 
 import (
 	"archive/zip"
@@ -21,6 +21,8 @@ import (
 	"io"
 	"testing"
 	"time"
+
+	"github.com/collectssl/collectssl"
 )
 
 // benchCerts returns four certificates (three ECDSA, one RSA) and their DER.
@@ -128,7 +130,7 @@ func BenchmarkDecode(b *testing.B) {
 			b.SetBytes(int64(len(bc.in)))
 			b.ReportAllocs()
 			for b.Loop() {
-				certs, err := DecodeCertificates(bc.in)
+				certs, err := collectssl.DecodeCertificates(bc.in)
 				if err != nil || len(certs) != 4 {
 					b.Fatalf("got %d certificates, %v", len(certs), err)
 				}
@@ -153,7 +155,7 @@ func BenchmarkDecodePaired(b *testing.B) {
 	for _, bc := range benchCases(b) {
 		b.Run(bc.name, func(b *testing.B) {
 			runPaired(b, func() error {
-				certs, err := DecodeCertificates(bc.in)
+				certs, err := collectssl.DecodeCertificates(bc.in)
 				if err == nil && len(certs) != 4 {
 					err = fmt.Errorf("got %d certificates", len(certs))
 				}
@@ -199,15 +201,13 @@ func flatBER(b *testing.B, size int) ([]byte, int) {
 // raised limits: 1 MiB holds more certificates than maxCertificates) and
 // for containerLen's walk alone.
 func BenchmarkFlatBER(b *testing.B) {
-	lim := defaultLimits
-	lim.certs = 1 << 20
 	for _, size := range []int{64 << 10, 1 << 20} {
 		in, n := flatBER(b, size)
 		b.Run(fmt.Sprintf("decode/%dKiB", size>>10), func(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			b.ReportAllocs()
 			for b.Loop() {
-				certs, err := decodeCertificates(in, lim)
+				certs, err := collectssl.DecodeCertificatesWithCertLimit(in, 1<<20)
 				if err != nil || len(certs) != n {
 					b.Fatalf("got %d certificates, %v", len(certs), err)
 				}
@@ -234,7 +234,7 @@ func BenchmarkFlatBER(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if m, ok, err := containerLen(in); m != len(in) || !ok || err != nil {
+				if m, ok, err := collectssl.ContainerLen(in); m != len(in) || !ok || err != nil {
 					b.Fatalf("got (%d, %v, %v)", m, ok, err)
 				}
 			}

@@ -5,7 +5,7 @@
 // the ratio directly, which holds up on a loaded machine:
 //
 //	go test -run '^$' -bench 'Protocol' -benchmem -count 5 .
-package collectssl
+package collectssl_test
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
 	"github.com/collectssl/collectssl/internal/wire"
 )
@@ -41,9 +42,9 @@ func protocolCases(b *testing.B) []protocolCase {
 		return nil
 	}
 	state := wire.State{Status: 2, Leaf: leaf, CAs: cas, FQDN: "*.example.com", CertificateStatus: "Issued", ValidationStatus: "Complete"}
-	parse := func(req *Request, body []byte) func() error {
+	parse := func(req *collectssl.Request, body []byte) func() error {
 		return func() error {
-			r, err := ParseResponse(req, "", body)
+			r, err := collectssl.ParseResponse(req, "", body)
 			if err == nil && (r.Certificate == nil || len(r.CACertificates) != 3) {
 				err = errors.New("not four certificates")
 			}
@@ -52,7 +53,7 @@ func protocolCases(b *testing.B) []protocolCase {
 	}
 
 	// Format 0, four PEM certificates, the show flags of a typical poller.
-	pemReq := &Request{QueryType: 1, ResponseType: 3, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true}
+	pemReq := &collectssl.Request{QueryType: 1, ResponseType: 3, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true}
 	_, pemBody := render(b, pemReq, state)
 	pemFloor := func() error {
 		rest, n := pemBody, 0
@@ -75,7 +76,7 @@ func protocolCases(b *testing.B) []protocolCase {
 	// Format 1, three caCertificate and a certificate. The floor splits the
 	// body, URL-unescapes the four certificate values, base64-decodes and
 	// parses them.
-	urlReq := &Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1, ShowExtStatus: true}
+	urlReq := &collectssl.Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1, ShowExtStatus: true}
 	_, urlBody := render(b, urlReq, state)
 	urlFloor := func() error {
 		n := 0
@@ -107,7 +108,7 @@ func protocolCases(b *testing.B) []protocolCase {
 	// then the ext status lines. The floor decodes the base64 blob and parses
 	// the certificates at offsets found in advance: it does not walk the
 	// ASN.1.
-	p7Req := &Request{QueryType: 1, ResponseType: 2, ShowExtStatus: true}
+	p7Req := &collectssl.Request{QueryType: 1, ResponseType: 2, ShowExtStatus: true}
 	_, p7Body := render(b, p7Req, state)
 	p7, err := wire.PKCS7(all)
 	if err != nil {

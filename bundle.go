@@ -9,11 +9,9 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.mozilla.org/pkcs7"
@@ -43,45 +41,6 @@ const (
 	// of cross-signed CAs can offer exponentially many.
 	maxBundleSearchSteps = 4096
 )
-
-// Errors of NewBundle, matched with errors.Is. Both come wrapped in a
-// *BundleError that names the certificates concerned.
-var (
-	// ErrNoLeaf means no delivered certificate is an end-entity certificate:
-	// each is a CA or issued another one in the set.
-	ErrNoLeaf = errors.New("collectssl: no end-entity certificate")
-
-	// ErrSeveralLeaves means more than one delivered certificate could be
-	// the end-entity certificate.
-	ErrSeveralLeaves = errors.New("collectssl: several end-entity certificates")
-)
-
-// BundleError is the error NewBundle returns when the certificates do not
-// hold exactly one end-entity certificate. Err is ErrNoLeaf or
-// ErrSeveralLeaves.
-type BundleError struct {
-	Err error
-	// Subjects are the subjects of the candidate end-entity certificates
-	// (ErrSeveralLeaves) or of every certificate delivered (ErrNoLeaf), in
-	// the order delivered, duplicates removed.
-	Subjects []string
-}
-
-func (e *BundleError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Err.Error())
-	for i, s := range e.Subjects {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.Quote(s))
-	}
-	return b.String()
-}
-
-func (e *BundleError) Unwrap() error { return e.Err }
 
 // FindingCode says what a Finding reports. The values are stable: callers may
 // store and compare them.
@@ -207,7 +166,7 @@ func NewBundle(certs []*x509.Certificate) (*Bundle, error) {
 // error matching ErrTooLarge.
 func NewBundleAt(certs []*x509.Certificate, now time.Time) (*Bundle, error) {
 	if len(certs) > maxBundleCertificates {
-		return nil, fmt.Errorf("collectssl: bundle of %d certificates, more than %d: %w", len(certs), maxBundleCertificates, ErrTooLarge)
+		return nil, fmt.Errorf("%w: bundle of %d certificates, more than %d", ErrTooLarge, len(certs), maxBundleCertificates)
 	}
 	b := &bundler{now: now}
 	seen := make(map[[sha256.Size]byte]bool, len(certs))
@@ -296,7 +255,7 @@ func (b *bundler) issued(p, c int) (bool, error) {
 	i := p*len(b.certs) + c
 	if b.sig[i] == 0 {
 		if b.checks >= maxBundleSignatureChecks {
-			return false, fmt.Errorf("collectssl: bundle needs more than %d signature checks: %w", maxBundleSignatureChecks, ErrTooLarge)
+			return false, fmt.Errorf("%w: bundle needs more than %d signature checks", ErrTooLarge, maxBundleSignatureChecks)
 		}
 		b.checks++
 		b.sig[i] = -1
@@ -385,7 +344,7 @@ func (b *bundler) twins(x, y int) bool {
 func (b *bundler) search() error {
 	b.steps++
 	if b.steps > maxBundleSearchSteps {
-		return fmt.Errorf("collectssl: bundle offers more than %d candidate paths: %w", maxBundleSearchSteps, ErrTooLarge)
+		return fmt.Errorf("%w: bundle offers more than %d candidate paths", ErrTooLarge, maxBundleSearchSteps)
 	}
 	top := b.path[len(b.path)-1]
 	if len(b.path) > 1 && selfSigned(b.certs[top]) {
@@ -572,7 +531,7 @@ func (b *Bundle) RootPEM() []byte {
 // intermediates (the leaf first), the form IIS and Java keystores import.
 func (b *Bundle) PKCS7() ([]byte, error) {
 	if b.Leaf == nil {
-		return nil, fmt.Errorf("collectssl: PKCS#7 of a bundle without a leaf: %w", ErrNoLeaf)
+		return nil, fmt.Errorf("%w: PKCS#7 of a bundle without a leaf", ErrNoLeaf)
 	}
 	var raw []byte
 	raw = append(raw, b.Leaf.Raw...)

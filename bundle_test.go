@@ -2,7 +2,7 @@
 // order, its errors and findings, the PEM and PKCS#7 outputs, and benchmarks
 // it next to the floor of the signature checks its chain needs.
 
-package collectssl
+package collectssl_test
 
 import (
 	"bytes"
@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -70,7 +71,7 @@ type shape struct {
 	Root          string
 }
 
-func (l labeller) shape(b *Bundle) shape {
+func (l labeller) shape(b *collectssl.Bundle) shape {
 	s := shape{Leaf: l.label(b.Leaf), Root: l.label(b.Root)}
 	for _, c := range b.Intermediates {
 		s.Intermediates = append(s.Intermediates, l.label(c))
@@ -110,8 +111,8 @@ func orders(certs []*x509.Certificate) [][]*x509.Certificate {
 	return out
 }
 
-func finding(code FindingCode, c *x509.Certificate) Finding {
-	return Finding{Code: code, Subject: c.Subject.String(), Certificate: c}
+func finding(code collectssl.FindingCode, c *x509.Certificate) collectssl.Finding {
+	return collectssl.Finding{Code: code, Subject: c.Subject.String(), Certificate: c}
 }
 
 func gen(t testing.TB, o certgen.Options) *certgen.Chain {
@@ -129,7 +130,7 @@ func gen(t testing.TB, o certgen.Options) *certgen.Chain {
 func TestNewBundle(t *testing.T) {
 	type want struct {
 		shape    shape
-		findings []Finding
+		findings []collectssl.Finding
 	}
 	type tc struct {
 		name  string
@@ -148,7 +149,7 @@ func TestNewBundle(t *testing.T) {
 		tests = append(tests, tc{"test mode" + k, tm.Served(), time.Time{},
 			want{shape{"test-leaf", nil, "test-root"}, nil}})
 		tests = append(tests, tc{"test mode without root" + k, []*x509.Certificate{tm.Leaf}, time.Time{},
-			want{shape{"test-leaf", nil, "<nil>"}, []Finding{finding(FindingMissingIssuer, tm.Leaf)}}})
+			want{shape{"test-leaf", nil, "<nil>"}, []collectssl.Finding{finding(collectssl.FindingMissingIssuer, tm.Leaf)}}})
 
 		pre := gen(t, o(certgen.Pre2025))
 		l.addChain("pre-", pre)
@@ -156,62 +157,62 @@ func TestNewBundle(t *testing.T) {
 			want{shape{"pre-leaf", []string{"pre-issuing", "pre-cross"}, "pre-root"}, nil}})
 		tests = append(tests, tc{"pre2025 both twins and AAA" + k,
 			[]*x509.Certificate{pre.Root, pre.Cross, pre.Twin, pre.Issuing, pre.Leaf}, time.Time{},
-			want{shape{"pre-leaf", []string{"pre-issuing"}, "pre-twin"}, []Finding{
-				finding(FindingCrossSignedTwinDropped, pre.Cross),
-				finding(FindingStray, pre.Root),
+			want{shape{"pre-leaf", []string{"pre-issuing"}, "pre-twin"}, []collectssl.Finding{
+				finding(collectssl.FindingCrossSignedTwinDropped, pre.Cross),
+				finding(collectssl.FindingStray, pre.Root),
 			}}})
 		tests = append(tests, tc{"pre2025 both twins without AAA" + k,
 			[]*x509.Certificate{pre.Cross, pre.Twin, pre.Issuing, pre.Leaf}, time.Time{},
-			want{shape{"pre-leaf", []string{"pre-issuing"}, "pre-twin"}, []Finding{
-				finding(FindingCrossSignedTwinDropped, pre.Cross),
+			want{shape{"pre-leaf", []string{"pre-issuing"}, "pre-twin"}, []collectssl.Finding{
+				finding(collectssl.FindingCrossSignedTwinDropped, pre.Cross),
 			}}})
 		tests = append(tests, tc{"pre2025 cross without AAA" + k,
 			[]*x509.Certificate{pre.Cross, pre.Issuing, pre.Leaf}, time.Time{},
-			want{shape{"pre-leaf", []string{"pre-issuing", "pre-cross"}, "<nil>"}, []Finding{
-				finding(FindingMissingIssuer, pre.Cross),
+			want{shape{"pre-leaf", []string{"pre-issuing", "pre-cross"}, "<nil>"}, []collectssl.Finding{
+				finding(collectssl.FindingMissingIssuer, pre.Cross),
 			}}})
 		tests = append(tests, tc{"pre2025 missing intermediate" + k,
 			[]*x509.Certificate{pre.Root, pre.Cross, pre.Leaf}, time.Time{},
-			want{shape{"pre-leaf", nil, "<nil>"}, []Finding{
-				finding(FindingMissingIssuer, pre.Leaf),
-				finding(FindingStray, pre.Root),
-				finding(FindingStray, pre.Cross),
+			want{shape{"pre-leaf", nil, "<nil>"}, []collectssl.Finding{
+				finding(collectssl.FindingMissingIssuer, pre.Leaf),
+				finding(collectssl.FindingStray, pre.Root),
+				finding(collectssl.FindingStray, pre.Cross),
 			}}})
 		// Six years on, the DV CA (five years) and the cross-certificate
 		// (three) have expired, AAA (ten) has not: the leaf's own issuer is
 		// kept, the cross-certificate dropped.
 		tests = append(tests, tc{"pre2025 expired issuer kept" + k, pre.Served(), testNow.AddDate(6, 0, 0),
-			want{shape{"pre-leaf", []string{"pre-issuing"}, "<nil>"}, []Finding{
-				finding(FindingExpiredDropped, pre.Cross),
-				finding(FindingExpiredKept, pre.Issuing),
-				finding(FindingMissingIssuer, pre.Issuing),
-				finding(FindingStray, pre.Root),
+			want{shape{"pre-leaf", []string{"pre-issuing"}, "<nil>"}, []collectssl.Finding{
+				finding(collectssl.FindingExpiredDropped, pre.Cross),
+				finding(collectssl.FindingExpiredKept, pre.Issuing),
+				finding(collectssl.FindingMissingIssuer, pre.Issuing),
+				finding(collectssl.FindingStray, pre.Root),
 			}}})
 		// Three years back, the DV CA (valid from two years before testNow)
 		// has not begun; nothing else can issue the leaf.
 		tests = append(tests, tc{"pre2025 not yet valid issuer kept" + k, pre.Served(), testNow.AddDate(-3, 0, 0),
-			want{shape{"pre-leaf", []string{"pre-issuing", "pre-cross"}, "pre-root"}, []Finding{
-				finding(FindingNotYetValidKept, pre.Issuing),
+			want{shape{"pre-leaf", []string{"pre-issuing", "pre-cross"}, "pre-root"}, []collectssl.Finding{
+				finding(collectssl.FindingNotYetValidKept, pre.Issuing),
 			}}})
 
 		exp := gen(t, certgen.Options{Shape: certgen.Pre2025, KeyType: kt, ExpiredCross: true})
 		l.addChain("exp-", exp)
 		tests = append(tests, tc{"pre2025 expired cross served" + k, exp.Served(), time.Time{},
-			want{shape{"exp-leaf", []string{"exp-issuing"}, "<nil>"}, []Finding{
-				finding(FindingExpiredDropped, exp.Cross),
-				finding(FindingMissingIssuer, exp.Issuing),
-				finding(FindingStray, exp.Root),
+			want{shape{"exp-leaf", []string{"exp-issuing"}, "<nil>"}, []collectssl.Finding{
+				finding(collectssl.FindingExpiredDropped, exp.Cross),
+				finding(collectssl.FindingMissingIssuer, exp.Issuing),
+				finding(collectssl.FindingStray, exp.Root),
 			}}})
 		tests = append(tests, tc{"pre2025 expired cross with twin" + k,
 			[]*x509.Certificate{exp.Root, exp.Cross, exp.Twin, exp.Issuing, exp.Leaf}, time.Time{},
-			want{shape{"exp-leaf", []string{"exp-issuing"}, "exp-twin"}, []Finding{
-				finding(FindingExpiredDropped, exp.Cross),
-				finding(FindingStray, exp.Root),
+			want{shape{"exp-leaf", []string{"exp-issuing"}, "exp-twin"}, []collectssl.Finding{
+				finding(collectssl.FindingExpiredDropped, exp.Cross),
+				finding(collectssl.FindingStray, exp.Root),
 			}}})
 		tests = append(tests, tc{"pre2025 expired cross with twin, no AAA" + k,
 			[]*x509.Certificate{exp.Cross, exp.Twin, exp.Issuing, exp.Leaf}, time.Time{},
-			want{shape{"exp-leaf", []string{"exp-issuing"}, "exp-twin"}, []Finding{
-				finding(FindingExpiredDropped, exp.Cross),
+			want{shape{"exp-leaf", []string{"exp-issuing"}, "exp-twin"}, []collectssl.Finding{
+				finding(collectssl.FindingExpiredDropped, exp.Cross),
 			}}})
 
 		n := gen(t, o(certgen.Shape2025))
@@ -220,25 +221,25 @@ func TestNewBundle(t *testing.T) {
 			want{shape{"2025-leaf", []string{"2025-issuing", "2025-cross"}, "2025-root"}, nil}})
 		tests = append(tests, tc{"2025 both twins and USERTrust" + k,
 			[]*x509.Certificate{n.Root, n.Cross, n.Twin, n.Issuing, n.Leaf}, time.Time{},
-			want{shape{"2025-leaf", []string{"2025-issuing"}, "2025-twin"}, []Finding{
-				finding(FindingCrossSignedTwinDropped, n.Cross),
-				finding(FindingStray, n.Root),
+			want{shape{"2025-leaf", []string{"2025-issuing"}, "2025-twin"}, []collectssl.Finding{
+				finding(collectssl.FindingCrossSignedTwinDropped, n.Cross),
+				finding(collectssl.FindingStray, n.Root),
 			}}})
 		tests = append(tests, tc{"2025 R46 self-signed only" + k,
 			[]*x509.Certificate{n.Twin, n.Issuing, n.Leaf}, time.Time{},
 			want{shape{"2025-leaf", []string{"2025-issuing"}, "2025-twin"}, nil}})
 		tests = append(tests, tc{"2025 stray CA of another chain" + k,
 			[]*x509.Certificate{n.Root, n.Cross, n.Issuing, n.Leaf, tm.Root, pre.Issuing}, time.Time{},
-			want{shape{"2025-leaf", []string{"2025-issuing", "2025-cross"}, "2025-root"}, []Finding{
-				finding(FindingStray, pre.Issuing),
-				finding(FindingStray, tm.Root),
+			want{shape{"2025-leaf", []string{"2025-issuing", "2025-cross"}, "2025-root"}, []collectssl.Finding{
+				finding(collectssl.FindingStray, pre.Issuing),
+				finding(collectssl.FindingStray, tm.Root),
 			}}})
 		tests = append(tests, tc{"2025 duplicates" + k,
 			[]*x509.Certificate{n.Root, n.Cross, n.Issuing, n.Leaf, n.Cross, n.Leaf, n.Leaf}, time.Time{},
-			want{shape{"2025-leaf", []string{"2025-issuing", "2025-cross"}, "2025-root"}, []Finding{
-				finding(FindingDuplicate, n.Leaf),
-				finding(FindingDuplicate, n.Leaf),
-				finding(FindingDuplicate, n.Cross),
+			want{shape{"2025-leaf", []string{"2025-issuing", "2025-cross"}, "2025-root"}, []collectssl.Finding{
+				finding(collectssl.FindingDuplicate, n.Leaf),
+				finding(collectssl.FindingDuplicate, n.Leaf),
+				finding(collectssl.FindingDuplicate, n.Cross),
 			}}})
 	}
 	sha := gen(t, certgen.Options{Shape: certgen.Pre2025, KeyType: certgen.ECDSA, SHA1Root: true})
@@ -250,7 +251,7 @@ func TestNewBundle(t *testing.T) {
 
 	// Findings sort by code, then subject, then text; the want lists above are
 	// in that order for codes, and sorted here for subjects.
-	sortFindings := cmpopts.SortSlices(func(a, b Finding) bool {
+	sortFindings := cmpopts.SortSlices(func(a, b collectssl.Finding) bool {
 		if a.Code != b.Code {
 			return a.Code < b.Code
 		}
@@ -263,17 +264,17 @@ func TestNewBundle(t *testing.T) {
 				now = testNow
 			}
 			for i, in := range orders(tt.certs) {
-				got, err := NewBundleAt(in, now)
+				got, err := collectssl.NewBundleAt(in, now)
 				if err != nil {
 					t.Fatalf("order %d: NewBundleAt: %v", i, err)
 				}
 				if diff := cmp.Diff(tt.want.shape, l.shape(got)); diff != "" {
 					t.Fatalf("order %d (%v): bundle (-want +got):\n%s", i, labels(l, in), diff)
 				}
-				if diff := cmp.Diff(tt.want.findings, got.Findings, cmpopts.IgnoreFields(Finding{}, "Text", "Certificate"), cmpopts.EquateEmpty(), sortFindings); diff != "" {
+				if diff := cmp.Diff(tt.want.findings, got.Findings, cmpopts.IgnoreFields(collectssl.Finding{}, "Text", "Certificate"), cmpopts.EquateEmpty(), sortFindings); diff != "" {
 					t.Fatalf("order %d (%v): findings (-want +got):\n%s", i, labels(l, in), diff)
 				}
-				if !slices.IsSortedFunc(got.Findings, func(a, b Finding) int {
+				if !slices.IsSortedFunc(got.Findings, func(a, b collectssl.Finding) int {
 					return cmp3(string(a.Code), string(b.Code), a.Subject, b.Subject, a.Text, b.Text)
 				}) {
 					t.Errorf("order %d: findings not sorted: %v", i, got.Findings)
@@ -316,7 +317,7 @@ func TestNewBundleErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := gen(t, certgen.Options{Shape: certgen.TestMode, Domains: []string{"other.example.test"}})
-	many := make([]*x509.Certificate, maxBundleCertificates+1)
+	many := make([]*x509.Certificate, collectssl.MaxBundleCertificates+1)
 	for i := range many {
 		many[i] = pre.Leaf
 	}
@@ -333,18 +334,18 @@ func TestNewBundleErrors(t *testing.T) {
 		want     error
 		subjects []string // want, sorted; nil when the error is not a *BundleError
 	}{
-		{"two leaves of one chain", append(pre.Served(), second), ErrSeveralLeaves, subj(pre.Leaf, second)},
-		{"two leaves of two chains", []*x509.Certificate{pre.Leaf, other.Leaf, other.Root}, ErrSeveralLeaves, subj(pre.Leaf, other.Leaf)},
-		{"no leaf", []*x509.Certificate{pre.Root, pre.Cross, pre.Issuing}, ErrNoLeaf, subj(pre.Root, pre.Cross, pre.Issuing)},
-		{"only a twin", []*x509.Certificate{pre.Twin, pre.Twin}, ErrNoLeaf, subj(pre.Twin)},
-		{"empty", nil, ErrNoLeaf, nil},
-		{"only nil", []*x509.Certificate{nil}, ErrNoLeaf, nil},
-		{"too many", many, ErrTooLarge, nil},
+		{"two leaves of one chain", append(pre.Served(), second), collectssl.ErrSeveralLeaves, subj(pre.Leaf, second)},
+		{"two leaves of two chains", []*x509.Certificate{pre.Leaf, other.Leaf, other.Root}, collectssl.ErrSeveralLeaves, subj(pre.Leaf, other.Leaf)},
+		{"no leaf", []*x509.Certificate{pre.Root, pre.Cross, pre.Issuing}, collectssl.ErrNoLeaf, subj(pre.Root, pre.Cross, pre.Issuing)},
+		{"only a twin", []*x509.Certificate{pre.Twin, pre.Twin}, collectssl.ErrNoLeaf, subj(pre.Twin)},
+		{"empty", nil, collectssl.ErrNoLeaf, nil},
+		{"only nil", []*x509.Certificate{nil}, collectssl.ErrNoLeaf, nil},
+		{"too many", many, collectssl.ErrTooLarge, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for i, in := range orders(tt.certs)[:min(len(orders(tt.certs)), 10)] {
-				b, err := NewBundleAt(in, testNow)
+				b, err := collectssl.NewBundleAt(in, testNow)
 				if !errors.Is(err, tt.want) {
 					t.Fatalf("order %d: NewBundleAt = %v, %v; want error matching %v", i, b, err, tt.want)
 				}
@@ -354,9 +355,9 @@ func TestNewBundleErrors(t *testing.T) {
 				if !strings.HasPrefix(err.Error(), "collectssl: ") {
 					t.Errorf("order %d: error %q lacks the collectssl: prefix", i, err)
 				}
-				var be *BundleError
+				var be *collectssl.BundleError
 				if !errors.As(err, &be) {
-					if tt.want != ErrTooLarge {
+					if tt.want != collectssl.ErrTooLarge {
 						t.Errorf("order %d: %v is not a *BundleError", i, err)
 					}
 					continue
@@ -427,9 +428,9 @@ func TestNewBundleReissuedIntermediate(t *testing.T) {
 		t.Fatal("the re-issued DV CA is not a twin")
 	}
 	in := []*x509.Certificate{ch.Root, ch.Cross, ch.Issuing, dv2, ch.Leaf}
-	var first *Bundle
+	var first *collectssl.Bundle
 	for i, o := range orders(in) {
-		b, err := NewBundleAt(o, testNow)
+		b, err := collectssl.NewBundleAt(o, testNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -442,8 +443,8 @@ func TestNewBundleReissuedIntermediate(t *testing.T) {
 		if !b.Intermediates[0].Equal(first.Intermediates[0]) {
 			t.Fatalf("order %d chose the other DV issue than order 0", i)
 		}
-		want := []Finding{finding(FindingCrossSignedTwinDropped, ch.Issuing)}
-		if diff := cmp.Diff(want, b.Findings, cmpopts.IgnoreFields(Finding{}, "Text", "Certificate")); diff != "" {
+		want := []collectssl.Finding{finding(collectssl.FindingCrossSignedTwinDropped, ch.Issuing)}
+		if diff := cmp.Diff(want, b.Findings, cmpopts.IgnoreFields(collectssl.Finding{}, "Text", "Certificate")); diff != "" {
 			t.Fatalf("order %d: findings (-want +got):\n%s", i, diff)
 		}
 	}
@@ -466,14 +467,14 @@ func TestNewBundleCycle(t *testing.T) {
 	l.add("B", bByA)
 	l.add("leaf", leaf)
 	for i, in := range orders([]*x509.Certificate{aByB, bByA, leaf}) {
-		b, err := NewBundleAt(in, testNow)
+		b, err := collectssl.NewBundleAt(in, testNow)
 		if err != nil {
 			t.Fatalf("order %d: %v", i, err)
 		}
 		if diff := cmp.Diff(shape{"leaf", []string{"A", "B"}, "<nil>"}, l.shape(b)); diff != "" {
 			t.Errorf("order %d: (-want +got):\n%s", i, diff)
 		}
-		if diff := cmp.Diff([]Finding{finding(FindingMissingIssuer, bByA)}, b.Findings, cmpopts.IgnoreFields(Finding{}, "Text", "Certificate")); diff != "" {
+		if diff := cmp.Diff([]collectssl.Finding{finding(collectssl.FindingMissingIssuer, bByA)}, b.Findings, cmpopts.IgnoreFields(collectssl.Finding{}, "Text", "Certificate")); diff != "" {
 			t.Errorf("order %d: findings (-want +got):\n%s", i, diff)
 		}
 	}
@@ -495,22 +496,22 @@ func TestNewBundleBounds(t *testing.T) {
 		BasicConstraintsValid: true,
 	}, as[0], &kl.PublicKey, ka)
 	in := slices.Concat(as, bs, []*x509.Certificate{leaf})
-	if _, err := NewBundleAt(in, testNow); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "signature checks") {
+	if _, err := collectssl.NewBundleAt(in, testNow); !errors.Is(err, collectssl.ErrTooLarge) || !strings.Contains(err.Error(), "signature checks") {
 		t.Errorf("30+30 cross-signed CAs: err = %v, want ErrTooLarge (signature checks)", err)
 	}
 	// Five of each stay within every bound: the path never holds two twins.
-	b, err := NewBundleAt(slices.Concat(as[:5], bs[:5], []*x509.Certificate{leaf}), testNow)
+	b, err := collectssl.NewBundleAt(slices.Concat(as[:5], bs[:5], []*x509.Certificate{leaf}), testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := len(b.Intermediates), 2; got != want {
 		t.Errorf("%d intermediates, want %d", got, want)
 	}
-	codes := map[FindingCode]int{}
+	codes := map[collectssl.FindingCode]int{}
 	for _, f := range b.Findings {
 		codes[f.Code]++
 	}
-	if diff := cmp.Diff(map[FindingCode]int{FindingCrossSignedTwinDropped: 8, FindingMissingIssuer: 1}, codes); diff != "" {
+	if diff := cmp.Diff(map[collectssl.FindingCode]int{collectssl.FindingCrossSignedTwinDropped: 8, collectssl.FindingMissingIssuer: 1}, codes); diff != "" {
 		t.Errorf("finding codes (-want +got):\n%s", diff)
 	}
 
@@ -540,11 +541,11 @@ func TestNewBundleBounds(t *testing.T) {
 		BasicConstraintsValid: true,
 	}, layers[0][0], &kl.PublicKey, keys[0])
 	all = append(all, deep)
-	if _, err := NewBundleAt(all, testNow); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "candidate paths") {
+	if _, err := collectssl.NewBundleAt(all, testNow); !errors.Is(err, collectssl.ErrTooLarge) || !strings.Contains(err.Error(), "candidate paths") {
 		t.Errorf("6 layers of 4 twins: err = %v, want ErrTooLarge (search steps)", err)
 	}
 	// Three layers of them are fine.
-	b, err = NewBundleAt(slices.Concat(layers[0], layers[1], layers[2], []*x509.Certificate{deep}), testNow)
+	b, err = collectssl.NewBundleAt(slices.Concat(layers[0], layers[1], layers[2], []*x509.Certificate{deep}), testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -557,7 +558,7 @@ func TestNewBundleUsesNow(t *testing.T) {
 	// A chain made for today, with an expired cross-certificate: NewBundle
 	// (time.Now) must drop it like NewBundleAt(time.Now()).
 	ch := gen(t, certgen.Options{Shape: certgen.Pre2025, KeyType: certgen.ECDSA, ExpiredCross: true, Now: time.Now()})
-	b, err := NewBundle(ch.Served())
+	b, err := collectssl.NewBundle(ch.Served())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -642,11 +643,11 @@ func checkCanonical(t *testing.T, name string, data []byte, want []*x509.Certifi
 func TestBundlePEM(t *testing.T) {
 	for _, kt := range []certgen.KeyType{certgen.ECDSA, certgen.RSA} {
 		pre := gen(t, certgen.Options{Shape: certgen.Pre2025, KeyType: kt, SHA1Root: kt == certgen.RSA})
-		full, err := NewBundleAt(pre.Served(), testNow)
+		full, err := collectssl.NewBundleAt(pre.Served(), testNow)
 		if err != nil {
 			t.Fatal(err)
 		}
-		noRoot, err := NewBundleAt([]*x509.Certificate{pre.Leaf}, testNow)
+		noRoot, err := collectssl.NewBundleAt([]*x509.Certificate{pre.Leaf}, testNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -680,7 +681,7 @@ func TestBundlePEM(t *testing.T) {
 			})
 		}
 	}
-	var zero Bundle
+	var zero collectssl.Bundle
 	if got := zero.FullChainPEM(); got != nil {
 		t.Errorf("zero Bundle FullChainPEM = %q, want nil", got)
 	}
@@ -697,7 +698,7 @@ func TestBundlePKCS7(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ch := gen(t, tt.o)
-			b, err := NewBundleAt(ch.Served(), testNow)
+			b, err := collectssl.NewBundleAt(ch.Served(), testNow)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -744,7 +745,7 @@ func TestBundlePKCS7(t *testing.T) {
 			}
 		})
 	}
-	if _, err := (&Bundle{}).PKCS7(); !errors.Is(err, ErrNoLeaf) {
+	if _, err := (&collectssl.Bundle{}).PKCS7(); !errors.Is(err, collectssl.ErrNoLeaf) {
 		t.Errorf("PKCS7 of an empty Bundle: %v, want ErrNoLeaf", err)
 	}
 }
@@ -786,7 +787,7 @@ func newBundleBench(b *testing.B, kt certgen.KeyType) (ours, floor func() error)
 	ch := gen(b, certgen.Options{Shape: certgen.Pre2025, KeyType: kt, SHA1Root: true})
 	served := ch.Served()
 	ours = func() error {
-		_, err := NewBundleAt(served, testNow)
+		_, err := collectssl.NewBundleAt(served, testNow)
 		return err
 	}
 	floor = func() error {

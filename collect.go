@@ -39,13 +39,18 @@
 //
 // # Errors
 //
-// A negative status code is a *StatusError (errors.Is matches ErrRejected,
-// ErrRevoked, ErrAwaitingPayment, ErrPermissionDenied, ... by code); a body
-// that is not a valid response is a *ParseError (matches
-// ErrMalformedResponse); an input over a limit matches ErrTooLarge; a request
-// that breaks a rule of the specification matches ErrInvalidRequest and is
-// never sent. Every error string starts with "collectssl:" and none contains
-// the account password.
+// Every error type and sentinel is in errors.go. A negative status code is a
+// *StatusError: its Code says which, and errors.Is matches ErrRejected,
+// ErrRevoked, ErrAwaitingPayment and ErrPermissionDenied for the four codes
+// that speak of the order. A body that is not a valid response is a
+// *ParseError (matches ErrMalformedResponse); an input over a limit matches
+// ErrTooLarge; a request that breaks a rule of the specification is a
+// *RequestError (matches ErrInvalidRequest) and is never sent; a failure
+// below the protocol is a *TransportError; a container that cannot be decoded
+// is a *ContainerError (ErrMalformedContainer); certificates without exactly
+// one leaf give a *BundleError (ErrNoLeaf, ErrSeveralLeaves). A context that
+// ended gives ctx.Err() as it is. Every error string starts with
+// "collectssl: ", once, and none contains the account password.
 package collectssl
 
 import (
@@ -61,7 +66,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -186,51 +190,6 @@ func (p RetryPolicy) delay(n int) time.Duration {
 	d = min(d, maxDelay)
 	return time.Duration(rand.Int64N(int64(d)) + 1) // full jitter: (0, d]
 }
-
-// Sentinels of TransportError reasons.
-var (
-	// ErrHTTPStatus: the server answered with an HTTP status other than 200.
-	ErrHTTPStatus = errors.New("collectssl: unexpected HTTP status")
-	// ErrEmptyBody: the server answered 200 with no body.
-	ErrEmptyBody = errors.New("collectssl: empty response body")
-	// ErrTruncatedBody: the connection ended before the body was complete.
-	ErrTruncatedBody = errors.New("collectssl: response body cut short")
-	// ErrNotCollectSSL: the body is an HTML page (a proxy's or a portal's),
-	// not a CollectSSL answer.
-	ErrNotCollectSSL = errors.New("collectssl: response is an HTML page, not a CollectSSL answer")
-	// ErrInvalidEndpoint: the endpoint is not a usable URL, or not https
-	// while its host is not a loopback address.
-	ErrInvalidEndpoint = errors.New("collectssl: invalid endpoint")
-)
-
-// TransportError is a failure below the CollectSSL protocol: the call did not
-// reach the server, or the answer was not a CollectSSL body at all (an HTTP
-// error, an HTML page, an empty or truncated body). It is distinct from
-// StatusError (the API said no) and ParseError (the API's answer could not be
-// read), and never contains the password.
-//
-// A timeout of the HTTP client (not of the caller's context, which gives
-// ctx.Err() itself) is a TransportError that net/http makes match
-// context.DeadlineExceeded too: to ask whether your own context ended, look at
-// ctx.Err().
-type TransportError struct {
-	StatusCode int // the HTTP status, 0 if no response arrived
-	Attempts   int // how many attempts were made
-	Err        error
-}
-
-func (e *TransportError) Error() string {
-	s := "collectssl: transport: " + strings.TrimPrefix(e.Err.Error(), "collectssl: ")
-	if e.StatusCode != 0 && !errors.Is(e.Err, ErrHTTPStatus) {
-		s += " (HTTP " + strconv.Itoa(e.StatusCode) + ")"
-	}
-	if e.Attempts > 1 {
-		s += " after " + strconv.Itoa(e.Attempts) + " attempts"
-	}
-	return s
-}
-
-func (e *TransportError) Unwrap() error { return e.Err }
 
 // Collect sends req for the Client's account and parses the answer. The error
 // is ctx.Err() when the context ended, an ErrInvalidRequest error before
@@ -428,7 +387,7 @@ func (c *Client) post(ctx context.Context, hc *http.Client, endpoint, encoded st
 	}
 	limit := c.maxBytes()
 	if resp.ContentLength > limit {
-		return "", nil, false, fmt.Errorf("collectssl: response body of %d bytes, more than %d: %w", resp.ContentLength, limit, ErrTooLarge)
+		return "", nil, false, fmt.Errorf("%w: response body of %d bytes, more than %d", ErrTooLarge, resp.ContentLength, limit)
 	}
 	body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	switch {
@@ -440,7 +399,7 @@ func (c *Client) post(ctx context.Context, hc *http.Client, endpoint, encoded st
 		}
 		return "", nil, true, &TransportError{StatusCode: resp.StatusCode, Err: fmt.Errorf("reading the body: %w", err)}
 	case int64(len(body)) > limit:
-		return "", nil, false, fmt.Errorf("collectssl: response body over %d bytes: %w", limit, ErrTooLarge)
+		return "", nil, false, fmt.Errorf("%w: response body over %d bytes", ErrTooLarge, limit)
 	case len(body) == 0:
 		return "", nil, true, &TransportError{StatusCode: resp.StatusCode, Err: ErrEmptyBody}
 	case looksLikeHTML(body):

@@ -1,4 +1,4 @@
-package collectssl
+package collectssl_test
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectssl/collectssl"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -72,12 +73,12 @@ func (ts *testServer) serve(w http.ResponseWriter, r *http.Request) {
 
 // client returns a Client for ts using the library's default HTTP client,
 // trusting ts's certificate.
-func (ts *testServer) client() *Client {
-	return &Client{
+func (ts *testServer) client() *collectssl.Client {
+	return &collectssl.Client{
 		Credentials: testCreds,
 		Endpoint:    ts.URL + "/products/download/CollectSSL",
-		HTTPClient:  NewHTTPClient(ts.Client().Transport.(*http.Transport).TLSClientConfig),
-		Retry:       RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond},
+		HTTPClient:  collectssl.NewHTTPClient(ts.Client().Transport.(*http.Transport).TLSClientConfig),
+		Retry:       collectssl.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond},
 	}
 }
 
@@ -85,7 +86,7 @@ func answer(body string) func(http.ResponseWriter, *http.Request, int64) {
 	return func(w http.ResponseWriter, _ *http.Request, _ int64) { io.WriteString(w, body) }
 }
 
-var statusReq = &Request{OrderNumber: "1234567"}
+var statusReq = &collectssl.Request{OrderNumber: "1234567"}
 
 func TestCollectSendsTheForm(t *testing.T) {
 	var got url.Values
@@ -96,19 +97,19 @@ func TestCollectSendsTheForm(t *testing.T) {
 	})
 	c := ts.client()
 	c.UserAgent = "panel/2.1"
-	req := &Request{CertificateID: "42", QueryType: QueryCertificateAndChain, ResponseType: ResponsePKCS7, ShowFQDN: true}
+	req := &collectssl.Request{CertificateID: "42", QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponsePKCS7, ShowFQDN: true}
 	res, err := c.Collect(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != StatusProcessing {
+	if res.Status != collectssl.StatusProcessing {
 		t.Errorf("Status = %v, want processing", res.Status)
 	}
 	want, _ := req.Form(testCreds)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("form sent (-want +got):\n%s", diff)
 	}
-	if wantUA := "panel/2.1 collectssl-go/" + libraryVersion; ua != wantUA {
+	if wantUA := "panel/2.1 collectssl-go/" + collectssl.LibraryVersion; ua != wantUA {
 		t.Errorf("User-Agent = %q, want %q", ua, wantUA)
 	}
 }
@@ -117,16 +118,16 @@ func TestCollectRefusesBeforeSending(t *testing.T) {
 	ts := newTestServer(t, answer("0\n"))
 	tests := []struct {
 		name   string
-		client func() *Client
-		req    *Request
+		client func() *collectssl.Client
+		req    *collectssl.Request
 		want   error
 	}{
-		{"invalid request", ts.client, &Request{CertificateID: "abc"}, ErrInvalidRequest},
-		{"no credentials", func() *Client { c := ts.client(); c.Credentials = Credentials{}; return c }, statusReq, ErrInvalidRequest},
-		{"plain http to a public host", func() *Client { c := ts.client(); c.Endpoint = "http://example.com/x"; return c }, statusReq, ErrInvalidEndpoint},
-		{"ftp", func() *Client { c := ts.client(); c.Endpoint = "ftp://127.0.0.1/x"; return c }, statusReq, ErrInvalidEndpoint},
-		{"no host", func() *Client { c := ts.client(); c.Endpoint = "https:///x"; return c }, statusReq, ErrInvalidEndpoint},
-		{"not a URL", func() *Client { c := ts.client(); c.Endpoint = "https://[::1"; return c }, statusReq, ErrInvalidEndpoint},
+		{"invalid request", ts.client, &collectssl.Request{CertificateID: "abc"}, collectssl.ErrInvalidRequest},
+		{"no credentials", func() *collectssl.Client { c := ts.client(); c.Credentials = collectssl.Credentials{}; return c }, statusReq, collectssl.ErrInvalidRequest},
+		{"plain http to a public host", func() *collectssl.Client { c := ts.client(); c.Endpoint = "http://example.com/x"; return c }, statusReq, collectssl.ErrInvalidEndpoint},
+		{"ftp", func() *collectssl.Client { c := ts.client(); c.Endpoint = "ftp://127.0.0.1/x"; return c }, statusReq, collectssl.ErrInvalidEndpoint},
+		{"no host", func() *collectssl.Client { c := ts.client(); c.Endpoint = "https:///x"; return c }, statusReq, collectssl.ErrInvalidEndpoint},
+		{"not a URL", func() *collectssl.Client { c := ts.client(); c.Endpoint = "https://[::1"; return c }, statusReq, collectssl.ErrInvalidEndpoint},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,27 +142,11 @@ func TestCollectRefusesBeforeSending(t *testing.T) {
 	}
 }
 
-func TestEndpointLoopbackHTTP(t *testing.T) {
-	for _, ep := range []string{"http://127.0.0.1:1/x", "http://127.8.9.10/x", "http://[::1]:8080/x", "http://localhost/x", "https://example.com/x"} {
-		c := &Client{Endpoint: ep}
-		if got, err := c.endpoint(); err != nil || got != ep {
-			t.Errorf("endpoint(%q) = %q, %v; want it accepted", ep, got, err)
-		}
-	}
-	if got, _ := (&Client{}).endpoint(); got != DefaultEndpoint {
-		t.Errorf("zero Endpoint = %q, want DefaultEndpoint", got)
-	}
-	c := &Client{Endpoint: "http://user:hunter2@example.com/x"}
-	if _, err := c.endpoint(); err == nil || strings.Contains(err.Error(), "hunter2") {
-		t.Errorf("endpoint() = %v; want an error without the URL's password", err)
-	}
-}
-
 func TestCollectStatusError(t *testing.T) {
 	ts := newTestServer(t, answer("-20\nThe certificate request has been rejected!\n"))
 	res, err := ts.client().Collect(context.Background(), statusReq)
-	var se *StatusError
-	if res != nil || !errors.As(err, &se) || se.Code != StatusRejected || !errors.Is(err, ErrRejected) {
+	var se *collectssl.StatusError
+	if res != nil || !errors.As(err, &se) || se.Code != collectssl.StatusRejected || !errors.Is(err, collectssl.ErrRejected) {
 		t.Fatalf("Collect() = %v, %v; want a -20 *StatusError", res, err)
 	}
 	if n := ts.calls.Load(); n != 1 {
@@ -193,33 +178,33 @@ func TestCollectTransportErrors(t *testing.T) {
 				w.WriteHeader(http.StatusServiceUnavailable)
 				io.WriteString(w, "<html><body>Service Unavailable</body></html>")
 			},
-			want: ErrHTTPStatus, wantHTTP: 503, wantCalls: 3,
+			want: collectssl.ErrHTTPStatus, wantHTTP: 503, wantCalls: 3,
 		},
 		{
 			name: "404 is not retried",
 			handle: func(w http.ResponseWriter, _ *http.Request, _ int64) {
 				http.NotFound(w, nil)
 			},
-			want: ErrHTTPStatus, wantHTTP: 404, wantCalls: 1,
+			want: collectssl.ErrHTTPStatus, wantHTTP: 404, wantCalls: 1,
 		},
 		{
 			name: "redirect is not followed",
 			handle: func(w http.ResponseWriter, r *http.Request, _ int64) {
 				http.Redirect(w, r, "https://example.com/steal", http.StatusTemporaryRedirect)
 			},
-			want: ErrHTTPStatus, wantHTTP: 307, wantCalls: 1,
+			want: collectssl.ErrHTTPStatus, wantHTTP: 307, wantCalls: 1,
 		},
 		{
 			name: "200 with a captive portal page",
 			handle: func(w http.ResponseWriter, _ *http.Request, _ int64) {
 				io.WriteString(w, "\n  <!DOCTYPE html><html>Sign in to the Wi-Fi</html>")
 			},
-			want: ErrNotCollectSSL, wantHTTP: 200, wantCalls: 1,
+			want: collectssl.ErrNotCollectSSL, wantHTTP: 200, wantCalls: 1,
 		},
 		{
 			name:   "empty body",
 			handle: func(http.ResponseWriter, *http.Request, int64) {},
-			want:   ErrEmptyBody, wantHTTP: 200, wantCalls: 3,
+			want:   collectssl.ErrEmptyBody, wantHTTP: 200, wantCalls: 3,
 		},
 		{
 			name: "truncated body",
@@ -229,7 +214,7 @@ func TestCollectTransportErrors(t *testing.T) {
 				w.(http.Flusher).Flush()    // the header and part of the body go out
 				panic(http.ErrAbortHandler) // closes the connection mid-body
 			},
-			want: ErrTruncatedBody, wantHTTP: 200, wantCalls: 3,
+			want: collectssl.ErrTruncatedBody, wantHTTP: 200, wantCalls: 3,
 		},
 	}
 	for _, tt := range tests {
@@ -244,7 +229,7 @@ func TestCollectTransportErrors(t *testing.T) {
 				c.Endpoint = tt.endpoint
 			}
 			res, err := c.Collect(context.Background(), statusReq)
-			var te *TransportError
+			var te *collectssl.TransportError
 			if res != nil || !errors.As(err, &te) {
 				t.Fatalf("Collect() = %v, %v; want a *TransportError", res, err)
 			}
@@ -254,9 +239,9 @@ func TestCollectTransportErrors(t *testing.T) {
 			if te.StatusCode != tt.wantHTTP {
 				t.Errorf("StatusCode = %d, want %d", te.StatusCode, tt.wantHTTP)
 			}
-			var se *StatusError
-			var pe *ParseError
-			if errors.As(err, &se) || errors.As(err, &pe) || errors.Is(err, ErrMalformedResponse) {
+			var se *collectssl.StatusError
+			var pe *collectssl.ParseError
+			if errors.As(err, &se) || errors.As(err, &pe) || errors.Is(err, collectssl.ErrMalformedResponse) {
 				t.Errorf("transport error %v also matches a StatusError or ParseError", err)
 			}
 			if got := ts.calls.Load(); got != tt.wantCalls {
@@ -284,7 +269,7 @@ func TestCollectRetriesThenSucceeds(t *testing.T) {
 		io.WriteString(w, "1\n")
 	})
 	res, err := ts.client().Collect(context.Background(), statusReq)
-	if err != nil || res.Status != StatusAvailable {
+	if err != nil || res.Status != collectssl.StatusAvailable {
 		t.Fatalf("Collect() = %v, %v; want status 1 after two failures", res, err)
 	}
 	if n := ts.calls.Load(); n != 3 {
@@ -296,23 +281,9 @@ func TestCollectRetriesThenSucceeds(t *testing.T) {
 	c := ts.client()
 	c.Retry.MaxAttempts = 1
 	_, err = c.Collect(context.Background(), statusReq)
-	var te *TransportError
+	var te *collectssl.TransportError
 	if !errors.As(err, &te) || te.StatusCode != http.StatusBadGateway || te.Attempts != 1 {
 		t.Fatalf("Collect() without retries = %v, want the 502 after 1 attempt", err)
-	}
-}
-
-func TestRetryDelay(t *testing.T) {
-	p := RetryPolicy{BaseDelay: 100 * time.Millisecond, MaxDelay: 350 * time.Millisecond}
-	for n, ceiling := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 350 * time.Millisecond, 40: 350 * time.Millisecond} {
-		for range 200 {
-			if d := p.delay(n); d <= 0 || d > ceiling {
-				t.Fatalf("delay(%d) = %v, want in (0, %v]", n, d, ceiling)
-			}
-		}
-	}
-	if got := (RetryPolicy{}).attempts(); got != 3 {
-		t.Errorf("zero policy attempts = %d, want 3", got)
 	}
 }
 
@@ -332,7 +303,7 @@ func TestCollectTooLarge(t *testing.T) {
 			}
 		})
 		_, err := ts.client().Collect(context.Background(), statusReq)
-		if !errors.Is(err, ErrTooLarge) {
+		if !errors.Is(err, collectssl.ErrTooLarge) {
 			t.Fatalf("Collect() = %v, want ErrTooLarge", err)
 		}
 	})
@@ -354,7 +325,7 @@ func TestCollectTooLarge(t *testing.T) {
 		c := ts.client()
 		c.MaxResponseBytes = 1 << 20
 		_, err := c.Collect(context.Background(), statusReq)
-		if !errors.Is(err, ErrTooLarge) {
+		if !errors.Is(err, collectssl.ErrTooLarge) {
 			t.Fatalf("Collect() = %v, want ErrTooLarge", err)
 		}
 		if n := <-written; n >= total {
@@ -403,7 +374,7 @@ func TestCollectNoOverlap(t *testing.T) {
 	ts.mu.Unlock()
 	other := ts.client()
 	other.Credentials.LoginName = "another-account"
-	for _, c := range []*Client{one, other} {
+	for _, c := range []*collectssl.Client{one, other} {
 		wg.Go(func() { c.Collect(context.Background(), statusReq) })
 	}
 	for deadline := time.Now().Add(10 * time.Second); ts.inFlight.Load() < 2; time.Sleep(time.Millisecond) {
@@ -418,81 +389,9 @@ func TestCollectNoOverlap(t *testing.T) {
 	if got := ts.maxIn.Load(); got != 2 {
 		t.Errorf("max calls in flight for two accounts = %d, want 2", got)
 	}
-	if n := registrySize(); n != 0 {
+	if n := collectssl.AccountLocks(); n != 0 {
 		t.Errorf("%d account locks left in the registry, want 0", n)
 	}
-}
-
-func TestLockKeyFoldsSpellings(t *testing.T) {
-	want := lockKey(DefaultEndpoint, "a")
-	for _, ep := range []string{"HTTPS://Secure.Trust-Provider.COM/products/download/CollectSSL", DefaultEndpoint + "/"} {
-		if got := lockKey(ep, "a"); got != want {
-			t.Errorf("lockKey(%q) = %q, want %q", ep, got, want)
-		}
-	}
-	if lockKey(DefaultEndpoint, "a") == lockKey(DefaultEndpoint, "A") {
-		t.Error("logins that differ in case share a lock; loginName is case-sensitive")
-	}
-	if lockKey(DefaultEndpoint, "a") == lockKey("https://secure.comodo.net/products/download/CollectSSL", "a") {
-		t.Error("two hosts share a lock")
-	}
-}
-
-func registrySize() int {
-	locks.Lock()
-	defer locks.Unlock()
-	return len(locks.m)
-}
-
-// TestAccountLockFIFO: waiters get the lock in arrival order.
-func TestAccountLockFIFO(t *testing.T) {
-	const n = 20
-	l := lockAccount("https://x", "fifo")
-	if err := l.acquire(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	var order []int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for i := range n {
-		w := lockAccount("https://x", "fifo")
-		wg.Go(func() {
-			if err := w.acquire(context.Background()); err != nil {
-				t.Error(err)
-				return
-			}
-			mu.Lock()
-			order = append(order, i)
-			mu.Unlock()
-			w.release()
-		})
-		waitForWaiters(t, l, i+1) // i+1 queued before the next arrives
-	}
-	l.release()
-	wg.Wait()
-	want := make([]int, n)
-	for i := range want {
-		want[i] = i
-	}
-	if diff := cmp.Diff(want, order); diff != "" {
-		t.Errorf("acquisition order (-want +got):\n%s", diff)
-	}
-	if n := registrySize(); n != 0 {
-		t.Errorf("%d account locks left in the registry, want 0", n)
-	}
-}
-
-func waitForWaiters(t *testing.T, l *accountLock, n int) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
-		locks.Lock()
-		got := len(l.waiters)
-		locks.Unlock()
-		if got >= n {
-			return
-		}
-	}
-	t.Fatalf("never saw %d waiters", n)
 }
 
 func TestCollectCancel(t *testing.T) {
@@ -526,7 +425,7 @@ func TestCollectCancel(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		queued := make(chan error)
 		go func() { _, err := c.Collect(ctx, statusReq); queued <- err }()
-		waitForWaiters(t, registered(t, c), 1)
+		waitForQueued(t, c, 1)
 		cancel()
 		if err := <-queued; err != context.Canceled {
 			t.Fatalf("queued Collect() = %v, want context.Canceled", err)
@@ -541,24 +440,16 @@ func TestCollectCancel(t *testing.T) {
 	})
 }
 
-// registered returns c's account lock from the registry without becoming
-// one of its users, waiting for it to appear.
-func registered(t *testing.T, c *Client) *accountLock {
+// waitForQueued waits until n callers queue behind the one holding c's
+// account lock.
+func waitForQueued(t *testing.T, c *collectssl.Client, n int) {
 	t.Helper()
-	ep, err := c.endpoint()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
-		locks.Lock()
-		l := locks.m[lockKey(ep, c.Credentials.LoginName)]
-		locks.Unlock()
-		if l != nil {
-			return l
+		if got, _ := collectssl.QueuedCallers(c); got >= n {
+			return
 		}
 	}
-	t.Fatal("the account lock never appeared")
-	return nil
+	t.Fatalf("never saw %d callers queued", n)
 }
 
 func TestCollectReusesOneConnection(t *testing.T) {
@@ -582,7 +473,7 @@ func TestWait(t *testing.T) {
 	c := ts.client()
 	c.MaxPollInterval = 4 * time.Millisecond
 	res, err := c.Wait(context.Background(), statusReq, time.Millisecond)
-	if err != nil || res.Status != StatusAvailable {
+	if err != nil || res.Status != collectssl.StatusAvailable {
 		t.Fatalf("Wait() = %v, %v; want status 1", res, err)
 	}
 	if n := ts.calls.Load(); n != 4 {
@@ -591,7 +482,7 @@ func TestWait(t *testing.T) {
 
 	ts.calls.Store(0)
 	answers = []string{"0\n", "-22\nStill awaiting payment!\n"}
-	if _, err := c.Wait(context.Background(), statusReq, time.Millisecond); !errors.Is(err, ErrAwaitingPayment) {
+	if _, err := c.Wait(context.Background(), statusReq, time.Millisecond); !errors.Is(err, collectssl.ErrAwaitingPayment) {
 		t.Fatalf("Wait() = %v, want ErrAwaitingPayment", err)
 	}
 
@@ -609,7 +500,7 @@ func TestCollectLogsOneLine(t *testing.T) {
 	var buf bytes.Buffer
 	c := ts.client()
 	c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c.Collect(context.Background(), &Request{OrderNumber: "7654321"})
+	c.Collect(context.Background(), &collectssl.Request{OrderNumber: "7654321"})
 	out := buf.String()
 	if n := strings.Count(out, "\n"); n != 1 {
 		t.Fatalf("logged %d lines, want 1:\n%s", n, out)
@@ -628,13 +519,13 @@ func TestClientRedaction(t *testing.T) {
 	ts := newTestServer(t, answer("0\n"))
 	c := ts.client()
 	c.Collect(context.Background(), statusReq) // fill the lazily made fields
-	te := &TransportError{StatusCode: 502, Attempts: 3, Err: ErrHTTPStatus}
-	_, requestErr := statusReq.Form(Credentials{LoginName: "a", LoginPassword: testPassword + "\n"})
-	_, containerErr := DecodeCertificates([]byte("not a container"))
-	_, bundleErr := NewBundle(nil)
+	te := &collectssl.TransportError{StatusCode: 502, Attempts: 3, Err: collectssl.ErrHTTPStatus}
+	_, requestErr := statusReq.Form(collectssl.Credentials{LoginName: "a", LoginPassword: testPassword + "\n"})
+	_, containerErr := collectssl.DecodeCertificates([]byte("not a container"))
+	_, bundleErr := collectssl.NewBundle(nil)
 	values := map[string]any{
-		"*Client": c, "TransportError": te, "StatusError": statusErr(-16, "Permission denied!"),
-		"RequestError": requestErr, "ParseError": &ParseError{Line: 1, Err: ErrTooLarge},
+		"*Client": c, "TransportError": te, "StatusError": collectssl.StatusErr(-16, "Permission denied!", ""),
+		"RequestError": requestErr, "ParseError": &collectssl.ParseError{Line: 1, Err: collectssl.ErrTooLarge},
 		"ContainerError": containerErr, "BundleError": bundleErr,
 	}
 	for name, v := range values {
@@ -672,7 +563,7 @@ func TestCollectReleasesLockOnPanic(t *testing.T) {
 	if _, err := ts.client().Collect(ctx, statusReq); err != nil {
 		t.Fatalf("Collect after a panic = %v, want the lock free", err)
 	}
-	if n := registrySize(); n != 0 {
+	if n := collectssl.AccountLocks(); n != 0 {
 		t.Errorf("%d account locks left in the registry, want 0", n)
 	}
 }
@@ -684,11 +575,11 @@ func TestCollectHTMLByContent(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		io.WriteString(w, "1\n")
 	})
-	res, err := ts.client().Collect(context.Background(), &Request{OrderNumber: "1", ResponseMIMEType: "text/html"})
-	if err != nil || res.Status != StatusAvailable {
+	res, err := ts.client().Collect(context.Background(), &collectssl.Request{OrderNumber: "1", ResponseMIMEType: "text/html"})
+	if err != nil || res.Status != collectssl.StatusAvailable {
 		t.Fatalf("Collect() = %v, %v; want status 1", res, err)
 	}
-	if !looksLikeHTML([]byte("\ufeff \r\n<html>")) || looksLikeHTML([]byte("2\n-----BEGIN")) {
+	if !collectssl.LooksLikeHTML([]byte("\ufeff \r\n<html>")) || collectssl.LooksLikeHTML([]byte("2\n-----BEGIN")) {
 		t.Error("looksLikeHTML misjudges a BOM-prefixed page or a status body")
 	}
 }
@@ -718,30 +609,30 @@ func TestCollectReusesConnectionAfterErrors(t *testing.T) {
 	}
 }
 
-func TestCollectMaxResponseBytesClamped(t *testing.T) {
-	ts := newTestServer(t, answer("0\n"))
-	c := ts.client()
-	c.MaxResponseBytes = math.MaxInt64
-	if res, err := c.Collect(context.Background(), statusReq); err != nil || res.Status != StatusProcessing {
-		t.Fatalf("Collect() with MaxResponseBytes=MaxInt64 = %v, %v; want status 0", res, err)
-	}
-	if got := c.maxBytes(); got != maxResponseBytes {
-		t.Errorf("maxBytes() = %d, want %d", got, maxResponseBytes)
-	}
-}
-
 // TestCollectUntrustedCertificateNotRetried: no retry mends a certificate
 // that fails verification.
 func TestCollectUntrustedCertificateNotRetried(t *testing.T) {
 	ts := newTestServer(t, answer("0\n"))
 	c := ts.client()
-	c.HTTPClient = NewHTTPClient(nil) // the system roots do not hold httptest's CA
+	c.HTTPClient = collectssl.NewHTTPClient(nil) // the system roots do not hold httptest's CA
 	_, err := c.Collect(context.Background(), statusReq)
-	var te *TransportError
+	var te *collectssl.TransportError
 	if !errors.As(err, &te) || te.Attempts != 1 {
 		t.Fatalf("Collect() = %v; want a *TransportError after 1 attempt", err)
 	}
 	if n := ts.conns.Load(); n != 1 {
 		t.Errorf("server saw %d connections, want 1 (no retry)", n)
+	}
+}
+
+func TestCollectMaxResponseBytesClamped(t *testing.T) {
+	ts := newTestServer(t, answer("0\n"))
+	c := ts.client()
+	c.MaxResponseBytes = math.MaxInt64
+	if res, err := c.Collect(context.Background(), statusReq); err != nil || res.Status != collectssl.StatusProcessing {
+		t.Fatalf("Collect() with MaxResponseBytes=MaxInt64 = %v, %v; want status 0", res, err)
+	}
+	if got := c.MaxBytes(); got != collectssl.MaxResponseBytes {
+		t.Errorf("MaxBytes() = %d, want %d", got, collectssl.MaxResponseBytes)
 	}
 }

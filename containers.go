@@ -9,10 +9,7 @@ package collectssl
 
 import (
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 )
 
 // Limits on certificate containers. Each is listed in the package
@@ -65,68 +62,6 @@ var defaultLimits = limits{
 	zipEntry:    maxZipEntrySize,
 	zipInflated: maxZipInflated,
 }
-
-// Reasons a certificate container could not be decoded, matched with
-// errors.Is against the error DecodeCertificates returns.
-var (
-	// ErrMalformedContainer is matched by every *ContainerError: the data is
-	// not a valid certificate container.
-	ErrMalformedContainer = errors.New("collectssl: malformed certificate container")
-
-	// ErrNoCertificates means the container is valid but holds no
-	// certificate (an empty PKCS#7, a PEM file with only a private key, a
-	// ZIP of readme files).
-	ErrNoCertificates = errors.New("collectssl: no certificate in container")
-
-	// ErrTrailingData means bytes follow a complete DER, BER or ZIP
-	// structure.
-	ErrTrailingData = errors.New("collectssl: trailing data after container")
-
-	// ErrUnknownFormat means the data is none of the containers this
-	// package reads.
-	ErrUnknownFormat = errors.New("collectssl: unknown container format")
-)
-
-// ContainerError reports a certificate container that could not be decoded:
-// in which format, where, and why. It matches ErrMalformedContainer; Err
-// matches one of ErrNoCertificates, ErrTrailingData, ErrUnknownFormat,
-// ErrTooLarge, or says what else is wrong. Its message never contains bytes
-// of the input.
-type ContainerError struct {
-	// Format is the container being decoded when the error occurred: "PEM",
-	// "base64", "UTF-16", "DER", "BER", "PKCS#7", "Netscape", "ZIP", or ""
-	// when the format was not known yet.
-	Format string
-	// Offset is the byte offset of the problem within the data being
-	// decoded at that level (the input, a PEM block's contents, a ZIP
-	// entry's contents), or -1 when no offset is meaningful.
-	Offset int
-	// Err is the reason; never nil.
-	Err error
-}
-
-func (e *ContainerError) Error() string {
-	var sb strings.Builder
-	sb.WriteString("collectssl: ")
-	if e.Format == "" {
-		sb.WriteString("certificate container")
-	} else {
-		sb.WriteString(e.Format)
-	}
-	if e.Offset >= 0 {
-		sb.WriteString(" at offset ")
-		sb.WriteString(strconv.Itoa(e.Offset))
-	}
-	sb.WriteString(": ")
-	// Nested reasons carry their own prefix; say it once.
-	sb.WriteString(strings.ReplaceAll(e.Err.Error(), "collectssl: ", ""))
-	return sb.String()
-}
-
-func (e *ContainerError) Unwrap() error { return e.Err }
-
-// Is makes every *ContainerError match ErrMalformedContainer.
-func (e *ContainerError) Is(target error) bool { return target == ErrMalformedContainer }
 
 // DecodeCertificates decodes every certificate in data and returns them in
 // the order found. It sniffs the content and trusts no label or name:

@@ -3,7 +3,7 @@
 // the Netscape sequence and ZIP archives, table tests over every container
 // and quirk, hostile inputs, and the committed OpenSSL/zip fixtures.
 
-package collectssl
+package collectssl_test
 
 import (
 	"archive/zip"
@@ -31,6 +31,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/collectssl/collectssl"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -159,9 +160,9 @@ func cons(ind bool, tag byte, content ...[]byte) []byte {
 }
 
 var (
-	derOIDSignedData = tlv(0x06, oidSignedData)
+	derOIDSignedData = tlv(0x06, collectssl.OidSignedData)
 	derOIDData       = tlv(0x06, []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01})
-	derOIDNetscape   = tlv(0x06, oidNetscapeSeq)
+	derOIDNetscape   = tlv(0x06, collectssl.OidNetscapeSeq)
 	derSHA256Alg     = tlv(0x30, tlv(0x06, []byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01}), []byte{0x05, 0x00})
 )
 
@@ -375,7 +376,7 @@ func runDecodeCases(t *testing.T, cases []decodeCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := DecodeCertificates(tc.in)
+			got, err := collectssl.DecodeCertificates(tc.in)
 			if len(tc.wantErr) > 0 {
 				if err == nil {
 					t.Fatalf("DecodeCertificates: got %d certificates, want an error", len(got))
@@ -407,11 +408,11 @@ func runDecodeCases(t *testing.T, cases []decodeCase) {
 // *ContainerError matching ErrMalformedContainer, prefixed "collectssl:".
 func checkErrorHygiene(t *testing.T, err error) {
 	t.Helper()
-	var ce *ContainerError
+	var ce *collectssl.ContainerError
 	if !errors.As(err, &ce) {
 		t.Errorf("error %q (%T) is not a *ContainerError", err, err)
 	}
-	if !errors.Is(err, ErrMalformedContainer) {
+	if !errors.Is(err, collectssl.ErrMalformedContainer) {
 		t.Errorf("error %q does not match ErrMalformedContainer", err)
 	}
 	if !strings.HasPrefix(err.Error(), "collectssl: ") || strings.Count(err.Error(), "collectssl:") != 1 {
@@ -446,7 +447,7 @@ func TestDecodePEM(t *testing.T) {
 		{name: "RSA leaf", in: pemCerts(c.rsaLeaf), want: ders(c.rsaLeaf)},
 		{name: "text around blocks", in: []byte("2\nhere you go:\n" + strings.ReplaceAll(allPEM, "-----\n-----", "-----\nnext one\n\n-----") + "Issued\nComplete\n"), want: ders(all...)},
 		{name: "CRLF", in: []byte(crlf), want: ders(all...)},
-		{name: "UTF-8 BOM", in: append(append([]byte{}, utf8BOM...), allPEM...), want: ders(all...)},
+		{name: "UTF-8 BOM", in: append(append([]byte{}, collectssl.Utf8BOM...), allPEM...), want: ders(all...)},
 		{name: "UTF-16LE with BOM", in: utf16Bytes(crlf, false, true), want: ders(all...)},
 		{name: "UTF-16BE with BOM", in: utf16Bytes(crlf, true, true), want: ders(all...)},
 		{name: "UTF-16LE without BOM", in: utf16Bytes(crlf, false, false), want: ders(all...)},
@@ -467,14 +468,14 @@ func TestDecodePEM(t *testing.T) {
 		{name: "headers skipped", in: []byte("-----BEGIN CERTIFICATE-----\nComment: test\n\n" + wrap(b64(c.leaf.Raw), 64, "\n") + "-----END CERTIFICATE-----\n"), want: ders(c.leaf)},
 		{name: "PEM and other blocks mixed", in: []byte(keyPEM + string(pemBlock("CERTIFICATE REQUEST", []byte{0x30, 0})) + string(pemCerts(c.leaf))), want: ders(c.leaf)},
 
-		{name: "only a private key", in: []byte(keyPEM), wantErr: []error{ErrNoCertificates}},
-		{name: "bad base64", in: []byte("-----BEGIN CERTIFICATE-----\nMII*\n-----END CERTIFICATE-----\n"), wantErr: []error{ErrMalformedContainer}},
-		{name: "no END", in: []byte("-----BEGIN CERTIFICATE-----\n" + b64(c.leaf.Raw) + "\n"), wantErr: []error{ErrMalformedContainer}},
-		{name: "END of another type", in: []byte("-----BEGIN CERTIFICATE-----\n" + b64(c.leaf.Raw) + "\n-----END PKCS7-----\n"), wantErr: []error{ErrMalformedContainer}},
-		{name: "CERTIFICATE holding junk", in: pemBlock("CERTIFICATE", []byte("hello")), wantErr: []error{ErrUnknownFormat}},
-		{name: "CERTIFICATE holding a truncated certificate", in: pemBlock("CERTIFICATE", c.leaf.Raw[:100]), wantErr: []error{ErrMalformedContainer}},
-		{name: "CERTIFICATE with trailing junk", in: pemBlock("CERTIFICATE", append(append([]byte{}, c.leaf.Raw...), 1, 2)), wantErr: []error{ErrTrailingData}},
-		{name: "CERTIFICATE holding an empty PKCS#7", in: pemBlock("CERTIFICATE", encPKCS7(p7opts{})), wantErr: []error{ErrNoCertificates}},
+		{name: "only a private key", in: []byte(keyPEM), wantErr: []error{collectssl.ErrNoCertificates}},
+		{name: "bad base64", in: []byte("-----BEGIN CERTIFICATE-----\nMII*\n-----END CERTIFICATE-----\n"), wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "no END", in: []byte("-----BEGIN CERTIFICATE-----\n" + b64(c.leaf.Raw) + "\n"), wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "END of another type", in: []byte("-----BEGIN CERTIFICATE-----\n" + b64(c.leaf.Raw) + "\n-----END PKCS7-----\n"), wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "CERTIFICATE holding junk", in: pemBlock("CERTIFICATE", []byte("hello")), wantErr: []error{collectssl.ErrUnknownFormat}},
+		{name: "CERTIFICATE holding a truncated certificate", in: pemBlock("CERTIFICATE", c.leaf.Raw[:100]), wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "CERTIFICATE with trailing junk", in: pemBlock("CERTIFICATE", append(append([]byte{}, c.leaf.Raw...), 1, 2)), wantErr: []error{collectssl.ErrTrailingData}},
+		{name: "CERTIFICATE holding an empty PKCS#7", in: pemBlock("CERTIFICATE", encPKCS7(p7opts{})), wantErr: []error{collectssl.ErrNoCertificates}},
 	})
 }
 
@@ -495,7 +496,7 @@ func TestDecodeNeverEchoesKey(t *testing.T) {
 		"key with bad base64": []byte("-----BEGIN PRIVATE KEY-----\n" + keyB64[:20] + "*\n-----END PRIVATE KEY-----\n"),
 	}
 	for name, in := range inputs {
-		_, err := DecodeCertificates(in)
+		_, err := collectssl.DecodeCertificates(in)
 		if err == nil {
 			t.Errorf("%s: got no error, want one", name)
 			continue
@@ -532,12 +533,12 @@ func TestDecodeBase64(t *testing.T) {
 		{name: "surrounding blanks", in: []byte("  \n" + leaf64 + "\n\n"), want: ders(c.leaf)},
 		{name: "UTF-16 base64", in: utf16Bytes(leaf64, false, true), want: ders(c.leaf)},
 
-		{name: "not base64", in: []byte("The 'orderNumber' argument is missing!"), wantErr: []error{ErrUnknownFormat}},
-		{name: "base64 of text", in: []byte(b64([]byte("hello, world"))), wantErr: []error{ErrUnknownFormat}},
-		{name: "blank", in: []byte(" \r\n"), wantErr: []error{ErrNoCertificates}},
-		{name: "empty", in: []byte{}, wantErr: []error{ErrNoCertificates}},
-		{name: "base64 of truncated PKCS#7", in: []byte(b64(p7[:len(p7)-10])), wantErr: []error{ErrMalformedContainer}},
-		{name: "bad length", in: []byte(b64(c.leaf.Raw) + "A"), wantErr: []error{ErrMalformedContainer}},
+		{name: "not base64", in: []byte("The 'orderNumber' argument is missing!"), wantErr: []error{collectssl.ErrUnknownFormat}},
+		{name: "base64 of text", in: []byte(b64([]byte("hello, world"))), wantErr: []error{collectssl.ErrUnknownFormat}},
+		{name: "blank", in: []byte(" \r\n"), wantErr: []error{collectssl.ErrNoCertificates}},
+		{name: "empty", in: []byte{}, wantErr: []error{collectssl.ErrNoCertificates}},
+		{name: "base64 of truncated PKCS#7", in: []byte(b64(p7[:len(p7)-10])), wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "bad length", in: []byte(b64(c.leaf.Raw) + "A"), wantErr: []error{collectssl.ErrMalformedContainer}},
 	})
 }
 
@@ -561,32 +562,32 @@ func TestDecodeDERAndPKCS7(t *testing.T) {
 		{name: "BER empty indefinite SETs only", in: encPKCS7(p7opts{emptyIndefSet: true}, raw...), want: raw},
 		{name: "BER constructed OCTET STRING", in: encPKCS7(p7opts{indef: true, octetContent: true}, raw...), want: raw},
 		{name: "BER signer and CRL", in: encPKCS7(p7opts{indef: true, signer: true, crl: c.crl, emptyIndefSet: true}, raw...), want: raw},
-		{name: "BER long-form short length", in: append([]byte{0x30, 0x81, 0x03}, tlv(0x06, []byte{1})...), wantErr: []error{ErrUnknownFormat}},
+		{name: "BER long-form short length", in: append([]byte{0x30, 0x81, 0x03}, tlv(0x06, []byte{1})...), wantErr: []error{collectssl.ErrUnknownFormat}},
 		{name: "PKCS#7 with another certificate choice", in: encPKCS7(p7opts{}, tlv(0xa1, []byte{1}), c.leaf.Raw), want: ders(c.leaf)},
 		{name: "Netscape DER", in: netscape(raw...), want: raw},
 		{name: "Netscape inside BER wrapper", in: indef(0x30, derOIDNetscape, indef(0xa0, indef(0x30, raw...))), want: raw},
 
-		{name: "PKCS#7 empty", in: encPKCS7(p7opts{}), wantErr: []error{ErrNoCertificates}},
-		{name: "PKCS#7 no certificates field", in: encPKCS7(p7opts{noCertsField: true, crl: c.crl}), wantErr: []error{ErrNoCertificates}},
-		{name: "PKCS#7 BER empty", in: encPKCS7(p7opts{indef: true, emptyIndefSet: true}), wantErr: []error{ErrNoCertificates}},
-		{name: "Netscape empty", in: tlv(0x30, derOIDNetscape), wantErr: []error{ErrNoCertificates}},
-		{name: "Netscape empty sequence", in: netscape(), wantErr: []error{ErrNoCertificates}},
-		{name: "PKCS#7 trailing junk", in: append(append([]byte{}, p7...), 0, 0), wantErr: []error{ErrTrailingData}},
-		{name: "BER trailing junk", in: append(encPKCS7(p7opts{indef: true}, raw...), 0x30, 0x00), wantErr: []error{ErrTrailingData}},
-		{name: "DER trailing junk", in: append(append([]byte{}, c.leaf.Raw...), '\n'), wantErr: []error{ErrTrailingData}},
-		{name: "PKCS#7 truncated", in: p7[:len(p7)-1], wantErr: []error{ErrMalformedContainer}},
-		{name: "PKCS#7 enveloped data", in: tlv(0x30, tlv(0x06, []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03}), tlv(0xa0, tlv(0x30))), wantErr: []error{ErrUnknownFormat}},
-		{name: "Netscape OID wrong", in: tlv(0x30, tlv(0x06, []byte{0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x42, 0x02, 0x06}), tlv(0xa0, tlv(0x30, raw...))), wantErr: []error{ErrUnknownFormat}},
-		{name: "PKCS#7 content not [0]", in: tlv(0x30, derOIDSignedData, tlv(0xa1, tlv(0x30))), wantErr: []error{ErrMalformedContainer}},
-		{name: "PKCS#7 bad SignedData", in: tlv(0x30, derOIDSignedData, tlv(0xa0, tlv(0x30, tlv(0x02, []byte{1})))), wantErr: []error{ErrMalformedContainer}},
-		{name: "PKCS#7 certificate with indefinite length", in: encPKCS7(p7opts{}, indef(0x30, c.leaf.Raw[4:])), wantErr: []error{ErrMalformedContainer}},
+		{name: "PKCS#7 empty", in: encPKCS7(p7opts{}), wantErr: []error{collectssl.ErrNoCertificates}},
+		{name: "PKCS#7 no certificates field", in: encPKCS7(p7opts{noCertsField: true, crl: c.crl}), wantErr: []error{collectssl.ErrNoCertificates}},
+		{name: "PKCS#7 BER empty", in: encPKCS7(p7opts{indef: true, emptyIndefSet: true}), wantErr: []error{collectssl.ErrNoCertificates}},
+		{name: "Netscape empty", in: tlv(0x30, derOIDNetscape), wantErr: []error{collectssl.ErrNoCertificates}},
+		{name: "Netscape empty sequence", in: netscape(), wantErr: []error{collectssl.ErrNoCertificates}},
+		{name: "PKCS#7 trailing junk", in: append(append([]byte{}, p7...), 0, 0), wantErr: []error{collectssl.ErrTrailingData}},
+		{name: "BER trailing junk", in: append(encPKCS7(p7opts{indef: true}, raw...), 0x30, 0x00), wantErr: []error{collectssl.ErrTrailingData}},
+		{name: "DER trailing junk", in: append(append([]byte{}, c.leaf.Raw...), '\n'), wantErr: []error{collectssl.ErrTrailingData}},
+		{name: "PKCS#7 truncated", in: p7[:len(p7)-1], wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "PKCS#7 enveloped data", in: tlv(0x30, tlv(0x06, []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03}), tlv(0xa0, tlv(0x30))), wantErr: []error{collectssl.ErrUnknownFormat}},
+		{name: "Netscape OID wrong", in: tlv(0x30, tlv(0x06, []byte{0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x42, 0x02, 0x06}), tlv(0xa0, tlv(0x30, raw...))), wantErr: []error{collectssl.ErrUnknownFormat}},
+		{name: "PKCS#7 content not [0]", in: tlv(0x30, derOIDSignedData, tlv(0xa1, tlv(0x30))), wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "PKCS#7 bad SignedData", in: tlv(0x30, derOIDSignedData, tlv(0xa0, tlv(0x30, tlv(0x02, []byte{1})))), wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "PKCS#7 certificate with indefinite length", in: encPKCS7(p7opts{}, indef(0x30, c.leaf.Raw[4:])), wantErr: []error{collectssl.ErrMalformedContainer}},
 		{name: "PKCS#7 fields after certificates not interpreted", in: tlv(0x30, derOIDSignedData, tlv(0xa0, tlv(0x30, tlv(0x02, []byte{1}), tlv(0x31), tlv(0x30, derOIDData), tlv(0xa0, c.leaf.Raw), tlv(0x04), tlv(0x90, []byte{1, 2})))), want: ders(c.leaf)},
-		{name: "PKCS#7 malformed field after certificates", in: tlv(0x30, derOIDSignedData, tlv(0xa0, tlv(0x30, tlv(0x02, []byte{1}), tlv(0x31), tlv(0x30, derOIDData), tlv(0xa0, c.leaf.Raw), []byte{0x31, 0x80, 0x00}))), wantErr: []error{ErrMalformedContainer}},
-		{name: "PKCS#7 unexpected field before certificates", in: tlv(0x30, derOIDSignedData, tlv(0xa0, tlv(0x30, tlv(0x02, []byte{1}), tlv(0x04), tlv(0x30, derOIDData), tlv(0xa0, c.leaf.Raw)))), wantErr: []error{ErrMalformedContainer}},
-		{name: "PKCS#7 BER EOC in definite content", in: tlv(0x30, derOIDSignedData, tlv(0xa0, []byte{0, 0})), wantErr: []error{ErrMalformedContainer}},
-		{name: "BER unterminated", in: []byte{0x30, 0x80, 0x06, 0x01, 0x01}, wantErr: []error{ErrMalformedContainer}},
-		{name: "DER private key", in: tlv(0x30, tlv(0x02, []byte{0}), derSHA256Alg, tlv(0x04, []byte("secret"))), wantErr: []error{ErrUnknownFormat}},
-		{name: "DER second element not a certificate", in: append(append([]byte{}, c.leaf.Raw...), tlv(0x30, tlv(0x30))...), wantErr: []error{ErrMalformedContainer}},
+		{name: "PKCS#7 malformed field after certificates", in: tlv(0x30, derOIDSignedData, tlv(0xa0, tlv(0x30, tlv(0x02, []byte{1}), tlv(0x31), tlv(0x30, derOIDData), tlv(0xa0, c.leaf.Raw), []byte{0x31, 0x80, 0x00}))), wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "PKCS#7 unexpected field before certificates", in: tlv(0x30, derOIDSignedData, tlv(0xa0, tlv(0x30, tlv(0x02, []byte{1}), tlv(0x04), tlv(0x30, derOIDData), tlv(0xa0, c.leaf.Raw)))), wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "PKCS#7 BER EOC in definite content", in: tlv(0x30, derOIDSignedData, tlv(0xa0, []byte{0, 0})), wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "BER unterminated", in: []byte{0x30, 0x80, 0x06, 0x01, 0x01}, wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "DER private key", in: tlv(0x30, tlv(0x02, []byte{0}), derSHA256Alg, tlv(0x04, []byte("secret"))), wantErr: []error{collectssl.ErrUnknownFormat}},
+		{name: "DER second element not a certificate", in: append(append([]byte{}, c.leaf.Raw...), tlv(0x30, tlv(0x30))...), wantErr: []error{collectssl.ErrMalformedContainer}},
 	})
 }
 
@@ -636,13 +637,13 @@ func TestDecodeZIP(t *testing.T) {
 			zipEntry{name: "leaf.crt", data: pemCerts(c.leaf)},
 		), want: ders(c.leaf)},
 
-		{name: "readme only", in: makeZIP(t, zipEntry{name: "readme.txt", data: readme}), wantErr: []error{ErrNoCertificates}},
-		{name: "empty archive", in: makeZIP(t), wantErr: []error{ErrNoCertificates}},
-		{name: "encrypted entry", in: makeZIP(t, zipEntry{name: "leaf.crt", data: pemCerts(c.leaf), flags: 1}), wantErr: []error{ErrMalformedContainer}},
-		{name: "trailing junk", in: append(append([]byte{}, sectigo...), "junk"...), wantErr: []error{ErrTrailingData}},
-		{name: "truncated", in: sectigo[:len(sectigo)-30], wantErr: []error{ErrMalformedContainer}},
-		{name: "ZIP inside ZIP ignored", in: makeZIP(t, zipEntry{name: "inner.zip", data: sectigo}), wantErr: []error{ErrNoCertificates}},
-		{name: "corrupt certificate entry", in: makeZIP(t, zipEntry{name: "leaf.crt", data: pemBlock("CERTIFICATE", c.leaf.Raw[:200])}), wantErr: []error{ErrMalformedContainer}},
+		{name: "readme only", in: makeZIP(t, zipEntry{name: "readme.txt", data: readme}), wantErr: []error{collectssl.ErrNoCertificates}},
+		{name: "empty archive", in: makeZIP(t), wantErr: []error{collectssl.ErrNoCertificates}},
+		{name: "encrypted entry", in: makeZIP(t, zipEntry{name: "leaf.crt", data: pemCerts(c.leaf), flags: 1}), wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "trailing junk", in: append(append([]byte{}, sectigo...), "junk"...), wantErr: []error{collectssl.ErrTrailingData}},
+		{name: "truncated", in: sectigo[:len(sectigo)-30], wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "ZIP inside ZIP ignored", in: makeZIP(t, zipEntry{name: "inner.zip", data: sectigo}), wantErr: []error{collectssl.ErrNoCertificates}},
+		{name: "corrupt certificate entry", in: makeZIP(t, zipEntry{name: "leaf.crt", data: pemBlock("CERTIFICATE", c.leaf.Raw[:200])}), wantErr: []error{collectssl.ErrMalformedContainer}},
 	})
 }
 
@@ -673,34 +674,34 @@ func TestDecodeHostile(t *testing.T) {
 	honest := func(n int) zipEntry { // n zero bytes, declared honestly
 		return zipEntry{name: fmt.Sprintf("z%d", n), data: deflatedZeros(t, n), rawSize: uint64(n)}
 	}
-	manyEntries := make([]zipEntry, maxZipEntries+1)
+	manyEntries := make([]zipEntry, collectssl.MaxZipEntries+1)
 	for i := range manyEntries {
 		manyEntries[i] = zipEntry{name: fmt.Sprintf("e%d", i), store: true}
 	}
 	var tooMany [][]byte
-	for range maxCertificates + 1 {
+	for range collectssl.MaxCertificates + 1 {
 		tooMany = append(tooMany, c.leaf.Raw)
 	}
 	runDecodeCases(t, []decodeCase{
-		{name: "16 MiB of 30 80", in: bytes.Repeat([]byte{0x30, 0x80}, 8<<20), wantErr: []error{ErrTooLarge}},
-		{name: "30 80 just under the input limit", in: bytes.Repeat([]byte{0x30, 0x80}, maxInputSize/2), wantErr: []error{ErrTooLarge}},
-		{name: "depth 17", in: nest(17), wantErr: []error{ErrTooLarge}},
-		{name: "depth 16 is structure, not depth", in: nest(16), wantErr: []error{ErrMalformedContainer}, notErr: []error{ErrTooLarge}},
-		{name: "ZIP bomb declared", in: makeZIP(t, zipEntry{name: "bomb.crt", data: bomb, rawSize: 200 << 20}), wantErr: []error{ErrTooLarge}},
-		{name: "ZIP bomb under-declared", in: makeZIP(t, zipEntry{name: "bomb.crt", data: bomb, rawSize: 1000}), wantErr: []error{ErrMalformedContainer}},
-		{name: "ZIP entries inflating past the total", in: makeZIP(t, honest(1<<20-1), honest(1<<20-2), honest(1<<20-3), honest(1<<20-4), honest(1<<20-5), honest(1<<20-6), honest(1<<20-7), honest(1<<20-8), honest(1<<20-9)), wantErr: []error{ErrTooLarge}},
-		{name: "too many ZIP entries", in: makeZIP(t, manyEntries...), wantErr: []error{ErrTooLarge}},
-		{name: "too many certificates", in: encPKCS7(p7opts{}, tooMany...), wantErr: []error{ErrTooLarge}},
-		{name: "huge declared length", in: []byte{0x30, 0x84, 0x7f, 0xff, 0xff, 0xff}, wantErr: []error{ErrTooLarge}},
-		{name: "1f 80", in: []byte{0x1f, 0x80}, wantErr: []error{ErrUnknownFormat}},
-		{name: "1f 05", in: []byte{0x1f, 0x05}, wantErr: []error{ErrUnknownFormat}},
-		{name: "30 81", in: []byte{0x30, 0x81}, wantErr: []error{ErrMalformedContainer}},
-		{name: "30 84 01", in: []byte{0x30, 0x84, 0x01}, wantErr: []error{ErrMalformedContainer}},
-		{name: "30 82 06", in: []byte{0x30, 0x82, 0x06}, wantErr: []error{ErrMalformedContainer}},
-		{name: "5f 4d", in: []byte{0x5f, 0x4d}, wantErr: []error{ErrUnknownFormat}},
-		{name: "30 1f 80 in a SEQUENCE", in: []byte{0x30, 0x02, 0x1f, 0x80}, wantErr: []error{ErrMalformedContainer}},
-		{name: "30 80 1f 05", in: []byte{0x30, 0x80, 0x1f, 0x05, 0x00, 0x00, 0x00}, wantErr: []error{ErrMalformedContainer}},
-		{name: "PK alone", in: []byte("PK\x03\x04"), wantErr: []error{ErrMalformedContainer}},
+		{name: "16 MiB of 30 80", in: bytes.Repeat([]byte{0x30, 0x80}, 8<<20), wantErr: []error{collectssl.ErrTooLarge}},
+		{name: "30 80 just under the input limit", in: bytes.Repeat([]byte{0x30, 0x80}, collectssl.MaxInputSize/2), wantErr: []error{collectssl.ErrTooLarge}},
+		{name: "depth 17", in: nest(17), wantErr: []error{collectssl.ErrTooLarge}},
+		{name: "depth 16 is structure, not depth", in: nest(16), wantErr: []error{collectssl.ErrMalformedContainer}, notErr: []error{collectssl.ErrTooLarge}},
+		{name: "ZIP bomb declared", in: makeZIP(t, zipEntry{name: "bomb.crt", data: bomb, rawSize: 200 << 20}), wantErr: []error{collectssl.ErrTooLarge}},
+		{name: "ZIP bomb under-declared", in: makeZIP(t, zipEntry{name: "bomb.crt", data: bomb, rawSize: 1000}), wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "ZIP entries inflating past the total", in: makeZIP(t, honest(1<<20-1), honest(1<<20-2), honest(1<<20-3), honest(1<<20-4), honest(1<<20-5), honest(1<<20-6), honest(1<<20-7), honest(1<<20-8), honest(1<<20-9)), wantErr: []error{collectssl.ErrTooLarge}},
+		{name: "too many ZIP entries", in: makeZIP(t, manyEntries...), wantErr: []error{collectssl.ErrTooLarge}},
+		{name: "too many certificates", in: encPKCS7(p7opts{}, tooMany...), wantErr: []error{collectssl.ErrTooLarge}},
+		{name: "huge declared length", in: []byte{0x30, 0x84, 0x7f, 0xff, 0xff, 0xff}, wantErr: []error{collectssl.ErrTooLarge}},
+		{name: "1f 80", in: []byte{0x1f, 0x80}, wantErr: []error{collectssl.ErrUnknownFormat}},
+		{name: "1f 05", in: []byte{0x1f, 0x05}, wantErr: []error{collectssl.ErrUnknownFormat}},
+		{name: "30 81", in: []byte{0x30, 0x81}, wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "30 84 01", in: []byte{0x30, 0x84, 0x01}, wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "30 82 06", in: []byte{0x30, 0x82, 0x06}, wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "5f 4d", in: []byte{0x5f, 0x4d}, wantErr: []error{collectssl.ErrUnknownFormat}},
+		{name: "30 1f 80 in a SEQUENCE", in: []byte{0x30, 0x02, 0x1f, 0x80}, wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "30 80 1f 05", in: []byte{0x30, 0x80, 0x1f, 0x05, 0x00, 0x00, 0x00}, wantErr: []error{collectssl.ErrMalformedContainer}},
+		{name: "PK alone", in: []byte("PK\x03\x04"), wantErr: []error{collectssl.ErrMalformedContainer}},
 	})
 }
 
@@ -711,19 +712,19 @@ func TestDecodeErrorFields(t *testing.T) {
 	tests := []struct {
 		name string
 		in   []byte
-		want ContainerError // Err compared with errors.Is
+		want collectssl.ContainerError // Err compared with errors.Is
 	}{
-		{"PKCS#7 trailing", append(append([]byte{}, p7...), 0x30, 0x00), ContainerError{Format: "DER", Offset: len(p7), Err: ErrTrailingData}},
-		{"DER trailing", append(append([]byte{}, c.leaf.Raw...), 0xff), ContainerError{Format: "DER", Offset: len(c.leaf.Raw), Err: ErrTrailingData}},
-		{"input too large", make([]byte, maxInputSize+1), ContainerError{Format: "", Offset: -1, Err: ErrTooLarge}},
-		{"depth", bytes.Repeat([]byte{0x30, 0x80}, 17), ContainerError{Format: "BER", Offset: 32, Err: ErrTooLarge}},
-		{"depth just under the input limit", bytes.Repeat([]byte{0x30, 0x80}, maxInputSize/2), ContainerError{Format: "BER", Offset: 32, Err: ErrTooLarge}},
-		{"truncated", []byte{0x30, 0x82, 0x06}, ContainerError{Format: "BER", Offset: 0, Err: ErrMalformedContainer}},
+		{"PKCS#7 trailing", append(append([]byte{}, p7...), 0x30, 0x00), collectssl.ContainerError{Format: "DER", Offset: len(p7), Err: collectssl.ErrTrailingData}},
+		{"DER trailing", append(append([]byte{}, c.leaf.Raw...), 0xff), collectssl.ContainerError{Format: "DER", Offset: len(c.leaf.Raw), Err: collectssl.ErrTrailingData}},
+		{"input too large", make([]byte, collectssl.MaxInputSize+1), collectssl.ContainerError{Format: "", Offset: -1, Err: collectssl.ErrTooLarge}},
+		{"depth", bytes.Repeat([]byte{0x30, 0x80}, 17), collectssl.ContainerError{Format: "BER", Offset: 32, Err: collectssl.ErrTooLarge}},
+		{"depth just under the input limit", bytes.Repeat([]byte{0x30, 0x80}, collectssl.MaxInputSize/2), collectssl.ContainerError{Format: "BER", Offset: 32, Err: collectssl.ErrTooLarge}},
+		{"truncated", []byte{0x30, 0x82, 0x06}, collectssl.ContainerError{Format: "BER", Offset: 0, Err: collectssl.ErrMalformedContainer}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := DecodeCertificates(tc.in)
-			var ce *ContainerError
+			_, err := collectssl.DecodeCertificates(tc.in)
+			var ce *collectssl.ContainerError
 			if !errors.As(err, &ce) {
 				t.Fatalf("got %v, want a *ContainerError", err)
 			}
@@ -739,7 +740,7 @@ func TestDecodeErrorFields(t *testing.T) {
 func TestDecodeDoesNotAlias(t *testing.T) {
 	c := getChain(t)
 	in := encPKCS7(p7opts{}, c.leaf.Raw)
-	got, err := DecodeCertificates(in)
+	got, err := collectssl.DecodeCertificates(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -776,13 +777,13 @@ func TestContainerLen(t *testing.T) {
 	for name, b := range containers {
 		t.Run(name, func(t *testing.T) {
 			for i := range len(b) {
-				n, complete, err := containerLen(b[:i])
+				n, complete, err := collectssl.ContainerLen(b[:i])
 				if err != nil || complete {
 					t.Fatalf("prefix of %d/%d bytes: got (%d, %v, %v), want incomplete", i, len(b), n, complete, err)
 				}
 			}
 			for _, junk := range []string{"", "x", "PK\x05\x06", "\x30\x80", "\x00\x00"} {
-				n, complete, err := containerLen(append(append([]byte{}, b...), junk...))
+				n, complete, err := collectssl.ContainerLen(append(append([]byte{}, b...), junk...))
 				if err != nil || !complete || n != len(b) {
 					t.Errorf("with junk %q: got (%d, %v, %v), want (%d, true, nil)", junk, n, complete, err, len(b))
 				}
@@ -800,7 +801,7 @@ func TestContainerLen(t *testing.T) {
 		"stray EOC": {0x30, 0x80, 0x00, 0x01},
 	}
 	for name, b := range bad {
-		if n, complete, err := containerLen(b); err == nil {
+		if n, complete, err := collectssl.ContainerLen(b); err == nil {
 			t.Errorf("%s: got (%d, %v, nil), want an error", name, n, complete)
 		}
 	}
@@ -819,7 +820,7 @@ func TestFixtures(t *testing.T) {
 		}
 		return b
 	}
-	want, err := DecodeCertificates(read("openssl-chain.pem"))
+	want, err := collectssl.DecodeCertificates(read("openssl-chain.pem"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -845,14 +846,14 @@ func TestFixtures(t *testing.T) {
 		{"zip-crlf-pem.zip", []*x509.Certificate{leaf, inter, root}, nil},
 		{"openssl-chain-utf16le.pem", []*x509.Certificate{root, inter, leaf}, nil},
 		{"openssl-pkcs7.b64", []*x509.Certificate{root, inter, leaf}, nil},
-		{"pkcs7-trailing-junk.der", nil, ErrTrailingData},
-		{"pkcs7-empty.der", nil, ErrNoCertificates},
-		{"zip-readme-only.zip", nil, ErrNoCertificates},
-		{"zip-encrypted.zip", nil, ErrMalformedContainer},
+		{"pkcs7-trailing-junk.der", nil, collectssl.ErrTrailingData},
+		{"pkcs7-empty.der", nil, collectssl.ErrNoCertificates},
+		{"zip-readme-only.zip", nil, collectssl.ErrNoCertificates},
+		{"zip-encrypted.zip", nil, collectssl.ErrMalformedContainer},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, err := DecodeCertificates(read(tc.file))
+			got, err := collectssl.DecodeCertificates(read(tc.file))
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("got (%d certificates, %v), want an error matching %v", len(got), err, tc.wantErr)

@@ -14,7 +14,7 @@ import (
 	"io"
 )
 
-var errEncryptedEntry = errors.New("collectssl: encrypted ZIP entry")
+var errEncryptedEntry = errors.New("encrypted ZIP entry")
 
 // decodeZIP decodes every entry of the archive that fills b. Entries that
 // hold no certificate (a readme, an empty file, a key) are ignored; a
@@ -58,8 +58,8 @@ func (d *decoder) decodeZIP(b []byte) error {
 	before := len(d.certs)
 	var skipped error
 	for i, f := range zr.File {
-		entryErr := func(reason error) error {
-			return zerr(-1, fmt.Errorf("entry %d: %w", i+1, reason))
+		entryErr := func(why error) error {
+			return zerr(-1, within(why, "entry %d", i+1))
 		}
 		if f.Flags&0x1 != 0 {
 			return entryErr(fmt.Errorf("%w: %w", ErrMalformedContainer, errEncryptedEntry))

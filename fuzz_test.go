@@ -14,7 +14,7 @@
 // The corpora are seeded from every file under testdata/ and from our
 // encoders; regressions live under testdata/fuzz/.
 
-package collectssl
+package collectssl_test
 
 import (
 	"bytes"
@@ -29,6 +29,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
 	"github.com/collectssl/collectssl/internal/wire"
 	"github.com/google/go-cmp/cmp"
@@ -39,7 +40,7 @@ import (
 // test runs itself) and inputs from our own encoders.
 func addSeeds(f *testing.F) {
 	for _, b := range seedFiles(f) {
-		if len(b) <= maxInputSize {
+		if len(b) <= collectssl.MaxInputSize {
 			f.Add(b)
 		}
 	}
@@ -71,13 +72,13 @@ func addSeeds(f *testing.F) {
 func FuzzDecodeCertificates(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		certs, err := DecodeCertificates(data)
+		certs, err := collectssl.DecodeCertificates(data)
 		if err != nil {
 			if certs != nil {
 				t.Errorf("got %d certificates with error %v", len(certs), err)
 			}
-			var ce *ContainerError
-			if !errors.As(err, &ce) || !errors.Is(err, ErrMalformedContainer) {
+			var ce *collectssl.ContainerError
+			if !errors.As(err, &ce) || !errors.Is(err, collectssl.ErrMalformedContainer) {
 				t.Fatalf("error %q (%T) is not a *ContainerError matching ErrMalformedContainer", err, err)
 			}
 			return
@@ -95,10 +96,10 @@ func FuzzDecodeCertificates(f *testing.F) {
 			}
 		}
 		// Whatever decodes goes on to NewBundle, as Result.Bundle does.
-		b, err := NewBundle(certs)
+		b, err := collectssl.NewBundle(certs)
 		if err != nil {
-			var be *BundleError
-			if !errors.As(err, &be) && !errors.Is(err, ErrTooLarge) {
+			var be *collectssl.BundleError
+			if !errors.As(err, &be) && !errors.Is(err, collectssl.ErrTooLarge) {
 				t.Fatalf("NewBundle: error %q (%T) is neither a *BundleError nor ErrTooLarge", err, err)
 			}
 			return
@@ -125,10 +126,10 @@ func FuzzDecodeCertificatesPKCS7Oracle(f *testing.F) {
 		if len(data) > oracleMaxInput {
 			return
 		}
-		if n, complete, err := containerLen(data); err != nil || !complete || n != len(data) {
+		if n, complete, err := collectssl.ContainerLen(data); err != nil || !complete || n != len(data) {
 			return
 		}
-		if !shallow(data, maxNestingDepth) {
+		if !shallow(data, collectssl.MaxNestingDepth) {
 			return // the oracle recurses; keep it away from deep input
 		}
 		var want []*x509.Certificate
@@ -147,7 +148,7 @@ func FuzzDecodeCertificatesPKCS7Oracle(f *testing.F) {
 				return
 			}
 		}
-		got, err := DecodeCertificates(data)
+		got, err := collectssl.DecodeCertificates(data)
 		if err != nil {
 			t.Fatalf("pkcs7.Parse found %d certificates, DecodeCertificates failed: %v", len(want), err)
 		}
@@ -181,27 +182,27 @@ func shallow(b []byte, limit int) bool {
 		if len(stack) > 0 && !stack[len(stack)-1].indef {
 			end = stack[len(stack)-1].end
 		}
-		h, err := berHeader(b[:end], off)
+		h, err := collectssl.ReadBERHeader(b[:end], off)
 		if err != nil {
 			return false
 		}
-		if h.eoc {
+		if h.EOC {
 			if len(stack) == 0 || !stack[len(stack)-1].indef {
 				return false
 			}
 			stack = stack[:len(stack)-1]
-			off = h.body
+			off = h.Body
 			continue
 		}
-		if !h.constructed {
-			off = h.body + h.length
+		if !h.Constructed {
+			off = h.Body + h.Length
 			continue
 		}
-		stack = append(stack, frame{h.body + h.length, h.indef})
+		stack = append(stack, frame{h.Body + h.Length, h.Indef})
 		if len(stack) > limit {
 			return false
 		}
-		off = h.body
+		off = h.Body
 	}
 	return true
 }
@@ -211,7 +212,7 @@ func shallow(b []byte, limit int) bool {
 func FuzzContainerLen(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		n, complete, err := containerLen(b)
+		n, complete, err := collectssl.ContainerLen(b)
 		if n < 0 || n > len(b) {
 			t.Fatalf("n = %d outside [0, %d]", n, len(b))
 		}
@@ -221,7 +222,7 @@ func FuzzContainerLen(f *testing.F) {
 		if !complete {
 			return
 		}
-		n2, complete2, err2 := containerLen(b[:n])
+		n2, complete2, err2 := collectssl.ContainerLen(b[:n])
 		if n2 != n || !complete2 || err2 != nil {
 			t.Fatalf("containerLen(b[:%d]) = (%d, %v, %v), want (%d, true, nil)", n, n2, complete2, err2, n)
 		}
@@ -279,18 +280,18 @@ func FuzzNewBundle(f *testing.F) {
 	f.Add([]byte{16, 17})
 	f.Add([]byte{17})
 	f.Add([]byte{0, 2, 3, 4, 1, 11})
-	f.Add(bytes.Repeat([]byte{1}, maxBundleCertificates+1))
+	f.Add(bytes.Repeat([]byte{1}, collectssl.MaxBundleCertificates+1))
 	f.Fuzz(func(t *testing.T, picks []byte) {
 		in := make([]*x509.Certificate, len(picks))
 		for i, p := range picks {
 			in[i] = pool[int(p)%len(pool)]
 		}
-		b, err := NewBundleAt(in, testNow)
+		b, err := collectssl.NewBundleAt(in, testNow)
 		if err != nil {
 			if b != nil {
 				t.Fatalf("bundle and error %v", err)
 			}
-			if !errors.Is(err, ErrNoLeaf) && !errors.Is(err, ErrSeveralLeaves) && !errors.Is(err, ErrTooLarge) {
+			if !errors.Is(err, collectssl.ErrNoLeaf) && !errors.Is(err, collectssl.ErrSeveralLeaves) && !errors.Is(err, collectssl.ErrTooLarge) {
 				t.Fatalf("unexpected error %v", err)
 			}
 			return
@@ -300,7 +301,7 @@ func FuzzNewBundle(f *testing.F) {
 		// The input order does not matter.
 		rev := slices.Clone(in)
 		slices.Reverse(rev)
-		b2, err := NewBundleAt(rev, testNow)
+		b2, err := collectssl.NewBundleAt(rev, testNow)
 		if err != nil {
 			t.Fatalf("reversed input: %v", err)
 		}
@@ -313,7 +314,7 @@ func FuzzNewBundle(f *testing.F) {
 	})
 }
 
-func rawsOf(b *Bundle) [][]byte {
+func rawsOf(b *collectssl.Bundle) [][]byte {
 	r := [][]byte{b.Leaf.Raw}
 	for _, c := range b.Intermediates {
 		r = append(r, c.Raw)
@@ -326,7 +327,7 @@ func rawsOf(b *Bundle) [][]byte {
 
 // findingsOf returns b's findings with their certificates' DER in place of
 // the certificates.
-func findingsOf(b *Bundle) []any {
+func findingsOf(b *collectssl.Bundle) []any {
 	var fs []any
 	for _, f := range b.Findings {
 		fs = append(fs, []any{f.Code, f.Subject, f.Text, f.Certificate.Raw})
@@ -335,7 +336,7 @@ func findingsOf(b *Bundle) []any {
 }
 
 // checkBundle asserts the properties of every successful NewBundle result.
-func checkBundle(t *testing.T, in []*x509.Certificate, b *Bundle) {
+func checkBundle(t *testing.T, in []*x509.Certificate, b *collectssl.Bundle) {
 	t.Helper()
 	isIn := func(c *x509.Certificate) bool {
 		return slices.ContainsFunc(in, func(x *x509.Certificate) bool { return x != nil && x.Equal(c) })
@@ -352,7 +353,7 @@ func checkBundle(t *testing.T, in []*x509.Certificate, b *Bundle) {
 		if !isIn(c) {
 			t.Errorf("intermediate %d not in the input", i)
 		}
-		if selfSigned(c) {
+		if collectssl.SelfSigned(c) {
 			t.Errorf("intermediate %d (%q) is self-signed", i, c.Subject)
 		}
 		if !bytes.Equal(prev.RawIssuer, c.RawSubject) {
@@ -368,7 +369,7 @@ func checkBundle(t *testing.T, in []*x509.Certificate, b *Bundle) {
 		if !isIn(r) {
 			t.Errorf("root not in the input")
 		}
-		if !selfSigned(r) {
+		if !collectssl.SelfSigned(r) {
 			t.Errorf("root %q is not self-signed", r.Subject)
 		}
 		if !bytes.Equal(prev.RawIssuer, r.RawSubject) {
@@ -395,25 +396,25 @@ func checkBundle(t *testing.T, in []*x509.Certificate, b *Bundle) {
 			nonNil++
 		}
 	}
-	codes := map[FindingCode]int{}
+	codes := map[collectssl.FindingCode]int{}
 	for _, f := range b.Findings {
 		codes[f.Code]++
 		if f.Certificate == nil || !isIn(f.Certificate) || f.Certificate.Subject.String() != f.Subject {
 			t.Errorf("finding %v: Certificate not in the input or not of Subject", f)
 		}
 	}
-	if got, want := codes[FindingDuplicate], nonNil-len(distinct); got != want {
+	if got, want := codes[collectssl.FindingDuplicate], nonNil-len(distinct); got != want {
 		t.Errorf("%d duplicate findings, want %d", got, want)
 	}
-	left := codes[FindingStray] + codes[FindingCrossSignedTwinDropped] + codes[FindingExpiredDropped] + codes[FindingNotYetValidDropped]
+	left := codes[collectssl.FindingStray] + codes[collectssl.FindingCrossSignedTwinDropped] + codes[collectssl.FindingExpiredDropped] + codes[collectssl.FindingNotYetValidDropped]
 	if got, want := len(chain)+left, len(distinct); got != want {
 		t.Errorf("%d in the chain + %d left out = %d, want the %d distinct certificates", len(chain), left, got, want)
 	}
 	// An issuer is missing exactly when the chain ends below a root: not
 	// at a delivered root, and not at a self-signed certificate (a
 	// self-signed leaf alone needs none).
-	if wantMissing := b.Root == nil && !selfSigned(prev); (codes[FindingMissingIssuer] == 1) != wantMissing {
-		t.Errorf("Root %v, top self-signed %v, but %d missing-issuer findings", b.Root != nil, selfSigned(prev), codes[FindingMissingIssuer])
+	if wantMissing := b.Root == nil && !collectssl.SelfSigned(prev); (codes[collectssl.FindingMissingIssuer] == 1) != wantMissing {
+		t.Errorf("Root %v, top self-signed %v, but %d missing-issuer findings", b.Root != nil, collectssl.SelfSigned(prev), codes[collectssl.FindingMissingIssuer])
 	}
 }
 
@@ -446,14 +447,14 @@ func seedFiles(f *testing.F) [][]byte {
 
 // requestFromFlags spreads 12 bits over a Request: the six show flags, then
 // queryType, responseType (2 bits each), responseEncoding and responseFormat.
-func requestFromFlags(flags uint16) *Request {
-	return &Request{
+func requestFromFlags(flags uint16) *collectssl.Request {
+	return &collectssl.Request{
 		ShowValidityPeriod: flags&1 != 0, ShowFQDN: flags&2 != 0, ShowExtStatus: flags&4 != 0,
 		ShowMDCDomainDetails: flags&8 != 0, ShowMDCDomainDetails2: flags&16 != 0, ShowStatusDetails: flags&32 != 0,
-		QueryType:        QueryType(flags >> 6 & 3),
-		ResponseType:     ResponseType(flags >> 8 & 3),
-		ResponseEncoding: ResponseEncoding(flags >> 10 & 1),
-		ResponseFormat:   ResponseFormat(flags >> 11 & 1),
+		QueryType:        collectssl.QueryType(flags >> 6 & 3),
+		ResponseType:     collectssl.ResponseType(flags >> 8 & 3),
+		ResponseEncoding: collectssl.ResponseEncoding(flags >> 10 & 1),
+		ResponseFormat:   collectssl.ResponseFormat(flags >> 11 & 1),
 	}
 }
 
@@ -463,7 +464,7 @@ var seedFlags = []uint16{0, 0x3f, 1<<6 | 3<<8 | 0x3, 1<<6 | 3<<8 | 0x4, 1<<6 | 2
 var oidNetscapeDER, _ = asn1.Marshal(asn1.ObjectIdentifier{2, 16, 840, 1, 113730, 2, 5})
 
 // reRender renders r as responseFormat=1 with every field it holds.
-func reRender(t *testing.T, r *Result) []byte {
+func reRender(t *testing.T, r *collectssl.Result) []byte {
 	t.Helper()
 	st := wire.State{Status: int(r.Status), NotBefore: r.NotBefore, NotAfter: r.NotAfter, FQDN: r.FQDN,
 		CertificateStatus: r.CertificateStatus, ValidationStatus: r.ValidationStatus, CAAStatus: r.CAAStatus,
@@ -509,7 +510,7 @@ func reRender(t *testing.T, r *Result) []byte {
 }
 
 // checkRoundTrip asserts the property every successful parse must have.
-func checkRoundTrip(t *testing.T, r *Result) {
+func checkRoundTrip(t *testing.T, r *collectssl.Result) {
 	t.Helper()
 	if r == nil {
 		t.Fatal("nil Result without an error")
@@ -518,11 +519,11 @@ func checkRoundTrip(t *testing.T, r *Result) {
 	if r.Container != nil {
 		// A container next to PEM certificates (format 0 allows a PKCS7 block
 		// and CERTIFICATE blocks together) re-renders as the container alone.
-		certs, err := DecodeCertificates(r.Container)
+		certs, err := collectssl.DecodeCertificates(r.Container)
 		if err != nil {
 			t.Fatalf("Container does not decode: %v", err)
 		}
-		leaf, cas := classify(certs)
+		leaf, cas := collectssl.Classify(certs)
 		if !cmp.Equal(leaf, r.Certificate, sameCert) || !cmp.Equal(cas, r.CACertificates, sameCert, sameBytes) {
 			c := *r
 			c.Container = nil
@@ -530,7 +531,7 @@ func checkRoundTrip(t *testing.T, r *Result) {
 		}
 	}
 	body := reRender(t, r)
-	back, err := ParseURLEncoded(body)
+	back, err := collectssl.ParseURLEncoded(body)
 	if err != nil {
 		t.Fatalf("re-rendered Result does not parse: %v\n%s", err, body)
 	}
@@ -547,9 +548,10 @@ func FuzzParseLines(f *testing.F) {
 	}
 	f.Add(uint16(0x3f), []byte("1\n14/03/2025\n14/03/2026\nwww.example.com\nIssued\nComplete\n1\n1\n-1\n2\n-1\n-1\n1\nAuthorized\n"))
 	f.Fuzz(func(t *testing.T, flags uint16, body []byte) {
-		r, err := ParseLines(requestFromFlags(flags), body)
+		r, err := collectssl.ParseLines(requestFromFlags(flags), body)
 		if err != nil {
 			checkErrorKind(t, err)
+			checkPrefixOnce(t, err, body)
 			if r != nil {
 				t.Fatal("a Result with an error")
 			}
@@ -565,9 +567,10 @@ func FuzzParseURLEncoded(f *testing.F) {
 	}
 	f.Add([]byte("errorCode=0&mdcDomainDetails=a+VALIDATED%2C+b&csrStatus=1&notBefore=1&fqdn=%E9"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		r, err := ParseURLEncoded(body)
+		r, err := collectssl.ParseURLEncoded(body)
 		if err != nil {
 			checkErrorKind(t, err)
+			checkPrefixOnce(t, err, body)
 			if r != nil {
 				t.Fatal("a Result with an error")
 			}
@@ -584,17 +587,32 @@ func FuzzParseResponse(f *testing.F) {
 		f.Add(seedFlags[(i+3)%len(seedFlags)], "", b)
 	}
 	f.Fuzz(func(t *testing.T, flags uint16, contentType string, body []byte) {
-		r, err := ParseResponse(requestFromFlags(flags), contentType, body)
+		r, err := collectssl.ParseResponse(requestFromFlags(flags), contentType, body)
 		if err != nil {
 			checkErrorKind(t, err)
+			checkPrefixOnce(t, err, body)
 			if r != nil {
 				t.Fatal("a Result with an error")
 			}
 			return
 		}
-		if strings.HasPrefix(string(body), "PK\x03\x04") && r.Status != StatusAttached {
+		if strings.HasPrefix(string(body), "PK\x03\x04") && r.Status != collectssl.StatusAttached {
 			t.Fatalf("a ZIP body read as status %v", r.Status)
 		}
 		checkRoundTrip(t, r)
 	})
+}
+
+// checkPrefixOnce checks that a parse error says "collectssl: " once, at its
+// start, unless the body itself holds the word (an error may quote it, or a
+// status message may be anything).
+func checkPrefixOnce(t *testing.T, err error, body []byte) {
+	t.Helper()
+	var se *collectssl.StatusError
+	if errors.As(err, &se) || bytes.Contains(bytes.ToLower(body), []byte("collectssl")) {
+		return
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "collectssl: ") || strings.Count(msg, "collectssl:") != 1 {
+		t.Fatalf("error %q: want exactly one \"collectssl: \" prefix", msg)
+	}
 }

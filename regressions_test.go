@@ -1,7 +1,7 @@
 // This file holds regression tests for inputs that a review of the parsers
 // and containers found to fail: each pins the behaviour the fix gave.
 
-package collectssl
+package collectssl_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
 	"github.com/google/go-cmp/cmp"
 )
@@ -36,14 +37,14 @@ func TestBase64ContainerThenNamedDetails(t *testing.T) {
 			b64 = b64[n:]
 		}
 		body.WriteString(namedDetails)
-		r, err := ParseLines(&Request{ShowStatusDetails: true}, []byte(body.String()))
+		r, err := collectssl.ParseLines(&collectssl.Request{ShowStatusDetails: true}, []byte(body.String()))
 		if err != nil {
 			t.Fatalf("trailing %q: %v", trail, err)
 		}
 		if r.Certificate == nil || !r.Certificate.Equal(leaf) || !bytes.Equal(r.Container, der) {
 			t.Errorf("trailing %q: leaf or container not read back", trail)
 		}
-		want := &StatusDetails{CSR: 1, DCV: 1, OVCallback: -1, OrganizationValidation: -1, FreeDVUP: -1, EVClickThrough: -1, BrandValidation: -1}
+		want := &collectssl.StatusDetails{CSR: 1, DCV: 1, OVCallback: -1, OrganizationValidation: -1, FreeDVUP: -1, EVClickThrough: -1, BrandValidation: -1}
 		if diff := cmp.Diff(want, r.StatusDetails); diff != "" {
 			t.Errorf("trailing %q: StatusDetails (-want +got):\n%s", trail, diff)
 		}
@@ -69,7 +70,7 @@ func TestURLEncodedLastValueEndsInLostPlus(t *testing.T) {
 	}
 	b64 := strings.ReplaceAll(base64.StdEncoding.EncodeToString(leaf.Raw), "+", " ")
 	for _, end := range []string{"", "\n", "\r\n"} {
-		r, err := ParseURLEncoded([]byte("errorCode=2&certificate=" + b64 + end))
+		r, err := collectssl.ParseURLEncoded([]byte("errorCode=2&certificate=" + b64 + end))
 		if err != nil {
 			t.Fatalf("ending %q: %v", end, err)
 		}
@@ -78,7 +79,7 @@ func TestURLEncodedLastValueEndsInLostPlus(t *testing.T) {
 		}
 	}
 	// A text value at the end still loses its trailing blanks.
-	r, err := ParseURLEncoded([]byte("errorCode=1&caaStatus=Authorized  \r\n"))
+	r, err := collectssl.ParseURLEncoded([]byte("errorCode=1&caaStatus=Authorized  \r\n"))
 	if err != nil || r.CAAStatus != "Authorized" {
 		t.Errorf("caaStatus = %q, %v; want Authorized", r.CAAStatus, err)
 	}
@@ -98,12 +99,12 @@ func TestZIPSkipsEntriesThatAreNotCertificates(t *testing.T) {
 		"readme.txt": []byte("0 Thank you for choosing us.\n"),
 	} {
 		z := makeZIP(t, zipEntry{name: "leaf.crt", data: pemCerts(c.leaf)}, zipEntry{name: name, data: other})
-		certs, err := DecodeCertificates(z)
+		certs, err := collectssl.DecodeCertificates(z)
 		if err != nil || len(certs) != 1 || !certs[0].Equal(c.leaf) {
 			t.Errorf("with %s: got %d certificates, %v; want the leaf", name, len(certs), err)
 		}
 		// Alone, the entry is why the archive holds no certificate.
-		if _, err := DecodeCertificates(makeZIP(t, zipEntry{name: name, data: other})); !errors.Is(err, ErrMalformedContainer) {
+		if _, err := collectssl.DecodeCertificates(makeZIP(t, zipEntry{name: name, data: other})); !errors.Is(err, collectssl.ErrMalformedContainer) {
 			t.Errorf("%s alone: %v, want a container error", name, err)
 		}
 	}
@@ -116,7 +117,7 @@ func TestLinesLenientPEM(t *testing.T) {
 	glued := strings.TrimSuffix(string(pemCerts(c.inter)), "\n") + string(pemCerts(c.leaf))
 	indented := "  " + strings.ReplaceAll(strings.TrimSuffix(string(pemCerts(c.inter, c.leaf)), "\n"), "\n", "\n  ") + "\n"
 	for name, pemText := range map[string]string{"glued": glued, "indented": indented} {
-		r, err := ParseLines(&Request{ShowExtStatus: true}, []byte("2\n"+pemText+"Issued\nComplete\n"))
+		r, err := collectssl.ParseLines(&collectssl.Request{ShowExtStatus: true}, []byte("2\n"+pemText+"Issued\nComplete\n"))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -134,25 +135,25 @@ func TestLinesLenientPEM(t *testing.T) {
 func TestLineAndFieldCounts(t *testing.T) {
 	tests := []struct {
 		name  string
-		parse func([]byte) (*Result, error)
+		parse func([]byte) (*collectssl.Result, error)
 		body  []byte
 		ok    bool
 	}{
-		{"lines at the limit", func(b []byte) (*Result, error) { return ParseLines(nil, b) },
-			append([]byte("7"), bytes.Repeat([]byte("\n"), maxResponseLines)...), true},
-		{"lines over the limit", func(b []byte) (*Result, error) { return ParseLines(nil, b) },
-			append([]byte("7"), bytes.Repeat([]byte("\n"), maxResponseLines+1)...), false},
-		{"fields at the limit", ParseURLEncoded,
-			append([]byte("errorCode=1"), bytes.Repeat([]byte("&a"), maxResponseFields-1)...), true},
-		{"fields over the limit", ParseURLEncoded,
-			append([]byte("errorCode=1"), bytes.Repeat([]byte("&a"), maxResponseFields)...), false},
+		{"lines at the limit", func(b []byte) (*collectssl.Result, error) { return collectssl.ParseLines(nil, b) },
+			append([]byte("7"), bytes.Repeat([]byte("\n"), collectssl.MaxResponseLines)...), true},
+		{"lines over the limit", func(b []byte) (*collectssl.Result, error) { return collectssl.ParseLines(nil, b) },
+			append([]byte("7"), bytes.Repeat([]byte("\n"), collectssl.MaxResponseLines+1)...), false},
+		{"fields at the limit", collectssl.ParseURLEncoded,
+			append([]byte("errorCode=1"), bytes.Repeat([]byte("&a"), collectssl.MaxResponseFields-1)...), true},
+		{"fields over the limit", collectssl.ParseURLEncoded,
+			append([]byte("errorCode=1"), bytes.Repeat([]byte("&a"), collectssl.MaxResponseFields)...), false},
 	}
 	for _, tt := range tests {
 		_, err := tt.parse(tt.body)
 		if tt.ok && err != nil {
 			t.Errorf("%s: %v, want success", tt.name, err)
 		}
-		if !tt.ok && (!errors.Is(err, ErrTooLarge) || !errors.Is(err, ErrMalformedResponse)) {
+		if !tt.ok && (!errors.Is(err, collectssl.ErrTooLarge) || !errors.Is(err, collectssl.ErrMalformedResponse)) {
 			t.Errorf("%s: %v, want a ParseError matching ErrTooLarge", tt.name, err)
 		}
 	}
@@ -167,9 +168,9 @@ func TestUTF16Body(t *testing.T) {
 		le = append(le, c, 0)
 	}
 	for name, body := range map[string][]byte{"no BOM": le, "BOM": append([]byte{0xff, 0xfe}, le...)} {
-		_, err := ParseResponse(nil, "text/plain; charset=utf-16le", body)
-		var se *StatusError
-		if !errors.As(err, &se) || se.Code != StatusArgumentMissing || se.Message != msg || se.Argument != "orderNumber" {
+		_, err := collectssl.ParseResponse(nil, "text/plain; charset=utf-16le", body)
+		var se *collectssl.StatusError
+		if !errors.As(err, &se) || se.Code != collectssl.StatusArgumentMissing || se.Message != msg || se.Argument != "orderNumber" {
 			t.Errorf("%s: %v, want the -3 StatusError", name, err)
 		}
 	}
@@ -177,12 +178,12 @@ func TestUTF16Body(t *testing.T) {
 
 // errorItem names the argument when the message quotes none.
 func TestURLEncodedErrorItem(t *testing.T) {
-	_, err := ParseURLEncoded([]byte("errorCode=-3&errorItem=orderNumber&errorMessage=Missing+argument"))
-	var se *StatusError
+	_, err := collectssl.ParseURLEncoded([]byte("errorCode=-3&errorItem=orderNumber&errorMessage=Missing+argument"))
+	var se *collectssl.StatusError
 	if !errors.As(err, &se) || se.Argument != "orderNumber" || se.Message != "Missing argument" {
 		t.Errorf("got %v, want a -3 StatusError with Argument orderNumber", err)
 	}
-	_, err = ParseURLEncoded([]byte("errorCode=-4&errorItem=other&errorMessage=The+value+of+the+%27queryType%27+argument+is+invalid%21"))
+	_, err = collectssl.ParseURLEncoded([]byte("errorCode=-4&errorItem=other&errorMessage=The+value+of+the+%27queryType%27+argument+is+invalid%21"))
 	if !errors.As(err, &se) || se.Argument != "queryType" {
 		t.Errorf("got %v, want the quoted name to win over errorItem", err)
 	}
@@ -198,16 +199,16 @@ func TestBERLengthWithLeadingZeros(t *testing.T) {
 	}
 	// 30 82 HH LL  ->  30 87 00 00 00 00 00 HH LL
 	ber := append([]byte{0x30, 0x87, 0, 0, 0, 0, 0}, der[2:]...)
-	certs, err := DecodeCertificates(ber)
+	certs, err := collectssl.DecodeCertificates(ber)
 	if err != nil || len(certs) != 2 || !certs[1].Equal(c.leaf) {
 		t.Fatalf("got %d certificates, %v; want the intermediate and the leaf", len(certs), err)
 	}
-	if n, complete, err := containerLen(ber); err != nil || !complete || n != len(ber) {
+	if n, complete, err := collectssl.ContainerLen(ber); err != nil || !complete || n != len(ber) {
 		t.Errorf("containerLen = %d, %v, %v; want %d, true, nil", n, complete, err, len(ber))
 	}
 	// Five significant octets are still too large.
 	huge := append([]byte{0x30, 0x85, 1, 0, 0, 0, 0}, der[4:]...)
-	if _, err := DecodeCertificates(huge); !errors.Is(err, ErrTooLarge) {
+	if _, err := collectssl.DecodeCertificates(huge); !errors.Is(err, collectssl.ErrTooLarge) {
 		t.Errorf("a 5-octet length: %v, want ErrTooLarge", err)
 	}
 }
@@ -225,7 +226,7 @@ func TestMissingFQDNBeforeBase64(t *testing.T) {
 		"empty FQDN": "2\n\n" + wrap(b64, 64, "\n") + "\n",
 		"with FQDN":  "2\nwww.example.test\n" + wrap(b64, 64, "\n") + "\n",
 	} {
-		r, err := ParseLines(&Request{ShowFQDN: true}, []byte(body))
+		r, err := collectssl.ParseLines(&collectssl.Request{ShowFQDN: true}, []byte(body))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -243,7 +244,7 @@ func TestMissingFQDNBeforeBase64(t *testing.T) {
 // *zip.File per header.
 func TestZIPEntryCountWraps(t *testing.T) {
 	z := makeZIP(t, zipEntry{name: "", data: getChain(t).leaf.Raw, store: true})
-	eocd := bytes.LastIndex(z, []byte(zipEOCDSig))
+	eocd := bytes.LastIndex(z, []byte(collectssl.ZipEOCDSig))
 	cdOff := int(binary.LittleEndian.Uint32(z[eocd+16:]))
 	central := z[cdOff:eocd]
 	const count = 65536 + 200
@@ -252,7 +253,7 @@ func TestZIPEntryCountWraps(t *testing.T) {
 		out = append(out, central...)
 	}
 	end := make([]byte, 22)
-	copy(end, zipEOCDSig)
+	copy(end, collectssl.ZipEOCDSig)
 	binary.LittleEndian.PutUint16(end[8:], uint16(count%65536))
 	binary.LittleEndian.PutUint16(end[10:], uint16(count%65536))
 	binary.LittleEndian.PutUint32(end[12:], uint32(count*len(central)))
@@ -260,8 +261,8 @@ func TestZIPEntryCountWraps(t *testing.T) {
 	out = append(out, end...)
 
 	var err error
-	allocs := testing.AllocsPerRun(1, func() { _, err = DecodeCertificates(out) })
-	if !errors.Is(err, ErrTooLarge) {
+	allocs := testing.AllocsPerRun(1, func() { _, err = collectssl.DecodeCertificates(out) })
+	if !errors.Is(err, collectssl.ErrTooLarge) {
 		t.Fatalf("DecodeCertificates = %v, want ErrTooLarge", err)
 	}
 	if allocs > 100 {

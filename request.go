@@ -214,20 +214,6 @@ const (
 	maxFreeText = 256
 )
 
-// RequestError is one violated rule: which field and why. It matches
-// ErrInvalidRequest and never contains the password.
-type RequestError struct {
-	Field  string // the API parameter name, e.g. "certificateID"
-	Reason string
-}
-
-func (e *RequestError) Error() string {
-	return "collectssl: invalid request: " + e.Field + ": " + e.Reason
-}
-
-// Is makes every *RequestError match ErrInvalidRequest.
-func (e *RequestError) Is(target error) bool { return target == ErrInvalidRequest }
-
 // Validate checks every rule of the specification that can be checked before
 // sending: an identifier is present, lengths and digits, enum ranges, and the
 // combination rules (responseType 0, 1 and 2 need queryType 1; binary encoding

@@ -1,4 +1,4 @@
-package collectssl
+package collectssl_test
 
 import (
 	"bytes"
@@ -9,58 +9,59 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/collectssl/collectssl"
 	"github.com/google/go-cmp/cmp"
 )
 
 const testPassword = "s3cr3t-P@ss"
 
-var testCreds = Credentials{LoginName: "reseller", LoginPassword: testPassword}
+var testCreds = collectssl.Credentials{LoginName: "reseller", LoginPassword: testPassword}
 
 func TestValidate(t *testing.T) {
 	long := func(n int, c string) string { return strings.Repeat(c, n) }
 	tests := []struct {
 		name      string
-		req       Request
+		req       collectssl.Request
 		wantField string // "" means valid
 	}{
-		{"order number only, zero options (status query)", Request{OrderNumber: "1234567"}, ""},
-		{"certificate id only", Request{CertificateID: "1234567890123456", QueryType: QueryCertificateAndChain}, ""},
-		{"base order number only", Request{BaseOrderNumber: "987", QueryType: QueryCertificateAndChain, ResponseType: ResponsePKCS7}, ""},
-		{"all identifiers", Request{OrderNumber: "1", CertificateID: "2", BaseOrderNumber: "3", QueryType: QueryChain, ResponseType: ResponseIndividual}, ""},
-		{"no identifier", Request{QueryType: QueryCertificateAndChain}, "orderNumber"},
-		{"order number 128 chars", Request{OrderNumber: long(128, "9")}, ""},
-		{"order number 129 chars", Request{OrderNumber: long(129, "9")}, "orderNumber"},
-		{"order number multibyte counts characters", Request{OrderNumber: long(128, "é")}, ""},
-		{"order number newline", Request{OrderNumber: "12\n34"}, "orderNumber"},
-		{"order number CR", Request{OrderNumber: "12\r"}, "orderNumber"},
-		{"order number NUL", Request{OrderNumber: "12\x00"}, "orderNumber"},
-		{"order number DEL", Request{OrderNumber: "12\x7f"}, "orderNumber"},
-		{"certificate id 17 digits", Request{CertificateID: long(17, "1")}, "certificateID"},
-		{"certificate id not digits", Request{CertificateID: "12a"}, "certificateID"},
-		{"certificate id negative", Request{CertificateID: "-12"}, "certificateID"},
-		{"certificate id with space", Request{CertificateID: " 12"}, "certificateID"},
-		{"base order number not digits", Request{BaseOrderNumber: "12.5"}, "baseOrderNumber"},
-		{"base order number 21 digits", Request{BaseOrderNumber: long(21, "1")}, "baseOrderNumber"},
-		{"queryType 4", Request{OrderNumber: "1", QueryType: 4, ResponseType: ResponseIndividual}, "queryType"},
-		{"queryType -1", Request{OrderNumber: "1", QueryType: -1}, "queryType"},
-		{"responseType 4", Request{OrderNumber: "1", QueryType: QueryCertificateAndChain, ResponseType: 4}, "responseType"},
-		{"responseEncoding 2", Request{OrderNumber: "1", ResponseEncoding: 2}, "responseEncoding"},
-		{"responseFormat 2", Request{OrderNumber: "1", ResponseFormat: 2}, "responseFormat"},
-		{"zip needs queryType 1 (2)", Request{OrderNumber: "1", QueryType: QueryCertificate, ResponseType: ResponseZIP}, "responseType"},
-		{"netscape needs queryType 1 (3)", Request{OrderNumber: "1", QueryType: QueryChain, ResponseType: ResponseNetscapeSequence}, "responseType"},
-		{"pkcs7 needs queryType 1 (2)", Request{OrderNumber: "1", QueryType: QueryCertificate, ResponseType: ResponsePKCS7}, "responseType"},
-		{"pkcs7 with queryType 1", Request{OrderNumber: "1", QueryType: QueryCertificateAndChain, ResponseType: ResponsePKCS7}, ""},
-		{"individual with queryType 2", Request{OrderNumber: "1", QueryType: QueryCertificate, ResponseType: ResponseIndividual}, ""},
-		{"status query ignores response type", Request{OrderNumber: "1", QueryType: QueryStatus, ResponseType: ResponsePKCS7}, ""},
-		{"binary zip", Request{OrderNumber: "1", QueryType: QueryCertificateAndChain, ResponseType: ResponseZIP, ResponseEncoding: EncodingBinary}, ""},
-		{"binary pkcs7", Request{OrderNumber: "1", QueryType: QueryCertificateAndChain, ResponseType: ResponsePKCS7, ResponseEncoding: EncodingBinary}, ""},
-		{"binary netscape", Request{OrderNumber: "1", QueryType: QueryCertificateAndChain, ResponseType: ResponseNetscapeSequence, ResponseEncoding: EncodingBinary}, "responseEncoding"},
-		{"binary individual", Request{OrderNumber: "1", QueryType: QueryCertificateAndChain, ResponseType: ResponseIndividual, ResponseEncoding: EncodingBinary}, "responseEncoding"},
-		{"binary with status query", Request{OrderNumber: "1", QueryType: QueryStatus, ResponseEncoding: EncodingBinary}, "responseEncoding"},
-		{"binary with queryType 2", Request{OrderNumber: "1", QueryType: QueryCertificate, ResponseType: ResponseIndividual, ResponseEncoding: EncodingBinary}, "responseEncoding"},
-		{"show flags on a status query are allowed", Request{OrderNumber: "1", ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true, ShowMDCDomainDetails: true, ShowMDCDomainDetails2: true, ShowStatusDetails: true}, ""},
-		{"collection code newline", Request{OrderNumber: "1", CollectionCode: "a\nb"}, "collectionCode"},
-		{"mime type too long", Request{OrderNumber: "1", ResponseMIMEType: long(257, "a")}, "responseMimeType"},
+		{"order number only, zero options (status query)", collectssl.Request{OrderNumber: "1234567"}, ""},
+		{"certificate id only", collectssl.Request{CertificateID: "1234567890123456", QueryType: collectssl.QueryCertificateAndChain}, ""},
+		{"base order number only", collectssl.Request{BaseOrderNumber: "987", QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponsePKCS7}, ""},
+		{"all identifiers", collectssl.Request{OrderNumber: "1", CertificateID: "2", BaseOrderNumber: "3", QueryType: collectssl.QueryChain, ResponseType: collectssl.ResponseIndividual}, ""},
+		{"no identifier", collectssl.Request{QueryType: collectssl.QueryCertificateAndChain}, "orderNumber"},
+		{"order number 128 chars", collectssl.Request{OrderNumber: long(128, "9")}, ""},
+		{"order number 129 chars", collectssl.Request{OrderNumber: long(129, "9")}, "orderNumber"},
+		{"order number multibyte counts characters", collectssl.Request{OrderNumber: long(128, "é")}, ""},
+		{"order number newline", collectssl.Request{OrderNumber: "12\n34"}, "orderNumber"},
+		{"order number CR", collectssl.Request{OrderNumber: "12\r"}, "orderNumber"},
+		{"order number NUL", collectssl.Request{OrderNumber: "12\x00"}, "orderNumber"},
+		{"order number DEL", collectssl.Request{OrderNumber: "12\x7f"}, "orderNumber"},
+		{"certificate id 17 digits", collectssl.Request{CertificateID: long(17, "1")}, "certificateID"},
+		{"certificate id not digits", collectssl.Request{CertificateID: "12a"}, "certificateID"},
+		{"certificate id negative", collectssl.Request{CertificateID: "-12"}, "certificateID"},
+		{"certificate id with space", collectssl.Request{CertificateID: " 12"}, "certificateID"},
+		{"base order number not digits", collectssl.Request{BaseOrderNumber: "12.5"}, "baseOrderNumber"},
+		{"base order number 21 digits", collectssl.Request{BaseOrderNumber: long(21, "1")}, "baseOrderNumber"},
+		{"queryType 4", collectssl.Request{OrderNumber: "1", QueryType: 4, ResponseType: collectssl.ResponseIndividual}, "queryType"},
+		{"queryType -1", collectssl.Request{OrderNumber: "1", QueryType: -1}, "queryType"},
+		{"responseType 4", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificateAndChain, ResponseType: 4}, "responseType"},
+		{"responseEncoding 2", collectssl.Request{OrderNumber: "1", ResponseEncoding: 2}, "responseEncoding"},
+		{"responseFormat 2", collectssl.Request{OrderNumber: "1", ResponseFormat: 2}, "responseFormat"},
+		{"zip needs queryType 1 (2)", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificate, ResponseType: collectssl.ResponseZIP}, "responseType"},
+		{"netscape needs queryType 1 (3)", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryChain, ResponseType: collectssl.ResponseNetscapeSequence}, "responseType"},
+		{"pkcs7 needs queryType 1 (2)", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificate, ResponseType: collectssl.ResponsePKCS7}, "responseType"},
+		{"pkcs7 with queryType 1", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponsePKCS7}, ""},
+		{"individual with queryType 2", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificate, ResponseType: collectssl.ResponseIndividual}, ""},
+		{"status query ignores response type", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryStatus, ResponseType: collectssl.ResponsePKCS7}, ""},
+		{"binary zip", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponseZIP, ResponseEncoding: collectssl.EncodingBinary}, ""},
+		{"binary pkcs7", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponsePKCS7, ResponseEncoding: collectssl.EncodingBinary}, ""},
+		{"binary netscape", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponseNetscapeSequence, ResponseEncoding: collectssl.EncodingBinary}, "responseEncoding"},
+		{"binary individual", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponseIndividual, ResponseEncoding: collectssl.EncodingBinary}, "responseEncoding"},
+		{"binary with status query", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryStatus, ResponseEncoding: collectssl.EncodingBinary}, "responseEncoding"},
+		{"binary with queryType 2", collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificate, ResponseType: collectssl.ResponseIndividual, ResponseEncoding: collectssl.EncodingBinary}, "responseEncoding"},
+		{"show flags on a status query are allowed", collectssl.Request{OrderNumber: "1", ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true, ShowMDCDomainDetails: true, ShowMDCDomainDetails2: true, ShowStatusDetails: true}, ""},
+		{"collection code newline", collectssl.Request{OrderNumber: "1", CollectionCode: "a\nb"}, "collectionCode"},
+		{"mime type too long", collectssl.Request{OrderNumber: "1", ResponseMIMEType: long(257, "a")}, "responseMimeType"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,14 +72,14 @@ func TestValidate(t *testing.T) {
 				}
 				return
 			}
-			var re *RequestError
+			var re *collectssl.RequestError
 			if !errors.As(err, &re) {
 				t.Fatalf("Validate() = %v, want a *RequestError for %q", err, tt.wantField)
 			}
 			if re.Field != tt.wantField {
 				t.Errorf("Field = %q, want %q (%v)", re.Field, tt.wantField, err)
 			}
-			if !errors.Is(err, ErrInvalidRequest) {
+			if !errors.Is(err, collectssl.ErrInvalidRequest) {
 				t.Errorf("errors.Is(%v, ErrInvalidRequest) = false", err)
 			}
 			if !strings.HasPrefix(err.Error(), "collectssl: ") || !strings.Contains(err.Error(), tt.wantField) {
@@ -86,8 +87,8 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
-	var nilReq *Request
-	if err := nilReq.Validate(); !errors.Is(err, ErrInvalidRequest) {
+	var nilReq *collectssl.Request
+	if err := nilReq.Validate(); !errors.Is(err, collectssl.ErrInvalidRequest) {
 		t.Errorf("nil Request: Validate() = %v, want ErrInvalidRequest", err)
 	}
 }
@@ -95,19 +96,19 @@ func TestValidate(t *testing.T) {
 func TestFormGolden(t *testing.T) {
 	tests := []struct {
 		name string
-		req  Request
+		req  collectssl.Request
 		want string // url.Values.Encode() sorts keys: deterministic
 	}{
 		{
 			name: "status query, zero options",
-			req:  Request{OrderNumber: "1234567"},
+			req:  collectssl.Request{OrderNumber: "1234567"},
 			want: "loginName=reseller&loginPassword=s3cr3t-P%40ss&orderNumber=1234567&queryType=0&responseEncoding=0&responseFormat=0&responseType=3",
 		},
 		{
 			name: "binary PKCS#7 by certificate ID with every flag",
-			req: Request{
-				CertificateID: "42", QueryType: QueryCertificateAndChain, ResponseType: ResponsePKCS7,
-				ResponseEncoding: EncodingBinary, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true,
+			req: collectssl.Request{
+				CertificateID: "42", QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponsePKCS7,
+				ResponseEncoding: collectssl.EncodingBinary, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true,
 				ShowMDCDomainDetails: true, ShowMDCDomainDetails2: true, ShowStatusDetails: true,
 			},
 			want: "certificateID=42&loginName=reseller&loginPassword=s3cr3t-P%40ss&queryType=1&responseEncoding=1&responseFormat=0" +
@@ -115,9 +116,9 @@ func TestFormGolden(t *testing.T) {
 		},
 		{
 			name: "url-encoded chain with pass-through strings",
-			req: Request{
-				OrderNumber: "A-1 2", BaseOrderNumber: "7", QueryType: QueryChain, ResponseType: ResponseIndividual,
-				ResponseFormat: FormatURLEncoded, ShowFQDN: true, CollectionCode: "c&d", ResponseMIMEType: "application/x-pem-file",
+			req: collectssl.Request{
+				OrderNumber: "A-1 2", BaseOrderNumber: "7", QueryType: collectssl.QueryChain, ResponseType: collectssl.ResponseIndividual,
+				ResponseFormat: collectssl.FormatURLEncoded, ShowFQDN: true, CollectionCode: "c&d", ResponseMIMEType: "application/x-pem-file",
 			},
 			want: "baseOrderNumber=7&collectionCode=c%26d&loginName=reseller&loginPassword=s3cr3t-P%40ss&orderNumber=A-1+2&queryType=3" +
 				"&responseEncoding=0&responseFormat=1&responseMimeType=application%2Fx-pem-file&responseType=3&showFQDN=Y",
@@ -148,8 +149,8 @@ func TestFormGolden(t *testing.T) {
 // specification (the server is case-insensitive, but other servers and
 // proxies may not be).
 func TestFormParameterNames(t *testing.T) {
-	req := Request{
-		OrderNumber: "1", CertificateID: "2", BaseOrderNumber: "3", QueryType: QueryCertificateAndChain,
+	req := collectssl.Request{
+		OrderNumber: "1", CertificateID: "2", BaseOrderNumber: "3", QueryType: collectssl.QueryCertificateAndChain,
 		ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true, ShowMDCDomainDetails: true,
 		ShowMDCDomainDetails2: true, ShowStatusDetails: true, CollectionCode: "x", ResponseMIMEType: "y",
 	}
@@ -182,23 +183,23 @@ var cmpSortStrings = cmp.Transformer("sort", func(in []string) []string {
 })
 
 func TestFormCredentials(t *testing.T) {
-	req := Request{OrderNumber: "1"}
+	req := collectssl.Request{OrderNumber: "1"}
 	tests := []struct {
 		name      string
-		creds     Credentials
+		creds     collectssl.Credentials
 		wantField string
 	}{
-		{"empty login", Credentials{LoginPassword: testPassword}, "loginName"},
-		{"empty password", Credentials{LoginName: "a"}, "loginPassword"},
-		{"login 65 chars", Credentials{LoginName: strings.Repeat("a", 65), LoginPassword: testPassword}, "loginName"},
-		{"password 129 chars", Credentials{LoginName: "a", LoginPassword: strings.Repeat("p", 129)}, "loginPassword"},
-		{"password with newline", Credentials{LoginName: "a", LoginPassword: testPassword + "\n"}, "loginPassword"},
-		{"login with tab", Credentials{LoginName: "a\tb", LoginPassword: testPassword}, "loginName"},
+		{"empty login", collectssl.Credentials{LoginPassword: testPassword}, "loginName"},
+		{"empty password", collectssl.Credentials{LoginName: "a"}, "loginPassword"},
+		{"login 65 chars", collectssl.Credentials{LoginName: strings.Repeat("a", 65), LoginPassword: testPassword}, "loginName"},
+		{"password 129 chars", collectssl.Credentials{LoginName: "a", LoginPassword: strings.Repeat("p", 129)}, "loginPassword"},
+		{"password with newline", collectssl.Credentials{LoginName: "a", LoginPassword: testPassword + "\n"}, "loginPassword"},
+		{"login with tab", collectssl.Credentials{LoginName: "a\tb", LoginPassword: testPassword}, "loginName"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, err := req.Form(tt.creds)
-			var re *RequestError
+			var re *collectssl.RequestError
 			if !errors.As(err, &re) || re.Field != tt.wantField {
 				t.Fatalf("Form() = %v, %v; want a *RequestError for %q", f, err, tt.wantField)
 			}
@@ -207,12 +208,12 @@ func TestFormCredentials(t *testing.T) {
 			}
 		})
 	}
-	ok := Credentials{LoginName: strings.Repeat("a", 64), LoginPassword: strings.Repeat("p", 128)}
+	ok := collectssl.Credentials{LoginName: strings.Repeat("a", 64), LoginPassword: strings.Repeat("p", 128)}
 	if _, err := req.Form(ok); err != nil {
 		t.Errorf("Form() with 64/128-character credentials = %v, want nil", err)
 	}
-	bad := Request{CertificateID: "x"}
-	if _, err := bad.Form(testCreds); !errors.Is(err, ErrInvalidRequest) {
+	bad := collectssl.Request{CertificateID: "x"}
+	if _, err := bad.Form(testCreds); !errors.Is(err, collectssl.ErrInvalidRequest) {
 		t.Errorf("Form() of an invalid request = %v, want ErrInvalidRequest", err)
 	}
 }
@@ -221,16 +222,16 @@ func TestFormCredentials(t *testing.T) {
 // the password.
 func TestRedaction(t *testing.T) {
 	type holder struct {
-		Creds Credentials
-		Ptr   *Credentials
+		Creds collectssl.Credentials
+		Ptr   *collectssl.Credentials
 	}
 	creds := testCreds
 	values := map[string]any{
 		"Credentials":  creds,
 		"*Credentials": &creds,
 		"holder":       holder{Creds: creds, Ptr: &creds},
-		"Request":      Request{OrderNumber: "1"},
-		"RequestError": mustErr(Request{OrderNumber: "1"}.formErr(Credentials{LoginName: "a", LoginPassword: testPassword + "\n"})),
+		"Request":      collectssl.Request{OrderNumber: "1"},
+		"RequestError": mustErr(formErr(collectssl.Request{OrderNumber: "1"}, collectssl.Credentials{LoginName: "a", LoginPassword: testPassword + "\n"})),
 	}
 	for name, v := range values {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
@@ -259,7 +260,7 @@ func TestRedaction(t *testing.T) {
 	}
 }
 
-func (r Request) formErr(c Credentials) error {
+func formErr(r collectssl.Request, c collectssl.Credentials) error {
 	_, err := r.Form(c)
 	return err
 }
@@ -275,15 +276,15 @@ func TestEnumStrings(t *testing.T) {
 	tests := []struct {
 		got, want string
 	}{
-		{QueryStatus.String(), "status"},
-		{QueryChain.String(), "chain"},
-		{QueryType(9).String(), "queryType(9)"},
-		{ResponseNetscapeSequence.String(), "netscape"},
-		{ResponseType(-1).String(), "responseType(-1)"},
-		{EncodingBinary.String(), "binary"},
-		{ResponseEncoding(5).String(), "responseEncoding(5)"},
-		{FormatURLEncoded.String(), "urlencoded"},
-		{ResponseFormat(3).String(), "responseFormat(3)"},
+		{collectssl.QueryStatus.String(), "status"},
+		{collectssl.QueryChain.String(), "chain"},
+		{collectssl.QueryType(9).String(), "queryType(9)"},
+		{collectssl.ResponseNetscapeSequence.String(), "netscape"},
+		{collectssl.ResponseType(-1).String(), "responseType(-1)"},
+		{collectssl.EncodingBinary.String(), "binary"},
+		{collectssl.ResponseEncoding(5).String(), "responseEncoding(5)"},
+		{collectssl.FormatURLEncoded.String(), "urlencoded"},
+		{collectssl.ResponseFormat(3).String(), "responseFormat(3)"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

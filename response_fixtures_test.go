@@ -5,7 +5,7 @@
 // *-infozip*, the openssl and zip commands. The expectations do not depend on
 // the time: the certificates are checked by subject, not by validity.
 
-package collectssl
+package collectssl_test
 
 import (
 	"crypto/x509"
@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
 	"github.com/collectssl/collectssl/internal/wire"
 	"github.com/google/go-cmp/cmp"
@@ -34,14 +35,14 @@ var fixtureNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 type responseFixture struct {
 	file        string
 	contentType string
-	req         Request
+	req         collectssl.Request
 	// gen renders the body; nil for fixtures made by external tools.
 	gen func(t *testing.T, fx *fixtureChain) []byte
 
-	want       *Result // compared without certificates and Container
-	wantErr    error   // a sentinel the error must match
-	wantMsg    string  // the StatusError's message
-	wantLeaf   string  // the leaf's common name, or its end; "" for none
+	want       *collectssl.Result // compared without certificates and Container
+	wantErr    error              // a sentinel the error must match
+	wantMsg    string             // the StatusError's message
+	wantLeaf   string             // the leaf's common name, or its end; "" for none
 	wantCAs    []string
 	wantContnr bool
 }
@@ -54,7 +55,7 @@ type fixtureChain struct {
 	fullLeaf *x509.Certificate
 }
 
-func renderFixture(t *testing.T, req Request, st wire.State) []byte {
+func renderFixture(t *testing.T, req collectssl.Request, st wire.State) []byte {
 	t.Helper()
 	_, body := render(t, &req, st)
 	return body
@@ -69,145 +70,145 @@ var (
 
 func responseFixtures() []responseFixture {
 	details := &[7]int{1, 2, -1, 0, -1, -1, 2}
-	wantDetails := &StatusDetails{1, 2, -1, 0, -1, -1, 2}
+	wantDetails := &collectssl.StatusDetails{1, 2, -1, 0, -1, -1, 2}
 	full := func(fx *fixtureChain) wire.State {
 		return wire.State{Status: 2, NotBefore: fx.c.Leaf.NotBefore, NotAfter: fx.c.Leaf.NotAfter, FQDN: "*.example.com", Leaf: fx.leaf, CAs: fx.cas}
 	}
 	return []responseFixture{
-		{file: "lines-error-26.txt", req: Request{},
+		{file: "lines-error-26.txt", req: collectssl.Request{},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{}, wire.State{Status: -26, ErrorMessage: "The certificate is being issued!"})
+				return renderFixture(t, collectssl.Request{}, wire.State{Status: -26, ErrorMessage: "The certificate is being issued!"})
 			},
-			wantErr: &StatusError{Code: -26}, wantMsg: "The certificate is being issued!"},
-		{file: "lines-error-3-argument-missing.txt", req: Request{},
+			wantErr: &collectssl.StatusError{Code: -26}, wantMsg: "The certificate is being issued!"},
+		{file: "lines-error-3-argument-missing.txt", req: collectssl.Request{},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{}, wire.State{Status: -3, ErrorMessage: "The 'orderNumber' argument is missing!"})
+				return renderFixture(t, collectssl.Request{}, wire.State{Status: -3, ErrorMessage: "The 'orderNumber' argument is missing!"})
 			},
-			wantErr: ErrArgumentMissing, wantMsg: "The 'orderNumber' argument is missing!"},
-		{file: "lines-latin1-message.txt", contentType: "text/plain", req: Request{},
+			wantErr: &collectssl.StatusError{Code: -3}, wantMsg: "The 'orderNumber' argument is missing!"},
+		{file: "lines-latin1-message.txt", contentType: "text/plain", req: collectssl.Request{},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{}, wire.State{Status: -4, ErrorMessage: "La valeur de l'argument 'queryType' est invalide (é)!",
+				return renderFixture(t, collectssl.Request{}, wire.State{Status: -4, ErrorMessage: "La valeur de l'argument 'queryType' est invalide (é)!",
 					Layout: wire.Layout{Charset: "iso-8859-1", HideCharset: true}})
 			},
-			wantErr: ErrArgumentInvalid, wantMsg: "La valeur de l'argument 'queryType' est invalide (é)!"},
-		{file: "lines-crlf-bom.txt", req: Request{ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true},
+			wantErr: &collectssl.StatusError{Code: -4}, wantMsg: "La valeur de l'argument 'queryType' est invalide (é)!"},
+		{file: "lines-crlf-bom.txt", req: collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true},
+				return renderFixture(t, collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true},
 					wire.State{Status: 1, NotBefore: nbFixture, NotAfter: naFixture, FQDN: "www.example.com", CertificateStatus: "Issued",
 						ValidationStatus: "Complete", Layout: wire.Layout{CRLF: true, BOM: true, TrailingSpaces: true}})
 			},
-			want: &Result{Status: 1, NotBefore: nbFixture, NotAfter: naFixture, FQDN: "www.example.com", CertificateStatus: "Issued", ValidationStatus: "Complete"}},
-		{file: "lines-validity-split.txt", req: Request{ShowValidityPeriod: true, ShowFQDN: true},
+			want: &collectssl.Result{Status: 1, NotBefore: nbFixture, NotAfter: naFixture, FQDN: "www.example.com", CertificateStatus: "Issued", ValidationStatus: "Complete"}},
+		{file: "lines-validity-split.txt", req: collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{ShowValidityPeriod: true, ShowFQDN: true},
+				return renderFixture(t, collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true},
 					wire.State{Status: 1, NotBefore: nbFixture, NotAfter: naFixture, FQDN: "www.example.com", Layout: wire.Layout{SplitValidity: true, NoFinalNewline: true}})
 			},
-			want: &Result{Status: 1, NotBefore: nbFixture, NotAfter: naFixture, FQDN: "www.example.com"}},
+			want: &collectssl.Result{Status: 1, NotBefore: nbFixture, NotAfter: naFixture, FQDN: "www.example.com"}},
 		{file: "lines-status0-every-flag-named-details.txt",
-			req: Request{ShowExtStatus: true, ShowMDCDomainDetails: true, ShowMDCDomainDetails2: true, ShowStatusDetails: true, ShowFQDN: true, ShowValidityPeriod: true},
+			req: collectssl.Request{ShowExtStatus: true, ShowMDCDomainDetails: true, ShowMDCDomainDetails2: true, ShowStatusDetails: true, ShowFQDN: true, ShowValidityPeriod: true},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{ShowExtStatus: true, ShowMDCDomainDetails: true, ShowMDCDomainDetails2: true, ShowStatusDetails: true},
+				return renderFixture(t, collectssl.Request{ShowExtStatus: true, ShowMDCDomainDetails: true, ShowMDCDomainDetails2: true, ShowStatusDetails: true},
 					wire.State{Status: 0, CertificateStatus: "Awaiting Validation", ValidationStatus: "Awaiting private WHOIS entry release",
 						MDCDomainDetails:  []wire.Domain{{Name: "example.com", Status: "VALIDATED"}, {Name: "www.example.com", Status: "NOTVALIDATED"}},
 						MDCDomainDetails2: []wire.Domain{{Name: "shop.example.com", Status: "AWAITINGBRAND"}},
 						StatusDetails:     details, CAAStatus: "Error '12'", Layout: wire.Layout{StatusDetailSep: "="}})
 			},
-			want: &Result{Status: 0, CertificateStatus: "Awaiting Validation", ValidationStatus: "Awaiting private WHOIS entry release",
-				MDCDomainDetails:  []DomainStatus{{"example.com", "VALIDATED"}, {"www.example.com", "NOTVALIDATED"}},
-				MDCDomainDetails2: []DomainStatus{{"shop.example.com", "AWAITINGBRAND"}}, StatusDetails: wantDetails, CAAStatus: "Error '12'"}},
-		{file: "lines-unknown-status-7.txt", req: Request{ShowFQDN: true},
+			want: &collectssl.Result{Status: 0, CertificateStatus: "Awaiting Validation", ValidationStatus: "Awaiting private WHOIS entry release",
+				MDCDomainDetails:  []collectssl.DomainStatus{{"example.com", "VALIDATED"}, {"www.example.com", "NOTVALIDATED"}},
+				MDCDomainDetails2: []collectssl.DomainStatus{{"shop.example.com", "AWAITINGBRAND"}}, StatusDetails: wantDetails, CAAStatus: "Error '12'"}},
+		{file: "lines-unknown-status-7.txt", req: collectssl.Request{ShowFQDN: true},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
 				return []byte("7\nsomething new\nand more\n")
 			},
-			want: &Result{Status: 7}},
-		{file: "lines-rt3-fqdn-validity.txt", req: Request{QueryType: 1, ResponseType: 3, ShowValidityPeriod: true, ShowFQDN: true},
+			want: &collectssl.Result{Status: 7}},
+		{file: "lines-rt3-fqdn-validity.txt", req: collectssl.Request{QueryType: 1, ResponseType: 3, ShowValidityPeriod: true, ShowFQDN: true},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{QueryType: 1, ResponseType: 3, ShowValidityPeriod: true, ShowFQDN: true}, full(fx))
+				return renderFixture(t, collectssl.Request{QueryType: 1, ResponseType: 3, ShowValidityPeriod: true, ShowFQDN: true}, full(fx))
 			},
-			want: &Result{Status: 2, NotBefore: nbFixture, NotAfter: naFixture, FQDN: "*.example.com"}, wantLeaf: "*.example.com", wantCAs: pre2025CAs},
-		{file: "lines-rt3-blank-before-ext-status.txt", req: Request{QueryType: 1, ResponseType: 3, ShowExtStatus: true},
+			want: &collectssl.Result{Status: 2, NotBefore: nbFixture, NotAfter: naFixture, FQDN: "*.example.com"}, wantLeaf: "*.example.com", wantCAs: pre2025CAs},
+		{file: "lines-rt3-blank-before-ext-status.txt", req: collectssl.Request{QueryType: 1, ResponseType: 3, ShowExtStatus: true},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
 				st := full(fx)
 				st.CertificateStatus, st.ValidationStatus, st.Layout = "Issued", "Complete", wire.Layout{BlankAfterCertificates: true}
-				return renderFixture(t, Request{QueryType: 1, ResponseType: 3, ShowExtStatus: true}, st)
+				return renderFixture(t, collectssl.Request{QueryType: 1, ResponseType: 3, ShowExtStatus: true}, st)
 			},
-			want: &Result{Status: 2, CertificateStatus: "Issued", ValidationStatus: "Complete"}, wantLeaf: "*.example.com", wantCAs: pre2025CAs},
-		{file: "lines-rt3-chain-only.txt", req: Request{QueryType: 3, ResponseType: 3},
+			want: &collectssl.Result{Status: 2, CertificateStatus: "Issued", ValidationStatus: "Complete"}, wantLeaf: "*.example.com", wantCAs: pre2025CAs},
+		{file: "lines-rt3-chain-only.txt", req: collectssl.Request{QueryType: 3, ResponseType: 3},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{QueryType: 3, ResponseType: 3}, full(fx))
+				return renderFixture(t, collectssl.Request{QueryType: 3, ResponseType: 3}, full(fx))
 			},
-			want: &Result{Status: 2}, wantCAs: pre2025CAs},
-		{file: "lines-rt2-base64-next-line-64-chars.txt", req: Request{QueryType: 1, ResponseType: 2, ShowExtStatus: true},
+			want: &collectssl.Result{Status: 2}, wantCAs: pre2025CAs},
+		{file: "lines-rt2-base64-next-line-64-chars.txt", req: collectssl.Request{QueryType: 1, ResponseType: 2, ShowExtStatus: true},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{QueryType: 1, ResponseType: 2, ShowExtStatus: true},
+				return renderFixture(t, collectssl.Request{QueryType: 1, ResponseType: 2, ShowExtStatus: true},
 					wire.State{Status: 2, Container: fx.full, CertificateStatus: "Issued", ValidationStatus: "Complete", CAAStatus: b64line64})
 			},
-			want:     &Result{Status: 2, CertificateStatus: "Issued", ValidationStatus: "Complete", CAAStatus: b64line64},
+			want:     &collectssl.Result{Status: 2, CertificateStatus: "Issued", ValidationStatus: "Complete", CAAStatus: b64line64},
 			wantLeaf: "a.example.com", wantCAs: pre2025CAs, wantContnr: true},
-		{file: "lines-rt0-zip-one-line.txt", req: Request{QueryType: 1, ResponseType: 0, ShowExtStatus: true},
+		{file: "lines-rt0-zip-one-line.txt", req: collectssl.Request{QueryType: 1, ResponseType: 0, ShowExtStatus: true},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
 				st := full(fx)
 				st.CertificateStatus, st.ValidationStatus, st.Layout = "Issued", "Complete", wire.Layout{Wrap: -1}
-				return renderFixture(t, Request{QueryType: 1, ResponseType: 0, ShowExtStatus: true}, st)
+				return renderFixture(t, collectssl.Request{QueryType: 1, ResponseType: 0, ShowExtStatus: true}, st)
 			},
-			want: &Result{Status: 2, CertificateStatus: "Issued", ValidationStatus: "Complete"}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
-		{file: "lines-rt1-netscape-wrap76-crlf.txt", req: Request{QueryType: 1, ResponseType: 1},
+			want: &collectssl.Result{Status: 2, CertificateStatus: "Issued", ValidationStatus: "Complete"}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
+		{file: "lines-rt1-netscape-wrap76-crlf.txt", req: collectssl.Request{QueryType: 1, ResponseType: 1},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
 				st := full(fx)
 				st.Layout = wire.Layout{Wrap: 76, CRLF: true}
-				return renderFixture(t, Request{QueryType: 1, ResponseType: 1}, st)
+				return renderFixture(t, collectssl.Request{QueryType: 1, ResponseType: 1}, st)
 			},
-			want: &Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
-		{file: "lines-rt1-netscape-openssl.txt", req: Request{QueryType: 1, ResponseType: 1},
-			want: &Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
-		{file: "urlencoded-error-21.txt", req: Request{ResponseFormat: 1},
+			want: &collectssl.Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
+		{file: "lines-rt1-netscape-openssl.txt", req: collectssl.Request{QueryType: 1, ResponseType: 1},
+			want: &collectssl.Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
+		{file: "urlencoded-error-21.txt", req: collectssl.Request{ResponseFormat: 1},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{ResponseFormat: 1}, wire.State{Status: -21, ErrorMessage: "The certificate has been revoked!"})
+				return renderFixture(t, collectssl.Request{ResponseFormat: 1}, wire.State{Status: -21, ErrorMessage: "The certificate has been revoked!"})
 			},
-			wantErr: ErrRevoked, wantMsg: "The certificate has been revoked!"},
-		{file: "urlencoded-status0-every-key.txt", req: Request{ResponseFormat: 1},
+			wantErr: collectssl.ErrRevoked, wantMsg: "The certificate has been revoked!"},
+		{file: "urlencoded-status0-every-key.txt", req: collectssl.Request{ResponseFormat: 1},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
 				return []byte("errorCode=0&errorItem=&orderNumber=1234567&certificateID=7654321&certificateStatus=Awaiting+Validation" +
 					"&validationStatus=Awaiting+Brand+Validation&macDomainDetails=example.com+VALIDATED%2C+www.example.com+NOTVALIDATED" +
 					"&mdcDomainDetails2=shop.example.com+AWAITINGBRAND&csrStatus=1&dcvStatus=2&ovCallbackStatus=-1" +
 					"&organizationValidationStatus=0&freeDVUPStatus=-1&evClickThroughStatus=-1&brandValStatus=2&caaStatus=Awaiting+Completion\n")
 			},
-			want: &Result{Status: 0, CertificateStatus: "Awaiting Validation", ValidationStatus: "Awaiting Brand Validation",
-				MDCDomainDetails:  []DomainStatus{{"example.com", "VALIDATED"}, {"www.example.com", "NOTVALIDATED"}},
-				MDCDomainDetails2: []DomainStatus{{"shop.example.com", "AWAITINGBRAND"}}, StatusDetails: wantDetails, CAAStatus: "Awaiting Completion"}},
-		{file: "urlencoded-caCertificate-plus-as-space.txt", req: Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1, ShowValidityPeriod: true, ShowFQDN: true},
+			want: &collectssl.Result{Status: 0, CertificateStatus: "Awaiting Validation", ValidationStatus: "Awaiting Brand Validation",
+				MDCDomainDetails:  []collectssl.DomainStatus{{"example.com", "VALIDATED"}, {"www.example.com", "NOTVALIDATED"}},
+				MDCDomainDetails2: []collectssl.DomainStatus{{"shop.example.com", "AWAITINGBRAND"}}, StatusDetails: wantDetails, CAAStatus: "Awaiting Completion"}},
+		{file: "urlencoded-caCertificate-plus-as-space.txt", req: collectssl.Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1, ShowValidityPeriod: true, ShowFQDN: true},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
 				st := full(fx)
 				st.Layout = wire.Layout{PlusAs: " "}
-				return renderFixture(t, Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1, ShowValidityPeriod: true, ShowFQDN: true}, st)
+				return renderFixture(t, collectssl.Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1, ShowValidityPeriod: true, ShowFQDN: true}, st)
 			},
-			want: &Result{Status: 2, NotBefore: nbFixture, NotAfter: naFixture, FQDN: "*.example.com"}, wantLeaf: "*.example.com", wantCAs: pre2025CAs},
-		{file: "urlencoded-caCertificate-raw-plus.txt", req: Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1},
+			want: &collectssl.Result{Status: 2, NotBefore: nbFixture, NotAfter: naFixture, FQDN: "*.example.com"}, wantLeaf: "*.example.com", wantCAs: pre2025CAs},
+		{file: "urlencoded-caCertificate-raw-plus.txt", req: collectssl.Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
 				st := full(fx)
 				st.Layout = wire.Layout{PlusAs: "+"}
-				return renderFixture(t, Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1}, st)
+				return renderFixture(t, collectssl.Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1}, st)
 			},
-			want: &Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs},
-		{file: "urlencoded-pkcs7.txt", req: Request{QueryType: 1, ResponseType: 2, ResponseFormat: 1},
+			want: &collectssl.Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs},
+		{file: "urlencoded-pkcs7.txt", req: collectssl.Request{QueryType: 1, ResponseType: 2, ResponseFormat: 1},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{QueryType: 1, ResponseType: 2, ResponseFormat: 1}, full(fx))
+				return renderFixture(t, collectssl.Request{QueryType: 1, ResponseType: 2, ResponseFormat: 1}, full(fx))
 			},
-			want: &Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
-		{file: "binary-zip.bin", req: Request{QueryType: 1, ResponseType: 0, ResponseEncoding: 1},
+			want: &collectssl.Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
+		{file: "binary-zip.bin", req: collectssl.Request{QueryType: 1, ResponseType: 0, ResponseEncoding: 1},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{QueryType: 1, ResponseType: 0, ResponseEncoding: 1}, full(fx))
+				return renderFixture(t, collectssl.Request{QueryType: 1, ResponseType: 0, ResponseEncoding: 1}, full(fx))
 			},
-			want: &Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
-		{file: "binary-pkcs7.bin", req: Request{QueryType: 1, ResponseType: 2, ResponseEncoding: 1},
+			want: &collectssl.Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
+		{file: "binary-pkcs7.bin", req: collectssl.Request{QueryType: 1, ResponseType: 2, ResponseEncoding: 1},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
-				return renderFixture(t, Request{QueryType: 1, ResponseType: 2, ResponseEncoding: 1}, full(fx))
+				return renderFixture(t, collectssl.Request{QueryType: 1, ResponseType: 2, ResponseEncoding: 1}, full(fx))
 			},
-			want: &Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
-		{file: "binary-pkcs7-openssl.bin", req: Request{QueryType: 1, ResponseType: 2, ResponseEncoding: 1},
-			want: &Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
-		{file: "binary-zip-infozip.bin", req: Request{QueryType: 1, ResponseType: 0, ResponseEncoding: 1},
-			want: &Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
+			want: &collectssl.Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
+		{file: "binary-pkcs7-openssl.bin", req: collectssl.Request{QueryType: 1, ResponseType: 2, ResponseEncoding: 1},
+			want: &collectssl.Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
+		{file: "binary-zip-infozip.bin", req: collectssl.Request{QueryType: 1, ResponseType: 0, ResponseEncoding: 1},
+			want: &collectssl.Result{Status: 2}, wantLeaf: "*.example.com", wantCAs: pre2025CAs, wantContnr: true},
 	}
 }
 
@@ -222,13 +223,13 @@ func TestResponseFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := ParseResponse(&fx.req, fx.contentType, body)
+			got, err := collectssl.ParseResponse(&fx.req, fx.contentType, body)
 			if fx.wantErr != nil {
-				var se *StatusError
+				var se *collectssl.StatusError
 				if !errors.As(err, &se) || se.Message != fx.wantMsg {
 					t.Fatalf("got %v, want a *StatusError with message %q", err, fx.wantMsg)
 				}
-				if want, ok := fx.wantErr.(*StatusError); ok {
+				if want, ok := fx.wantErr.(*collectssl.StatusError); ok {
 					if se.Code != want.Code {
 						t.Errorf("code: got %d, want %d", se.Code, want.Code)
 					}
@@ -241,7 +242,7 @@ func TestResponseFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(fx.want, got, resultOpts, ignoreContainer, noExtra,
-				cmpopts.IgnoreFields(Result{}, "Certificate", "CACertificates")); diff != "" {
+				cmpopts.IgnoreFields(collectssl.Result{}, "Certificate", "CACertificates")); diff != "" {
 				t.Errorf("Result (-want +got):\n%s", diff)
 			}
 			var leaf string

@@ -25,11 +25,11 @@ const ExtraLineKey = "line"
 
 // Why a responseFormat=0 body does not parse.
 var (
-	errNoStatusLine     = errors.New("collectssl: empty body, no status line")
-	errStatusNotInteger = errors.New("collectssl: status line is not an integer")
-	errNotCertificate   = errors.New("collectssl: certificate data is neither PEM nor base64")
-	errPEMMismatch      = errors.New("collectssl: PEM block ends with a different label")
-	errContainerTrail   = errors.New("collectssl: base64 certificate data goes on after its container ends")
+	errNoStatusLine     = errors.New("empty body, no status line")
+	errStatusNotInteger = errors.New("status line is not an integer")
+	errNotCertificate   = errors.New("certificate data is neither PEM nor base64")
+	errPEMMismatch      = errors.New("PEM block ends with a different label")
+	errContainerTrail   = errors.New("base64 certificate data goes on after its container ends")
 )
 
 // ParseLines reads a responseFormat=0 body: the answer to req, whose show
@@ -152,7 +152,7 @@ func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, erro
 	}
 	p.next++
 	if code < 0 {
-		return nil, statusErr(StatusCode(code), p.message())
+		return nil, statusErr(StatusCode(code), p.message(), "")
 	}
 	r := &Result{Status: StatusCode(code)}
 	if code > int(StatusAttached) {
@@ -401,7 +401,7 @@ func decodePEMPayload(label string, der []byte) (certs []*x509.Certificate, cont
 		if list, err2 := DecodeCertificates(der); err2 == nil {
 			return list, der, nil
 		}
-		return nil, nil, fmt.Errorf("collectssl: %w", err)
+		return nil, nil, err
 	}
 	list, err := DecodeCertificates(der)
 	if err != nil {
@@ -430,7 +430,7 @@ func (p *lineParser) decodeBase64Lines(first, last int) ([]byte, error) {
 	}
 	n, err = base64.StdEncoding.Decode(dst, buf)
 	if err != nil {
-		return nil, fmt.Errorf("collectssl: certificate data: %w", err)
+		return nil, fmt.Errorf("certificate data: %w", err)
 	}
 	return dst[:n], nil
 }
@@ -664,7 +664,7 @@ func (p *lineParser) decodeRun(first, j, total int) (decoded []byte, n int, comp
 	decoded = make([]byte, base64.RawStdEncoding.DecodedLen(len(chars)))
 	nd, err := base64.RawStdEncoding.Decode(decoded, chars)
 	if err != nil {
-		return nil, 0, false, fmt.Errorf("collectssl: certificate data: %w", err)
+		return nil, 0, false, fmt.Errorf("certificate data: %w", err)
 	}
 	decoded = decoded[:nd]
 	n, complete, err = containerLen(decoded)

@@ -2,7 +2,7 @@
 // show flags add, the layout quirks, certificate data of every response type,
 // and where a base64 blob ends when the next line is valid base64 too.
 
-package collectssl
+package collectssl_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
 	"github.com/collectssl/collectssl/internal/wire"
 	"github.com/google/go-cmp/cmp"
@@ -22,26 +23,26 @@ import (
 
 func TestParseLinesStatusCodes(t *testing.T) {
 	for _, tt := range specStatusCases {
-		for _, format := range []ResponseFormat{FormatLines, FormatURLEncoded} {
+		for _, format := range []collectssl.ResponseFormat{collectssl.FormatLines, collectssl.FormatURLEncoded} {
 			t.Run(fmt.Sprintf("%d/%v", tt.code, format), func(t *testing.T) {
-				req := &Request{ResponseFormat: format, ShowExtStatus: true, ShowStatusDetails: true}
+				req := &collectssl.Request{ResponseFormat: format, ShowExtStatus: true, ShowStatusDetails: true}
 				_, body := render(t, req, wire.State{Status: int(tt.code), ErrorMessage: tt.message})
-				got, err := ParseResponse(req, "", body)
+				got, err := collectssl.ParseResponse(req, "", body)
 				if got != nil {
 					t.Errorf("got a Result with status %d", tt.code)
 				}
-				var se *StatusError
+				var se *collectssl.StatusError
 				if !errors.As(err, &se) {
 					t.Fatalf("got %v, want a *StatusError", err)
 				}
-				want := &StatusError{Code: tt.code, Message: tt.message, Argument: tt.argument}
+				want := &collectssl.StatusError{Code: tt.code, Message: tt.message, Argument: tt.argument}
 				if diff := cmp.Diff(want, se); diff != "" {
 					t.Errorf("StatusError (-want +got):\n%s", diff)
 				}
 				if tt.sentinel != nil && !errors.Is(err, tt.sentinel) {
 					t.Errorf("errors.Is(%v, %v) = false", err, tt.sentinel)
 				}
-				if errors.Is(err, ErrMalformedResponse) {
+				if errors.Is(err, collectssl.ErrMalformedResponse) {
 					t.Errorf("a StatusError matches ErrMalformedResponse")
 				}
 			})
@@ -50,79 +51,79 @@ func TestParseLinesStatusCodes(t *testing.T) {
 }
 
 func TestParseLines(t *testing.T) {
-	all := Request{ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true, ShowMDCDomainDetails: true,
+	all := collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true, ShowMDCDomainDetails: true,
 		ShowMDCDomainDetails2: true, ShowStatusDetails: true}
 	nb := time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC)
 	na := time.Date(2026, 3, 14, 23, 59, 59, 0, time.UTC)
-	details := &StatusDetails{CSR: 1, DCV: 1, OVCallback: -1, OrganizationValidation: 2, FreeDVUP: -1, EVClickThrough: -1, BrandValidation: 1}
-	lines := func(ls ...string) url.Values { return url.Values{ExtraLineKey: ls} }
+	details := &collectssl.StatusDetails{CSR: 1, DCV: 1, OVCallback: -1, OrganizationValidation: 2, FreeDVUP: -1, EVClickThrough: -1, BrandValidation: 1}
+	lines := func(ls ...string) url.Values { return url.Values{collectssl.ExtraLineKey: ls} }
 	tests := []struct {
 		name string
-		req  Request
+		req  collectssl.Request
 		body string
-		want *Result
+		want *collectssl.Result
 	}{
-		{"status 0, no flags", Request{}, "0\n", &Result{Status: 0}},
-		{"status 1, no flags, no final newline", Request{}, "1", &Result{Status: 1}},
-		{"status 2 without certificate data", Request{}, "2\n", &Result{Status: 2}},
+		{"status 0, no flags", collectssl.Request{}, "0\n", &collectssl.Result{Status: 0}},
+		{"status 1, no flags, no final newline", collectssl.Request{}, "1", &collectssl.Result{Status: 1}},
+		{"status 2 without certificate data", collectssl.Request{}, "2\n", &collectssl.Result{Status: 2}},
 		{"status 1 every flag", all,
 			"1\n14/03/2025 14/03/2026\nwww.example.com\nIssued\nComplete\n1\n1\n-1\n2\n-1\n-1\n1\nAuthorized\n",
-			&Result{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "www.example.com", CertificateStatus: "Issued",
+			&collectssl.Result{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "www.example.com", CertificateStatus: "Issued",
 				ValidationStatus: "Complete", StatusDetails: details, CAAStatus: "Authorized"}},
 		{"status 0 every flag: no validity, no FQDN, MDC details", all,
 			"0\nAwaiting Validation\nAwaiting Brand Validation\na.example VALIDATED, b.example NOTVALIDATED\n1\n1\n-1\n2\n-1\n-1\n1\nc.example AWAITINGBRAND\nAwaiting Completion\n",
-			&Result{Status: 0, CertificateStatus: "Awaiting Validation", ValidationStatus: "Awaiting Brand Validation",
-				MDCDomainDetails:  []DomainStatus{{"a.example", "VALIDATED"}, {"b.example", "NOTVALIDATED"}},
-				MDCDomainDetails2: []DomainStatus{{"c.example", "AWAITINGBRAND"}},
+			&collectssl.Result{Status: 0, CertificateStatus: "Awaiting Validation", ValidationStatus: "Awaiting Brand Validation",
+				MDCDomainDetails:  []collectssl.DomainStatus{{"a.example", "VALIDATED"}, {"b.example", "NOTVALIDATED"}},
+				MDCDomainDetails2: []collectssl.DomainStatus{{"c.example", "AWAITINGBRAND"}},
 				StatusDetails:     details, CAAStatus: "Awaiting Completion"}},
-		{"CRLF, BOM, trailing spaces", Request{ShowValidityPeriod: true, ShowFQDN: true},
+		{"CRLF, BOM, trailing spaces", collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true},
 			"\ufeff1  \r\n14/03/2025 14/03/2026 \r\nwww.example.com\t\r\n",
-			&Result{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "www.example.com"}},
-		{"validity split over two lines", Request{ShowValidityPeriod: true, ShowFQDN: true},
+			&collectssl.Result{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "www.example.com"}},
+		{"validity split over two lines", collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true},
 			"1\n14/03/2025\n14/03/2026\nwww.example.com\n",
-			&Result{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "www.example.com"}},
-		{"validity with one-digit day and month", Request{ShowValidityPeriod: true},
+			&collectssl.Result{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "www.example.com"}},
+		{"validity with one-digit day and month", collectssl.Request{ShowValidityPeriod: true},
 			"1\n4/3/2025 4/3/2026\n",
-			&Result{Status: 1, NotBefore: time.Date(2025, 3, 4, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2026, 3, 4, 23, 59, 59, 0, time.UTC)}},
-		{"validity that does not parse goes to Extra", Request{ShowValidityPeriod: true, ShowFQDN: true},
+			&collectssl.Result{Status: 1, NotBefore: time.Date(2025, 3, 4, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2026, 3, 4, 23, 59, 59, 0, time.UTC)}},
+		{"validity that does not parse goes to Extra", collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true},
 			"1\n2025-03-14 2026-03-14\nwww.example.com\n",
-			&Result{Status: 1, FQDN: "www.example.com", Extra: lines("2025-03-14 2026-03-14")}},
-		{"validity ignored when status is 0", Request{ShowValidityPeriod: true, ShowExtStatus: true},
-			"0\nIssued\nComplete\n", &Result{Status: 0, CertificateStatus: "Issued", ValidationStatus: "Complete"}},
-		{"empty FQDN", Request{ShowFQDN: true, ShowExtStatus: true},
-			"1\n\nIssued\nComplete\n", &Result{Status: 1, CertificateStatus: "Issued", ValidationStatus: "Complete"}},
-		{"status details name=value", Request{ShowStatusDetails: true},
+			&collectssl.Result{Status: 1, FQDN: "www.example.com", Extra: lines("2025-03-14 2026-03-14")}},
+		{"validity ignored when status is 0", collectssl.Request{ShowValidityPeriod: true, ShowExtStatus: true},
+			"0\nIssued\nComplete\n", &collectssl.Result{Status: 0, CertificateStatus: "Issued", ValidationStatus: "Complete"}},
+		{"empty FQDN", collectssl.Request{ShowFQDN: true, ShowExtStatus: true},
+			"1\n\nIssued\nComplete\n", &collectssl.Result{Status: 1, CertificateStatus: "Issued", ValidationStatus: "Complete"}},
+		{"status details name=value", collectssl.Request{ShowStatusDetails: true},
 			"1\ncsrStatus=1\ndcvStatus=1\novCallbackStatus=-1\norganizationValidationStatus=2\nfreeDVUPStatus=-1\nevClickThroughStatus=-1\nbrandValStatus=1\n",
-			&Result{Status: 1, StatusDetails: details}},
-		{"status details name value, shuffled by name", Request{ShowStatusDetails: true},
+			&collectssl.Result{Status: 1, StatusDetails: details}},
+		{"status details name value, shuffled by name", collectssl.Request{ShowStatusDetails: true},
 			"1\nbrandValStatus 1\ndcvStatus 1\novCallBackStatus -1\norganizationValidationStatus 2\nfreeDVUPStatus -1\nevClickThroughStatus -1\ncsrStatus 1\n",
-			&Result{Status: 1, StatusDetails: details}},
-		{"status details name: value", Request{ShowStatusDetails: true},
+			&collectssl.Result{Status: 1, StatusDetails: details}},
+		{"status details name: value", collectssl.Request{ShowStatusDetails: true},
 			"1\ncsrStatus: 1\ndcvStatus: 1\novCallbackStatus: -1\norganizationValidationStatus: 2\nfreeDVUPStatus: -1\nevClickThroughStatus: -1\nbrandValStatus: 1\n",
-			&Result{Status: 1, StatusDetails: details}},
-		{"status detail that does not parse: all seven to Extra", Request{ShowStatusDetails: true},
+			&collectssl.Result{Status: 1, StatusDetails: details}},
+		{"status detail that does not parse: all seven to Extra", collectssl.Request{ShowStatusDetails: true},
 			"1\n1\n1\n-1\nmaybe\n-1\n-1\n1\n",
-			&Result{Status: 1, Extra: lines("1", "1", "-1", "maybe", "-1", "-1", "1")}},
-		{"status details cut short", Request{ShowStatusDetails: true},
-			"1\n1\n1\n", &Result{Status: 1, Extra: lines("1", "1")}},
-		{"MDC details empty", Request{ShowMDCDomainDetails: true, ShowStatusDetails: true},
-			"0\n\n1\n1\n-1\n2\n-1\n-1\n1\n", &Result{Status: 0, StatusDetails: details}},
-		{"MDC details without a status", Request{ShowMDCDomainDetails: true},
-			"0\na.example, b.example NOTVALIDATED,\n", &Result{Status: 0, MDCDomainDetails: []DomainStatus{{"a.example", ""}, {"b.example", "NOTVALIDATED"}}}},
-		{"MDC details ignored when status is 1", Request{ShowMDCDomainDetails: true},
-			"1\nAuthorized\n", &Result{Status: 1, CAAStatus: "Authorized"}},
-		{"CAA Error 'NNN'", Request{}, "1\nError '12'\n", &Result{Status: 1, CAAStatus: "Error '12'"}},
-		{"lines after the CAA status go to Extra, in order", Request{}, "1\nAuthorized\nfoo\n\nbar\n",
-			&Result{Status: 1, CAAStatus: "Authorized", Extra: lines("foo", "", "bar")}},
-		{"blank lines before the CAA status skipped", Request{}, "1\n\n\nAuthorized\n", &Result{Status: 1, CAAStatus: "Authorized"}},
+			&collectssl.Result{Status: 1, Extra: lines("1", "1", "-1", "maybe", "-1", "-1", "1")}},
+		{"status details cut short", collectssl.Request{ShowStatusDetails: true},
+			"1\n1\n1\n", &collectssl.Result{Status: 1, Extra: lines("1", "1")}},
+		{"MDC details empty", collectssl.Request{ShowMDCDomainDetails: true, ShowStatusDetails: true},
+			"0\n\n1\n1\n-1\n2\n-1\n-1\n1\n", &collectssl.Result{Status: 0, StatusDetails: details}},
+		{"MDC details without a status", collectssl.Request{ShowMDCDomainDetails: true},
+			"0\na.example, b.example NOTVALIDATED,\n", &collectssl.Result{Status: 0, MDCDomainDetails: []collectssl.DomainStatus{{"a.example", ""}, {"b.example", "NOTVALIDATED"}}}},
+		{"MDC details ignored when status is 1", collectssl.Request{ShowMDCDomainDetails: true},
+			"1\nAuthorized\n", &collectssl.Result{Status: 1, CAAStatus: "Authorized"}},
+		{"CAA Error 'NNN'", collectssl.Request{}, "1\nError '12'\n", &collectssl.Result{Status: 1, CAAStatus: "Error '12'"}},
+		{"lines after the CAA status go to Extra, in order", collectssl.Request{}, "1\nAuthorized\nfoo\n\nbar\n",
+			&collectssl.Result{Status: 1, CAAStatus: "Authorized", Extra: lines("foo", "", "bar")}},
+		{"blank lines before the CAA status skipped", collectssl.Request{}, "1\n\n\nAuthorized\n", &collectssl.Result{Status: 1, CAAStatus: "Authorized"}},
 		{"unknown status 3: every line to Extra", all, "3\n14/03/2025 14/03/2026\nwhatever\n",
-			&Result{Status: 3, Extra: lines("14/03/2025 14/03/2026", "whatever")}},
-		{"unknown status 7, nothing else", Request{}, "7\n", &Result{Status: 7}},
-		{"status with a plus sign and spaces", Request{}, " +1 \n", &Result{Status: 1}},
+			&collectssl.Result{Status: 3, Extra: lines("14/03/2025 14/03/2026", "whatever")}},
+		{"unknown status 7, nothing else", collectssl.Request{}, "7\n", &collectssl.Result{Status: 7}},
+		{"status with a plus sign and spaces", collectssl.Request{}, " +1 \n", &collectssl.Result{Status: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseLines(&tt.req, []byte(tt.body))
+			got, err := collectssl.ParseLines(&tt.req, []byte(tt.body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,33 +137,33 @@ func TestParseLines(t *testing.T) {
 func TestParseLinesMalformed(t *testing.T) {
 	c := sharedChain(t, certgen.Pre2025, certgen.ECDSA)
 	leaf, cas := certsDER(c)
-	_, pemBody := render(t, &Request{QueryType: 1, ResponseType: 3}, wire.State{Status: 2, Leaf: leaf, CAs: cas})
-	p7Req := &Request{QueryType: 1, ResponseType: 2}
+	_, pemBody := render(t, &collectssl.Request{QueryType: 1, ResponseType: 3}, wire.State{Status: 2, Leaf: leaf, CAs: cas})
+	p7Req := &collectssl.Request{QueryType: 1, ResponseType: 2}
 	_, p7Body := render(t, p7Req, wire.State{Status: 2, Leaf: leaf, CAs: cas})
 	p7Lines := strings.Split(strings.TrimSuffix(string(p7Body), "\n"), "\n")
 	tests := []struct {
 		name     string
-		req      *Request
+		req      *collectssl.Request
 		body     string
 		wantLine int
 	}{
-		{"empty body", &Request{}, "", 1},
-		{"status not an integer", &Request{}, "two\n", 1},
-		{"status with junk", &Request{}, "2 certificates\n", 1},
-		{"PEM cut before its END", &Request{}, strings.Join(strings.Split(string(pemBody), "\n")[:20], "\n"), 2},
-		{"PEM labels differ", &Request{}, "2\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END PKCS7-----\n", 4},
-		{"PEM base64 broken", &Request{}, "2\n-----BEGIN CERTIFICATE-----\nA*AA\n-----END CERTIFICATE-----\n", 3},
-		{"PEM not a certificate", &Request{}, "2\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 2},
+		{"empty body", &collectssl.Request{}, "", 1},
+		{"status not an integer", &collectssl.Request{}, "two\n", 1},
+		{"status with junk", &collectssl.Request{}, "2 certificates\n", 1},
+		{"PEM cut before its END", &collectssl.Request{}, strings.Join(strings.Split(string(pemBody), "\n")[:20], "\n"), 2},
+		{"PEM labels differ", &collectssl.Request{}, "2\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END PKCS7-----\n", 4},
+		{"PEM base64 broken", &collectssl.Request{}, "2\n-----BEGIN CERTIFICATE-----\nA*AA\n-----END CERTIFICATE-----\n", 3},
+		{"PEM not a certificate", &collectssl.Request{}, "2\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 2},
 		{"base64 container cut short", p7Req, strings.Join(p7Lines[:len(p7Lines)-2], "\n") + "\n", len(p7Lines) - 2},
-		{"base64 container cut short, then a status line", &Request{ShowExtStatus: true}, strings.Join(p7Lines[:len(p7Lines)-2], "\n") + "\nIssued\nComplete\n", len(p7Lines) - 1},
-		{"certificate data neither PEM nor base64", &Request{}, "2\nhello world\n", 2},
-		{"base64 that is no container", &Request{}, "2\nSXNzdWVk\n", 2},
+		{"base64 container cut short, then a status line", &collectssl.Request{ShowExtStatus: true}, strings.Join(p7Lines[:len(p7Lines)-2], "\n") + "\nIssued\nComplete\n", len(p7Lines) - 1},
+		{"certificate data neither PEM nor base64", &collectssl.Request{}, "2\nhello world\n", 2},
+		{"base64 that is no container", &collectssl.Request{}, "2\nSXNzdWVk\n", 2},
 		{"base64 going on after the container", p7Req, strings.Join(p7Lines[:len(p7Lines)-1], "\n") + "\n" + strings.TrimRight(p7Lines[len(p7Lines)-1], "=") + "QUFB\n", len(p7Lines)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseLines(tt.req, []byte(tt.body))
-			var pe *ParseError
+			got, err := collectssl.ParseLines(tt.req, []byte(tt.body))
+			var pe *collectssl.ParseError
 			if !errors.As(err, &pe) {
 				t.Fatalf("got %v, %v; want a *ParseError", got, err)
 			}
@@ -177,8 +178,8 @@ func TestParseLinesMalformed(t *testing.T) {
 // TestParseLinesCertificates renders every response type and layout quirk
 // around the certificate data, with status lines before and after it.
 func TestParseLinesCertificates(t *testing.T) {
-	req := func(qt QueryType, rt ResponseType) *Request {
-		return &Request{QueryType: qt, ResponseType: rt, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true,
+	req := func(qt collectssl.QueryType, rt collectssl.ResponseType) *collectssl.Request {
+		return &collectssl.Request{QueryType: qt, ResponseType: rt, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true,
 			ShowStatusDetails: true}
 	}
 	layouts := map[string]wire.Layout{
@@ -194,14 +195,14 @@ func TestParseLinesCertificates(t *testing.T) {
 	}
 	type tc struct {
 		name string
-		req  *Request
+		req  *collectssl.Request
 	}
 	var cases []tc
-	for _, rt := range []ResponseType{ResponseZIP, ResponseNetscapeSequence, ResponsePKCS7, ResponseIndividual} {
-		cases = append(cases, tc{rt.String(), req(QueryCertificateAndChain, rt)})
+	for _, rt := range []collectssl.ResponseType{collectssl.ResponseZIP, collectssl.ResponseNetscapeSequence, collectssl.ResponsePKCS7, collectssl.ResponseIndividual} {
+		cases = append(cases, tc{rt.String(), req(collectssl.QueryCertificateAndChain, rt)})
 	}
-	cases = append(cases, tc{"individual/certificate", req(QueryCertificate, ResponseIndividual)},
-		tc{"individual/chain", req(QueryChain, ResponseIndividual)})
+	cases = append(cases, tc{"individual/certificate", req(collectssl.QueryCertificate, collectssl.ResponseIndividual)},
+		tc{"individual/chain", req(collectssl.QueryChain, collectssl.ResponseIndividual)})
 	for _, shape := range []certgen.Shape{certgen.TestMode, certgen.Pre2025, certgen.Shape2025} {
 		for _, kt := range []certgen.KeyType{certgen.ECDSA, certgen.RSA} {
 			c := sharedChain(t, shape, kt)
@@ -214,23 +215,23 @@ func TestParseLinesCertificates(t *testing.T) {
 							Leaf: leaf, CAs: cas, CertificateStatus: "Issued", ValidationStatus: "Complete",
 							StatusDetails: &[7]int{1, 1, -1, -1, -1, -1, -1}, CAAStatus: "Authorized", Layout: layout}
 						_, body := render(t, cs.req, st)
-						got, err := ParseLines(cs.req, body)
+						got, err := collectssl.ParseLines(cs.req, body)
 						if err != nil {
 							t.Fatalf("%v\n%s", err, body)
 						}
-						want := &Result{Status: 2, NotBefore: c.Leaf.NotBefore, NotAfter: c.Leaf.NotAfter, FQDN: "*.example.com",
+						want := &collectssl.Result{Status: 2, NotBefore: c.Leaf.NotBefore, NotAfter: c.Leaf.NotAfter, FQDN: "*.example.com",
 							CertificateStatus: "Issued", ValidationStatus: "Complete",
-							StatusDetails: &StatusDetails{1, 1, -1, -1, -1, -1, -1}, CAAStatus: "Authorized"}
-						if cs.req.QueryType != QueryChain {
+							StatusDetails: &collectssl.StatusDetails{1, 1, -1, -1, -1, -1, -1}, CAAStatus: "Authorized"}
+						if cs.req.QueryType != collectssl.QueryChain {
 							want.Certificate = c.Leaf
 						}
-						if cs.req.QueryType != QueryCertificate {
+						if cs.req.QueryType != collectssl.QueryCertificate {
 							want.CACertificates = served[:len(served)-1]
 						}
 						if diff := cmp.Diff(want, got, resultOpts, noExtra, ignoreContainer); diff != "" {
 							t.Errorf("Result (-want +got):\n%s", diff)
 						}
-						if (cs.req.ResponseType == ResponseIndividual) != (got.Container == nil) {
+						if (cs.req.ResponseType == collectssl.ResponseIndividual) != (got.Container == nil) {
 							t.Errorf("Container: got %d bytes for %v", len(got.Container), cs.req.ResponseType)
 						}
 						if got.Extra != nil {
@@ -254,7 +255,7 @@ func containerOfLength(t testing.TB, c *certgen.Chain, mod48 int) (der []byte, l
 		if err != nil {
 			t.Fatal(err)
 		}
-		der, err := wireContainer(ResponsePKCS7, append(append([][]byte{}, cas...), l.Raw))
+		der, err := wireContainer(collectssl.ResponsePKCS7, append(append([][]byte{}, cas...), l.Raw))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -266,11 +267,11 @@ func containerOfLength(t testing.TB, c *certgen.Chain, mod48 int) (der []byte, l
 	return nil, nil
 }
 
-func wireContainer(rt ResponseType, certs [][]byte) ([]byte, error) {
+func wireContainer(rt collectssl.ResponseType, certs [][]byte) ([]byte, error) {
 	switch rt {
-	case ResponseNetscapeSequence:
+	case collectssl.ResponseNetscapeSequence:
 		return wire.NetscapeSequence(certs)
-	case ResponseZIP:
+	case collectssl.ResponseZIP:
 		return wire.ZIP(certs[:len(certs)-1], certs[len(certs)-1], nil)
 	}
 	return wire.PKCS7(certs)
@@ -290,43 +291,43 @@ func TestParseLinesBase64NextLine(t *testing.T) {
 		name      string
 		container []byte
 		leaf      *x509.Certificate
-		req       Request
+		req       collectssl.Request
 		layout    wire.Layout
 		st        wire.State
 	}{
-		{"full lines, then two 64-char ext status lines", full, fullLeaf, Request{ShowExtStatus: true}, wire.Layout{},
+		{"full lines, then two 64-char ext status lines", full, fullLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{},
 			wire.State{CertificateStatus: b64line, ValidationStatus: b64line}},
-		{"full lines, then a 64-char CAA status", full, fullLeaf, Request{}, wire.Layout{}, wire.State{CAAStatus: b64line}},
-		{"full lines, then Issued and Complete (short base64)", full, fullLeaf, Request{ShowExtStatus: true}, wire.Layout{},
+		{"full lines, then a 64-char CAA status", full, fullLeaf, collectssl.Request{}, wire.Layout{}, wire.State{CAAStatus: b64line}},
+		{"full lines, then Issued and Complete (short base64)", full, fullLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{},
 			wire.State{CertificateStatus: "Issued", ValidationStatus: "Complete"}},
-		{"full lines, then 7 status details and a 64-char CAA", full, fullLeaf, Request{ShowStatusDetails: true, ShowExtStatus: true}, wire.Layout{},
+		{"full lines, then 7 status details and a 64-char CAA", full, fullLeaf, collectssl.Request{ShowStatusDetails: true, ShowExtStatus: true}, wire.Layout{},
 			wire.State{CertificateStatus: "Issued", ValidationStatus: "Complete", StatusDetails: &[7]int{1, 1, 1, 1, 1, 1, 1}, CAAStatus: b64line}},
-		{"padded, then a 64-char line", padded, paddedLeaf, Request{ShowExtStatus: true}, wire.Layout{},
+		{"padded, then a 64-char line", padded, paddedLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{},
 			wire.State{CertificateStatus: b64line, ValidationStatus: "Complete"}},
-		{"one line, then a line as long", full, fullLeaf, Request{ShowExtStatus: true}, wire.Layout{Wrap: -1},
+		{"one line, then a line as long", full, fullLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{Wrap: -1},
 			wire.State{CertificateStatus: strings.Repeat("A", len(base64.StdEncoding.EncodeToString(full))), ValidationStatus: "Complete"}},
-		{"one line, then a short base64 line", full, fullLeaf, Request{ShowExtStatus: true}, wire.Layout{Wrap: -1},
+		{"one line, then a short base64 line", full, fullLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{Wrap: -1},
 			wire.State{CertificateStatus: "Issued", ValidationStatus: "Complete"}},
-		{"wrap 76 CRLF, then a 76-char line", padded, paddedLeaf, Request{ShowExtStatus: true}, wire.Layout{Wrap: 76, CRLF: true},
+		{"wrap 76 CRLF, then a 76-char line", padded, paddedLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{Wrap: 76, CRLF: true},
 			wire.State{CertificateStatus: strings.Repeat("B", 76), ValidationStatus: "Complete"}},
-		{"blank line, then a 64-char line", full, fullLeaf, Request{ShowExtStatus: true}, wire.Layout{BlankAfterCertificates: true},
+		{"blank line, then a 64-char line", full, fullLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{BlankAfterCertificates: true},
 			wire.State{CertificateStatus: b64line, ValidationStatus: b64line}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := tt.req
-			req.QueryType, req.ResponseType = QueryCertificateAndChain, ResponsePKCS7
+			req.QueryType, req.ResponseType = collectssl.QueryCertificateAndChain, collectssl.ResponsePKCS7
 			st := tt.st
 			st.Status, st.Container, st.Layout = 2, tt.container, tt.layout
 			_, body := render(t, &req, st)
-			got, err := ParseLines(&req, body)
+			got, err := collectssl.ParseLines(&req, body)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, body)
 			}
-			want := &Result{Status: 2, Certificate: tt.leaf, CACertificates: []*x509.Certificate{c.Root}, Container: tt.container,
+			want := &collectssl.Result{Status: 2, Certificate: tt.leaf, CACertificates: []*x509.Certificate{c.Root}, Container: tt.container,
 				CertificateStatus: st.CertificateStatus, ValidationStatus: st.ValidationStatus, CAAStatus: st.CAAStatus}
 			if st.StatusDetails != nil {
-				want.StatusDetails = &StatusDetails{1, 1, 1, 1, 1, 1, 1}
+				want.StatusDetails = &collectssl.StatusDetails{1, 1, 1, 1, 1, 1, 1}
 			}
 			if diff := cmp.Diff(want, got, resultOpts); diff != "" {
 				t.Errorf("Result (-want +got):\n%s\n%s", diff, body)

@@ -21,9 +21,9 @@ import (
 
 // Why a responseFormat=1 body does not parse.
 var (
-	errNoErrorCode     = errors.New("collectssl: no errorCode field")
-	errBadPercent      = errors.New("collectssl: invalid %-escape in a base64 value")
-	errNotCertificates = errors.New("collectssl: value is not base64")
+	errNoErrorCode     = errors.New("no errorCode field")
+	errBadPercent      = errors.New("invalid %-escape in a base64 value")
+	errNotCertificates = errors.New("value is not base64")
 )
 
 // urlField identifies one known key of responseFormat=1.
@@ -230,12 +230,8 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 		return nil, &ParseError{Field: "errorCode", Err: fmt.Errorf("%w: %.40q", errStatusNotInteger, code)}
 	}
 	if n < 0 {
-		err := statusErr(StatusCode(n), message)
 		// Real bodies name the argument of -2/-3/-4 in errorItem too.
-		if se := err.(*StatusError); se.Argument == "" && len(extra["errorItem"]) > 0 {
-			se.Argument = extra["errorItem"][0]
-		}
-		return nil, err
+		return nil, statusErr(StatusCode(n), message, extra.Get("errorItem"))
 	}
 	r.Status = StatusCode(n)
 	if seen[fErrorMessage] {
@@ -258,7 +254,7 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 		}
 		c, err := x509.ParseCertificate(der)
 		if err != nil {
-			return nil, &ParseError{Field: cv.key, Err: fmt.Errorf("collectssl: %w", err)}
+			return nil, &ParseError{Field: cv.key, Err: err}
 		}
 		all = append(all, c)
 	}

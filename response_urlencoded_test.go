@@ -2,7 +2,7 @@
 // duplicate keys, unknown keys, and base64 values that survived (or not)
 // careless URL encoding.
 
-package collectssl
+package collectssl_test
 
 import (
 	"crypto/x509"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
 	"github.com/collectssl/collectssl/internal/wire"
 	"github.com/google/go-cmp/cmp"
@@ -21,40 +22,40 @@ import (
 func TestParseURLEncoded(t *testing.T) {
 	nb := time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC)
 	na := time.Date(2026, 3, 14, 23, 59, 59, 0, time.UTC)
-	details := &StatusDetails{CSR: 1, DCV: 1, OVCallback: -1, OrganizationValidation: 2, FreeDVUP: -1, EVClickThrough: -1, BrandValidation: 1}
+	details := &collectssl.StatusDetails{CSR: 1, DCV: 1, OVCallback: -1, OrganizationValidation: 2, FreeDVUP: -1, EVClickThrough: -1, BrandValidation: 1}
 	const allDetails = "&csrStatus=1&dcvStatus=1&ovCallBackStatus=-1&organizationValidationStatus=2&freeDVUPStatus=-1&evClickThroughStatus=-1&brandValStatus=1"
 	tests := []struct {
 		name string
 		body string
-		want *Result
+		want *collectssl.Result
 	}{
-		{"status only", "errorCode=0", &Result{Status: 0}},
+		{"status only", "errorCode=0", &collectssl.Result{Status: 0}},
 		{"every text key", "errorCode=1&notBefore=1741910400&notAfter=1773532799&fqdn=www.example.com" +
 			"&certificateStatus=Issued&validationStatus=Awaiting+Legal%20Documents&mdcDomainDetails=a.example+VALIDATED%2C+b.example+NOTVALIDATED" +
 			"&mdcDomainDetails2=c.example+AWAITINGBRAND" + allDetails + "&caaStatus=Not+Authorized",
-			&Result{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "www.example.com", CertificateStatus: "Issued",
-				ValidationStatus: "Awaiting Legal Documents", MDCDomainDetails: []DomainStatus{{"a.example", "VALIDATED"}, {"b.example", "NOTVALIDATED"}},
-				MDCDomainDetails2: []DomainStatus{{"c.example", "AWAITINGBRAND"}}, StatusDetails: details, CAAStatus: "Not Authorized"}},
+			&collectssl.Result{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "www.example.com", CertificateStatus: "Issued",
+				ValidationStatus: "Awaiting Legal Documents", MDCDomainDetails: []collectssl.DomainStatus{{"a.example", "VALIDATED"}, {"b.example", "NOTVALIDATED"}},
+				MDCDomainDetails2: []collectssl.DomainStatus{{"c.example", "AWAITINGBRAND"}}, StatusDetails: details, CAAStatus: "Not Authorized"}},
 		{"macDomainDetails typo", "errorCode=0&macDomainDetails=a.example+VALIDATED",
-			&Result{Status: 0, MDCDomainDetails: []DomainStatus{{"a.example", "VALIDATED"}}}},
+			&collectssl.Result{Status: 0, MDCDomainDetails: []collectssl.DomainStatus{{"a.example", "VALIDATED"}}}},
 		{"ovCallbackStatus with a small b, keys in other case", "ERRORCODE=0&ovCallbackStatus=2&CsrStatus=1",
-			&Result{Status: 0, StatusDetails: &StatusDetails{CSR: 1, DCV: -1, OVCallback: 2, OrganizationValidation: -1, FreeDVUP: -1, EVClickThrough: -1, BrandValidation: -1}}},
+			&collectssl.Result{Status: 0, StatusDetails: &collectssl.StatusDetails{CSR: 1, DCV: -1, OVCallback: 2, OrganizationValidation: -1, FreeDVUP: -1, EVClickThrough: -1, BrandValidation: -1}}},
 		{"errorItem, orderNumber, certificateID and unknown keys to Extra", "errorCode=0&errorItem=x&orderNumber=1234&certificateID=5678&newKey%21=v+w",
-			&Result{Status: 0, Extra: url.Values{"errorItem": {"x"}, "orderNumber": {"1234"}, "certificateID": {"5678"}, "newKey!": {"v w"}}}},
+			&collectssl.Result{Status: 0, Extra: url.Values{"errorItem": {"x"}, "orderNumber": {"1234"}, "certificateID": {"5678"}, "newKey!": {"v w"}}}},
 		{"duplicate scalar: the first wins, the rest to Extra", "errorCode=1&fqdn=a.example&fqdn=b.example&errorCode=2",
-			&Result{Status: 1, FQDN: "a.example", Extra: url.Values{"fqdn": {"b.example"}, "errorCode": {"2"}}}},
+			&collectssl.Result{Status: 1, FQDN: "a.example", Extra: url.Values{"fqdn": {"b.example"}, "errorCode": {"2"}}}},
 		{"errorMessage with a non-negative code kept", "errorCode=0&errorMessage=odd",
-			&Result{Status: 0, Extra: url.Values{"errorMessage": {"odd"}}}},
+			&collectssl.Result{Status: 0, Extra: url.Values{"errorMessage": {"odd"}}}},
 		{"unparseable integers to Extra", "errorCode=1&notBefore=yesterday&csrStatus=done",
-			&Result{Status: 1, Extra: url.Values{"notBefore": {"yesterday"}, "csrStatus": {"done"}}}},
-		{"broken escape in a text value kept as sent", "errorCode=1&fqdn=a%zz.example", &Result{Status: 1, FQDN: "a%zz.example"}},
-		{"trailing newline, empty pairs, BOM", "\ufefferrorCode=1&&fqdn=a.example&\r\n", &Result{Status: 1, FQDN: "a.example"}},
-		{"errorCode with spaces", "errorCode=+2+", &Result{Status: 2}},
-		{"unknown status 3 still read", "errorCode=3&fqdn=a.example", &Result{Status: 3, FQDN: "a.example"}},
+			&collectssl.Result{Status: 1, Extra: url.Values{"notBefore": {"yesterday"}, "csrStatus": {"done"}}}},
+		{"broken escape in a text value kept as sent", "errorCode=1&fqdn=a%zz.example", &collectssl.Result{Status: 1, FQDN: "a%zz.example"}},
+		{"trailing newline, empty pairs, BOM", "\ufefferrorCode=1&&fqdn=a.example&\r\n", &collectssl.Result{Status: 1, FQDN: "a.example"}},
+		{"errorCode with spaces", "errorCode=+2+", &collectssl.Result{Status: 2}},
+		{"unknown status 3 still read", "errorCode=3&fqdn=a.example", &collectssl.Result{Status: 3, FQDN: "a.example"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseURLEncoded([]byte(tt.body))
+			got, err := collectssl.ParseURLEncoded([]byte(tt.body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,8 +79,8 @@ func TestParseURLEncodedErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseURLEncoded([]byte(tt.body))
-			var pe *ParseError
+			got, err := collectssl.ParseURLEncoded([]byte(tt.body))
+			var pe *collectssl.ParseError
 			if !errors.As(err, &pe) {
 				t.Fatalf("got %v, %v; want a *ParseError", got, err)
 			}
@@ -90,8 +91,8 @@ func TestParseURLEncodedErrors(t *testing.T) {
 		})
 	}
 	// A negative status wins over certificate data that would not decode.
-	_, err := ParseURLEncoded([]byte("certificate=%%%&errorCode=-16&errorMessage=Permission+denied%21"))
-	if !errors.Is(err, ErrPermissionDenied) {
+	_, err := collectssl.ParseURLEncoded([]byte("certificate=%%%&errorCode=-16&errorMessage=Permission+denied%21"))
+	if !errors.Is(err, collectssl.ErrPermissionDenied) {
 		t.Errorf("got %v, want ErrPermissionDenied", err)
 	}
 }
@@ -104,12 +105,12 @@ func TestParseURLEncodedBase64Survives(t *testing.T) {
 	if !strings.Contains(base64.StdEncoding.EncodeToString(leaf), "+") {
 		t.Skip("generated leaf has no '+' in its base64")
 	}
-	req := &Request{QueryType: QueryCertificateAndChain, ResponseType: ResponseIndividual, ResponseFormat: FormatURLEncoded}
-	want := &Result{Status: 2, Certificate: c.Leaf, CACertificates: []*x509.Certificate{c.Root, c.Cross, c.Issuing}}
+	req := &collectssl.Request{QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponseIndividual, ResponseFormat: collectssl.FormatURLEncoded}
+	want := &collectssl.Result{Status: 2, Certificate: c.Leaf, CACertificates: []*x509.Certificate{c.Root, c.Cross, c.Issuing}}
 	for _, plus := range []string{"", "+", " ", "%20"} {
 		t.Run("plus as "+plus, func(t *testing.T) {
 			_, body := render(t, req, wire.State{Status: 2, Leaf: leaf, CAs: cas, Layout: wire.Layout{PlusAs: plus}})
-			got, err := ParseURLEncoded(body)
+			got, err := collectssl.ParseURLEncoded(body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,22 +123,22 @@ func TestParseURLEncodedBase64Survives(t *testing.T) {
 		s := base64.StdEncoding.EncodeToString(leaf)
 		s = strings.TrimRight(s, "=")
 		s = s[:100] + "%0D%0A" + s[100:]
-		got, err := ParseURLEncoded([]byte("errorCode=2&certificate=" + s))
+		got, err := collectssl.ParseURLEncoded([]byte("errorCode=2&certificate=" + s))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(&Result{Status: 2, Certificate: c.Leaf}, got, resultOpts); diff != "" {
+		if diff := cmp.Diff(&collectssl.Result{Status: 2, Certificate: c.Leaf}, got, resultOpts); diff != "" {
 			t.Errorf("Result (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("leaf sent as caCertificate: found by content", func(t *testing.T) {
 		esc := func(der []byte) string { return url.QueryEscape(base64.StdEncoding.EncodeToString(der)) }
 		body := "errorCode=2&caCertificate=" + esc(leaf) + "&caCertificate=" + esc(cas[2]) + "&certificate=" + esc(cas[0])
-		got, err := ParseURLEncoded([]byte(body))
+		got, err := collectssl.ParseURLEncoded([]byte(body))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &Result{Status: 2, Certificate: c.Leaf, CACertificates: []*x509.Certificate{c.Issuing, c.Root}}
+		want := &collectssl.Result{Status: 2, Certificate: c.Leaf, CACertificates: []*x509.Certificate{c.Issuing, c.Root}}
 		if diff := cmp.Diff(want, got, resultOpts); diff != "" {
 			t.Errorf("Result (-want +got):\n%s", diff)
 		}
@@ -149,11 +150,11 @@ func TestParseURLEncodedBase64Survives(t *testing.T) {
 func TestParseURLEncodedContainers(t *testing.T) {
 	c := sharedChain(t, certgen.Shape2025, certgen.ECDSA)
 	leaf, cas := certsDER(c)
-	for _, rt := range []ResponseType{ResponseZIP, ResponseNetscapeSequence, ResponsePKCS7} {
+	for _, rt := range []collectssl.ResponseType{collectssl.ResponseZIP, collectssl.ResponseNetscapeSequence, collectssl.ResponsePKCS7} {
 		t.Run(rt.String(), func(t *testing.T) {
-			req := &Request{QueryType: QueryCertificateAndChain, ResponseType: rt, ResponseFormat: FormatURLEncoded}
+			req := &collectssl.Request{QueryType: collectssl.QueryCertificateAndChain, ResponseType: rt, ResponseFormat: collectssl.FormatURLEncoded}
 			_, body := render(t, req, wire.State{Status: 2, Leaf: leaf, CAs: cas})
-			got, err := ParseURLEncoded(body)
+			got, err := collectssl.ParseURLEncoded(body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,7 +162,7 @@ func TestParseURLEncodedContainers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := &Result{Status: 2, Certificate: c.Leaf, CACertificates: []*x509.Certificate{c.Root, c.Cross, c.Issuing}, Container: container}
+			want := &collectssl.Result{Status: 2, Certificate: c.Leaf, CACertificates: []*x509.Certificate{c.Root, c.Cross, c.Issuing}, Container: container}
 			if diff := cmp.Diff(want, got, resultOpts); diff != "" {
 				t.Errorf("Result (-want +got):\n%s", diff)
 			}
@@ -170,11 +171,11 @@ func TestParseURLEncodedContainers(t *testing.T) {
 	t.Run("second container kept", func(t *testing.T) {
 		p7, _ := wire.PKCS7([][]byte{leaf})
 		v := url.QueryEscape(base64.StdEncoding.EncodeToString(p7))
-		got, err := ParseURLEncoded([]byte("errorCode=2&pkcs7=" + v + "&zipFile=abc"))
+		got, err := collectssl.ParseURLEncoded([]byte("errorCode=2&pkcs7=" + v + "&zipFile=abc"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &Result{Status: 2, Certificate: c.Leaf, Container: p7, Extra: url.Values{"zipFile": {"abc"}}}
+		want := &collectssl.Result{Status: 2, Certificate: c.Leaf, Container: p7, Extra: url.Values{"zipFile": {"abc"}}}
 		if diff := cmp.Diff(want, got, resultOpts); diff != "" {
 			t.Errorf("Result (-want +got):\n%s", diff)
 		}

@@ -95,7 +95,7 @@ const (
 
 // errTruncatedCertificates is why a response whose certificate data stops
 // before the container or the PEM block it started does not parse.
-var errTruncatedCertificates = errors.New("collectssl: certificate data ends before its container or PEM block does")
+var errTruncatedCertificates = errors.New("certificate data ends before its container or PEM block does")
 
 // ParseResponse reads the body of one CollectSSL answer to req, whatever its
 // form: responseFormat=0 lines (ParseLines), responseFormat=1 URL-encoded

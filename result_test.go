@@ -3,7 +3,7 @@
 // protocol tests share: generated chains, the conversion between Request and
 // wire.Request, and the cmp options that compare certificates by DER.
 
-package collectssl
+package collectssl_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
 	"github.com/collectssl/collectssl/internal/wire"
 	"github.com/google/go-cmp/cmp"
@@ -72,9 +73,9 @@ var sameBytes = cmp.FilterValues(func(a, b []byte) bool { return len(a) > 0 || l
 var resultOpts = cmp.Options{sameCert, sameBytes, cmpopts.EquateEmpty()}
 
 // noExtra also ignores Result.Extra.
-var noExtra = cmpopts.IgnoreFields(Result{}, "Extra")
+var noExtra = cmpopts.IgnoreFields(collectssl.Result{}, "Extra")
 
-func toWire(r *Request) wire.Request {
+func toWire(r *collectssl.Request) wire.Request {
 	return wire.Request{
 		QueryType: int(r.QueryType), ResponseType: int(r.ResponseType),
 		ResponseEncoding: int(r.ResponseEncoding), ResponseFormat: int(r.ResponseFormat),
@@ -84,7 +85,7 @@ func toWire(r *Request) wire.Request {
 	}
 }
 
-func render(t testing.TB, req *Request, st wire.State) (string, []byte) {
+func render(t testing.TB, req *collectssl.Request, st wire.State) (string, []byte) {
 	t.Helper()
 	ct, body, err := wire.Render(toWire(req), st)
 	if err != nil {
@@ -105,12 +106,12 @@ func mustParse(t testing.TB, der []byte) *x509.Certificate {
 // checkErrorKind fails unless err is one of the kinds the parsers may return.
 func checkErrorKind(t testing.TB, err error) {
 	t.Helper()
-	var se *StatusError
-	var pe *ParseError
-	if !errors.As(err, &se) && !errors.As(err, &pe) && !errors.Is(err, ErrTooLarge) {
+	var se *collectssl.StatusError
+	var pe *collectssl.ParseError
+	if !errors.As(err, &se) && !errors.As(err, &pe) && !errors.Is(err, collectssl.ErrTooLarge) {
 		t.Fatalf("error %v (%T) is neither a *StatusError, a *ParseError nor ErrTooLarge", err, err)
 	}
-	if pe != nil && !errors.Is(err, ErrMalformedResponse) {
+	if pe != nil && !errors.Is(err, collectssl.ErrMalformedResponse) {
 		t.Fatalf("*ParseError %v does not match ErrMalformedResponse", err)
 	}
 	if !strings.HasPrefix(err.Error(), "collectssl: ") {
@@ -143,7 +144,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			gotLeaf, gotCAs := classify(tt.in)
+			gotLeaf, gotCAs := collectssl.Classify(tt.in)
 			if diff := cmp.Diff(tt.wantLeaf, gotLeaf, sameCert); diff != "" {
 				t.Errorf("leaf (-want +got):\n%s", diff)
 			}
@@ -160,7 +161,7 @@ func TestClassifyV1Root(t *testing.T) {
 	tm := sharedChain(t, certgen.TestMode, certgen.ECDSA)
 	v1 := *tm.Root
 	v1.BasicConstraintsValid, v1.IsCA = false, false
-	leaf, cas := classify([]*x509.Certificate{&v1})
+	leaf, cas := collectssl.Classify([]*x509.Certificate{&v1})
 	if leaf != nil || len(cas) != 1 {
 		t.Errorf("got leaf %v and %d CAs, want no leaf and 1 CA", leaf != nil, len(cas))
 	}
@@ -169,38 +170,38 @@ func TestClassifyV1Root(t *testing.T) {
 func TestParseResponseStatusBodies(t *testing.T) {
 	tests := []struct {
 		name, contentType, body string
-		req                     Request
-		want                    *Result
+		req                     collectssl.Request
+		want                    *collectssl.Result
 		wantErr                 error
 		wantMessage             string
 	}{
-		{name: "lines status 0", body: "0\n", want: &Result{Status: StatusProcessing}},
-		{name: "a lone 0 is text, not a DER SEQUENCE", body: "0", req: Request{ResponseEncoding: EncodingBinary, QueryType: 1}, want: &Result{Status: StatusProcessing}},
-		{name: "0 and a line feed looks like DER 30 0a: still text", body: "0\nIssued\nComplete\n", req: Request{ShowExtStatus: true},
-			want: &Result{Status: StatusProcessing, CertificateStatus: "Issued", ValidationStatus: "Complete"}},
-		{name: "urlencoded asked", body: "errorCode=1&fqdn=a.example", req: Request{ResponseFormat: FormatURLEncoded, ShowFQDN: true},
-			want: &Result{Status: StatusAvailable, FQDN: "a.example"}},
-		{name: "urlencoded sent when lines were asked", body: "errorCode=1&fqdn=a.example", req: Request{ShowFQDN: true},
-			want: &Result{Status: StatusAvailable, FQDN: "a.example"}},
-		{name: "lines sent when urlencoded was asked", body: "1\na.example\n", req: Request{ResponseFormat: FormatURLEncoded, ShowFQDN: true},
-			want: &Result{Status: StatusAvailable, FQDN: "a.example"}},
-		{name: "binary asked, text error", body: "-21\nThe certificate has been revoked!\n", req: Request{QueryType: 1, ResponseEncoding: EncodingBinary},
-			wantErr: ErrRevoked, wantMessage: "The certificate has been revoked!"},
-		{name: "binary asked, urlencoded error", body: "errorCode=-22&errorMessage=Still+awaiting+payment%21", req: Request{QueryType: 1, ResponseEncoding: EncodingBinary, ResponseFormat: FormatURLEncoded},
-			wantErr: ErrAwaitingPayment, wantMessage: "Still awaiting payment!"},
+		{name: "lines status 0", body: "0\n", want: &collectssl.Result{Status: collectssl.StatusProcessing}},
+		{name: "a lone 0 is text, not a DER SEQUENCE", body: "0", req: collectssl.Request{ResponseEncoding: collectssl.EncodingBinary, QueryType: 1}, want: &collectssl.Result{Status: collectssl.StatusProcessing}},
+		{name: "0 and a line feed looks like DER 30 0a: still text", body: "0\nIssued\nComplete\n", req: collectssl.Request{ShowExtStatus: true},
+			want: &collectssl.Result{Status: collectssl.StatusProcessing, CertificateStatus: "Issued", ValidationStatus: "Complete"}},
+		{name: "urlencoded asked", body: "errorCode=1&fqdn=a.example", req: collectssl.Request{ResponseFormat: collectssl.FormatURLEncoded, ShowFQDN: true},
+			want: &collectssl.Result{Status: collectssl.StatusAvailable, FQDN: "a.example"}},
+		{name: "urlencoded sent when lines were asked", body: "errorCode=1&fqdn=a.example", req: collectssl.Request{ShowFQDN: true},
+			want: &collectssl.Result{Status: collectssl.StatusAvailable, FQDN: "a.example"}},
+		{name: "lines sent when urlencoded was asked", body: "1\na.example\n", req: collectssl.Request{ResponseFormat: collectssl.FormatURLEncoded, ShowFQDN: true},
+			want: &collectssl.Result{Status: collectssl.StatusAvailable, FQDN: "a.example"}},
+		{name: "binary asked, text error", body: "-21\nThe certificate has been revoked!\n", req: collectssl.Request{QueryType: 1, ResponseEncoding: collectssl.EncodingBinary},
+			wantErr: collectssl.ErrRevoked, wantMessage: "The certificate has been revoked!"},
+		{name: "binary asked, urlencoded error", body: "errorCode=-22&errorMessage=Still+awaiting+payment%21", req: collectssl.Request{QueryType: 1, ResponseEncoding: collectssl.EncodingBinary, ResponseFormat: collectssl.FormatURLEncoded},
+			wantErr: collectssl.ErrAwaitingPayment, wantMessage: "Still awaiting payment!"},
 		{name: "latin-1 charset from the content type", contentType: "text/plain; charset=ISO-8859-1", body: "-4\nLa valeur de l'argument 'orderNumber' est invalide, d\xe9sol\xe9!\n",
-			wantErr: ErrArgumentInvalid, wantMessage: "La valeur de l'argument 'orderNumber' est invalide, désolé!"},
+			wantErr: &collectssl.StatusError{Code: -4}, wantMessage: "La valeur de l'argument 'orderNumber' est invalide, désolé!"},
 		{name: "no charset: windows-1252", body: "-14\nErreur inconnue \x80 \xe9t\xe9\n",
-			wantErr: ErrUnknownError, wantMessage: "Erreur inconnue € été"},
+			wantErr: &collectssl.StatusError{Code: -14}, wantMessage: "Erreur inconnue € été"},
 		{name: "koi8-r charset from the content type", contentType: "text/plain;charset=koi8-r", body: "-14\n\xf7\xc1\xd2\n",
-			wantErr: ErrUnknownError, wantMessage: "Вар"},
+			wantErr: &collectssl.StatusError{Code: -14}, wantMessage: "Вар"},
 		{name: "utf-8 is kept even when the label says latin-1", contentType: "text/plain; charset=iso-8859-1", body: "-14\nErreur: désolé\n",
-			wantErr: ErrUnknownError, wantMessage: "Erreur: désolé"},
+			wantErr: &collectssl.StatusError{Code: -14}, wantMessage: "Erreur: désolé"},
 		{name: "urlencoded latin-1 percent-escaped", contentType: "application/x-www-form-urlencoded; charset=iso-8859-1", body: "errorCode=0&validationStatus=Valid%E9",
-			req: Request{ResponseFormat: FormatURLEncoded, ShowExtStatus: true}, want: &Result{Status: StatusProcessing, ValidationStatus: "Validé"}},
+			req: collectssl.Request{ResponseFormat: collectssl.FormatURLEncoded, ShowExtStatus: true}, want: &collectssl.Result{Status: collectssl.StatusProcessing, ValidationStatus: "Validé"}},
 		{name: "urlencoded latin-1 raw byte", body: "errorCode=0&certificateStatus=\xc9mis",
-			req: Request{ResponseFormat: FormatURLEncoded, ShowExtStatus: true}, want: &Result{Status: StatusProcessing, CertificateStatus: "Émis"}},
-		{name: "nil request reads as the zero request", body: "1\n", want: &Result{Status: StatusAvailable}},
+			req: collectssl.Request{ResponseFormat: collectssl.FormatURLEncoded, ShowExtStatus: true}, want: &collectssl.Result{Status: collectssl.StatusProcessing, CertificateStatus: "Émis"}},
+		{name: "nil request reads as the zero request", body: "1\n", want: &collectssl.Result{Status: collectssl.StatusAvailable}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,14 +209,18 @@ func TestParseResponseStatusBodies(t *testing.T) {
 			if tt.name == "nil request reads as the zero request" {
 				req = nil
 			}
-			got, err := ParseResponse(req, tt.contentType, []byte(tt.body))
+			got, err := collectssl.ParseResponse(req, tt.contentType, []byte(tt.body))
 			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("got error %v, want %v", err, tt.wantErr)
-				}
-				var se *StatusError
+				var se *collectssl.StatusError
 				if !errors.As(err, &se) || se.Message != tt.wantMessage {
 					t.Fatalf("got %#v, want a *StatusError with message %q", err, tt.wantMessage)
+				}
+				if want, ok := tt.wantErr.(*collectssl.StatusError); ok {
+					if se.Code != want.Code {
+						t.Errorf("code: got %d, want %d", se.Code, want.Code)
+					}
+				} else if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("got error %v, want %v", err, tt.wantErr)
 				}
 				if got != nil {
 					t.Errorf("got a Result %+v with a StatusError, want nil", got)
@@ -236,20 +241,20 @@ func TestParseResponseMalformed(t *testing.T) {
 	tests := []struct {
 		name string
 		body []byte
-		req  Request
+		req  collectssl.Request
 	}{
-		{"empty", nil, Request{}},
-		{"only blank lines", []byte("\n\r\n  \n"), Request{}},
-		{"html error page", []byte("<html><body>502 Bad Gateway</body></html>"), Request{}},
-		{"urlencoded without errorCode", []byte("fqdn=a.example"), Request{ResponseFormat: FormatURLEncoded}},
-		{"binary garbage", []byte{0xff, 0xfe, 0x00, 0x01}, Request{QueryType: 1, ResponseEncoding: EncodingBinary}},
-		{"status too big for an int", []byte("99999999999999999999999\n"), Request{}},
+		{"empty", nil, collectssl.Request{}},
+		{"only blank lines", []byte("\n\r\n  \n"), collectssl.Request{}},
+		{"html error page", []byte("<html><body>502 Bad Gateway</body></html>"), collectssl.Request{}},
+		{"urlencoded without errorCode", []byte("fqdn=a.example"), collectssl.Request{ResponseFormat: collectssl.FormatURLEncoded}},
+		{"binary garbage", []byte{0xff, 0xfe, 0x00, 0x01}, collectssl.Request{QueryType: 1, ResponseEncoding: collectssl.EncodingBinary}},
+		{"status too big for an int", []byte("99999999999999999999999\n"), collectssl.Request{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseResponse(&tt.req, "", tt.body)
-			var pe *ParseError
-			if !errors.As(err, &pe) || !errors.Is(err, ErrMalformedResponse) {
+			got, err := collectssl.ParseResponse(&tt.req, "", tt.body)
+			var pe *collectssl.ParseError
+			if !errors.As(err, &pe) || !errors.Is(err, collectssl.ErrMalformedResponse) {
 				t.Fatalf("got %v, %v; want a *ParseError", got, err)
 			}
 			if got != nil {
@@ -260,26 +265,28 @@ func TestParseResponseMalformed(t *testing.T) {
 }
 
 func TestParseResponseTooLarge(t *testing.T) {
-	body := append([]byte("2\n"), bytes.Repeat([]byte("A"), maxResponseBytes)...)
-	for name, parse := range map[string]func([]byte) (*Result, error){
-		"ParseResponse":   func(b []byte) (*Result, error) { return ParseResponse(&Request{}, "", b) },
-		"ParseLines":      func(b []byte) (*Result, error) { return ParseLines(&Request{}, b) },
-		"ParseURLEncoded": ParseURLEncoded,
-		"ParseResponse/PK": func(b []byte) (*Result, error) {
-			return ParseResponse(&Request{}, "", append([]byte("PK\x03\x04"), b...))
+	body := append([]byte("2\n"), bytes.Repeat([]byte("A"), collectssl.MaxResponseBytes)...)
+	for name, parse := range map[string]func([]byte) (*collectssl.Result, error){
+		"ParseResponse": func(b []byte) (*collectssl.Result, error) {
+			return collectssl.ParseResponse(&collectssl.Request{}, "", b)
+		},
+		"ParseLines":      func(b []byte) (*collectssl.Result, error) { return collectssl.ParseLines(&collectssl.Request{}, b) },
+		"ParseURLEncoded": collectssl.ParseURLEncoded,
+		"ParseResponse/PK": func(b []byte) (*collectssl.Result, error) {
+			return collectssl.ParseResponse(&collectssl.Request{}, "", append([]byte("PK\x03\x04"), b...))
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := parse(body)
-			var pe *ParseError
-			if !errors.Is(err, ErrTooLarge) || !errors.As(err, &pe) {
+			var pe *collectssl.ParseError
+			if !errors.Is(err, collectssl.ErrTooLarge) || !errors.As(err, &pe) {
 				t.Fatalf("got %v, want a *ParseError matching ErrTooLarge", err)
 			}
 		})
 	}
 	// Exactly at the limit is not too large.
-	atLimit := append([]byte("1\n"), bytes.Repeat([]byte("x"), maxResponseBytes-2)...)
-	if _, err := ParseLines(&Request{}, atLimit); err != nil {
+	atLimit := append([]byte("1\n"), bytes.Repeat([]byte("x"), collectssl.MaxResponseBytes-2)...)
+	if _, err := collectssl.ParseLines(&collectssl.Request{}, atLimit); err != nil {
 		t.Errorf("a body of exactly maxResponseBytes: %v", err)
 	}
 }
@@ -289,16 +296,16 @@ func TestParseResponseTooLarge(t *testing.T) {
 func TestParseResponseBinary(t *testing.T) {
 	c := sharedChain(t, certgen.Pre2025, certgen.RSA)
 	leaf, cas := certsDER(c)
-	for _, rt := range []ResponseType{ResponseZIP, ResponsePKCS7} {
+	for _, rt := range []collectssl.ResponseType{collectssl.ResponseZIP, collectssl.ResponsePKCS7} {
 		for _, ct := range []string{"", "text/plain", "application/octet-stream"} {
 			t.Run(fmt.Sprintf("%v/%q", rt, ct), func(t *testing.T) {
-				req := &Request{QueryType: QueryCertificateAndChain, ResponseType: rt, ResponseEncoding: EncodingBinary}
+				req := &collectssl.Request{QueryType: collectssl.QueryCertificateAndChain, ResponseType: rt, ResponseEncoding: collectssl.EncodingBinary}
 				_, body := render(t, req, wire.State{Status: 2, Leaf: leaf, CAs: cas})
-				got, err := ParseResponse(req, ct, body)
+				got, err := collectssl.ParseResponse(req, ct, body)
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := &Result{Status: StatusAttached, Certificate: c.Leaf, CACertificates: []*x509.Certificate{c.Root, c.Cross, c.Issuing}, Container: body}
+				want := &collectssl.Result{Status: collectssl.StatusAttached, Certificate: c.Leaf, CACertificates: []*x509.Certificate{c.Root, c.Cross, c.Issuing}, Container: body}
 				if diff := cmp.Diff(want, got, resultOpts); diff != "" {
 					t.Errorf("Result (-want +got):\n%s", diff)
 				}
@@ -309,10 +316,10 @@ func TestParseResponseBinary(t *testing.T) {
 		}
 	}
 	t.Run("truncated", func(t *testing.T) {
-		req := &Request{QueryType: QueryCertificateAndChain, ResponseType: ResponsePKCS7, ResponseEncoding: EncodingBinary}
+		req := &collectssl.Request{QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponsePKCS7, ResponseEncoding: collectssl.EncodingBinary}
 		_, body := render(t, req, wire.State{Status: 2, Leaf: leaf, CAs: cas})
-		_, err := ParseResponse(req, "", body[:len(body)-10])
-		var pe *ParseError
+		_, err := collectssl.ParseResponse(req, "", body[:len(body)-10])
+		var pe *collectssl.ParseError
 		if !errors.As(err, &pe) || pe.Field != "container" {
 			t.Fatalf("got %v, want a *ParseError in the container", err)
 		}
@@ -320,4 +327,4 @@ func TestParseResponseBinary(t *testing.T) {
 }
 
 // ignoreContainer also ignores Result.Container.
-var ignoreContainer = cmpopts.IgnoreFields(Result{}, "Container")
+var ignoreContainer = cmpopts.IgnoreFields(collectssl.Result{}, "Container")

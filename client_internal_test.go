@@ -1,0 +1,117 @@
+// This file tests the client's internals directly: the endpoint rule, the
+// retry policy's arithmetic, the response size clamp and the account lock
+// (its key, its FIFO order, its registry).
+
+package collectssl
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestEndpointLoopbackHTTP(t *testing.T) {
+	for _, ep := range []string{"http://127.0.0.1:1/x", "http://127.8.9.10/x", "http://[::1]:8080/x", "http://localhost/x", "https://example.com/x"} {
+		c := &Client{Endpoint: ep}
+		if got, err := c.endpoint(); err != nil || got != ep {
+			t.Errorf("endpoint(%q) = %q, %v; want it accepted", ep, got, err)
+		}
+	}
+	if got, _ := (&Client{}).endpoint(); got != DefaultEndpoint {
+		t.Errorf("zero Endpoint = %q, want DefaultEndpoint", got)
+	}
+	c := &Client{Endpoint: "http://user:hunter2@example.com/x"}
+	if _, err := c.endpoint(); err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("endpoint() = %v; want an error without the URL's password", err)
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	p := RetryPolicy{BaseDelay: 100 * time.Millisecond, MaxDelay: 350 * time.Millisecond}
+	for n, ceiling := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 350 * time.Millisecond, 40: 350 * time.Millisecond} {
+		for range 200 {
+			if d := p.delay(n); d <= 0 || d > ceiling {
+				t.Fatalf("delay(%d) = %v, want in (0, %v]", n, d, ceiling)
+			}
+		}
+	}
+	if got := (RetryPolicy{}).attempts(); got != 3 {
+		t.Errorf("zero policy attempts = %d, want 3", got)
+	}
+}
+
+func TestLockKeyFoldsSpellings(t *testing.T) {
+	want := lockKey(DefaultEndpoint, "a")
+	for _, ep := range []string{"HTTPS://Secure.Trust-Provider.COM/products/download/CollectSSL", DefaultEndpoint + "/"} {
+		if got := lockKey(ep, "a"); got != want {
+			t.Errorf("lockKey(%q) = %q, want %q", ep, got, want)
+		}
+	}
+	if lockKey(DefaultEndpoint, "a") == lockKey(DefaultEndpoint, "A") {
+		t.Error("logins that differ in case share a lock; loginName is case-sensitive")
+	}
+	if lockKey(DefaultEndpoint, "a") == lockKey("https://secure.comodo.net/products/download/CollectSSL", "a") {
+		t.Error("two hosts share a lock")
+	}
+}
+
+func registrySize() int {
+	locks.Lock()
+	defer locks.Unlock()
+	return len(locks.m)
+}
+
+// TestAccountLockFIFO: waiters get the lock in arrival order.
+func TestAccountLockFIFO(t *testing.T) {
+	const n = 20
+	l := lockAccount("https://x", "fifo")
+	if err := l.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var order []int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := range n {
+		w := lockAccount("https://x", "fifo")
+		wg.Go(func() {
+			if err := w.acquire(context.Background()); err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+			w.release()
+		})
+		waitForWaiters(t, l, i+1) // i+1 queued before the next arrives
+	}
+	l.release()
+	wg.Wait()
+	want := make([]int, n)
+	for i := range want {
+		want[i] = i
+	}
+	if diff := cmp.Diff(want, order); diff != "" {
+		t.Errorf("acquisition order (-want +got):\n%s", diff)
+	}
+	if n := registrySize(); n != 0 {
+		t.Errorf("%d account locks left in the registry, want 0", n)
+	}
+}
+
+func waitForWaiters(t *testing.T, l *accountLock, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
+		locks.Lock()
+		got := len(l.waiters)
+		locks.Unlock()
+		if got >= n {
+			return
+		}
+	}
+	t.Fatalf("never saw %d waiters", n)
+}
