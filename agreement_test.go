@@ -20,7 +20,7 @@ import (
 func expectedResult(t testing.TB, req *collectssl.Request, st wire.State) *collectssl.Result {
 	t.Helper()
 	binary := st.Status == 2 && req.ResponseEncoding == collectssl.EncodingBinary // the container and nothing else
-	r := &collectssl.Result{Status: collectssl.StatusCode(st.Status)}
+	r := &collectssl.Result{Status: st.Status}
 	if st.Status > 0 && req.ShowValidityPeriod && !binary {
 		r.NotBefore, r.NotAfter = st.NotBefore, st.NotAfter
 	}
@@ -53,22 +53,15 @@ func expectedResult(t testing.TB, req *collectssl.Request, st wire.State) *colle
 	if req.ShowExtStatus {
 		r.CertificateStatus, r.ValidationStatus = st.CertificateStatus, st.ValidationStatus
 	}
-	domains := func(ds []wire.Domain) []collectssl.DomainStatus {
-		var out []collectssl.DomainStatus
-		for _, d := range ds {
-			out = append(out, collectssl.DomainStatus{d.Name, d.Status})
-		}
-		return out
-	}
 	if st.Status == 0 && req.ShowMDCDomainDetails {
-		r.MDCDomainDetails = domains(st.MDCDomainDetails)
+		r.MDCDomainDetails = st.MDCDomainDetails
 	}
 	if st.Status == 0 && req.ShowMDCDomainDetails2 {
-		r.MDCDomainDetails2 = domains(st.MDCDomainDetails2)
+		r.MDCDomainDetails2 = st.MDCDomainDetails2
 	}
 	if req.ShowStatusDetails && st.StatusDetails != nil {
-		d := st.StatusDetails
-		r.StatusDetails = &collectssl.StatusDetails{collectssl.Progress(d[0]), collectssl.Progress(d[1]), collectssl.Progress(d[2]), collectssl.Progress(d[3]), collectssl.Progress(d[4]), collectssl.Progress(d[5]), collectssl.Progress(d[6])}
+		d := *st.StatusDetails
+		r.StatusDetails = &d
 	}
 	r.CAAStatus = st.CAAStatus
 	return r
@@ -99,7 +92,7 @@ func TestFormatsAgree(t *testing.T) {
 						if req.Validate() != nil {
 							continue
 						}
-						for _, status := range []int{0, 1, 2} {
+						for _, status := range []collectssl.StatusCode{0, 1, 2} {
 							if status == 2 && qt == collectssl.QueryStatus {
 								continue // a status query is answered with 1, never 2
 							}
@@ -108,10 +101,11 @@ func TestFormatsAgree(t *testing.T) {
 								NotBefore: ch.c.Leaf.NotBefore, NotAfter: ch.c.Leaf.NotAfter,
 								FQDN: "*.example.com", Leaf: leaf, CAs: cas,
 								CertificateStatus: "Issued", ValidationStatus: "Awaiting Brand Validation",
-								MDCDomainDetails:  []wire.Domain{{Name: "example.com", Status: "VALIDATED"}, {Name: "www.example.com", Status: "NOTVALIDATED"}},
-								MDCDomainDetails2: []wire.Domain{{Name: "shop.example.com", Status: "AWAITINGBRAND"}},
-								StatusDetails:     &[7]int{1, 2, -1, 0, -1, -1, 2},
-								CAAStatus:         "Authorized",
+								MDCDomainDetails:  []collectssl.DomainStatus{{Domain: "example.com", Status: "VALIDATED"}, {Domain: "www.example.com", Status: "NOTVALIDATED"}},
+								MDCDomainDetails2: []collectssl.DomainStatus{{Domain: "shop.example.com", Status: "AWAITINGBRAND"}},
+								StatusDetails: &collectssl.StatusDetails{CSR: 1, DCV: 2, OVCallback: -1, OrganizationValidation: 0,
+									FreeDVUP: -1, EVClickThrough: -1, BrandValidation: 2},
+								CAAStatus: "Authorized",
 							}
 							name := fmt.Sprintf("%s/qt%d/rt%d/enc%d/flags%02x/status%d", ch.name, qt, rt, enc, flags, status)
 							want := expectedResult(t, req, st)
@@ -153,7 +147,8 @@ func TestFormatsAgreeQuirks(t *testing.T) {
 	req := &collectssl.Request{QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponseIndividual, ShowValidityPeriod: true,
 		ShowFQDN: true, ShowExtStatus: true, ShowStatusDetails: true}
 	st := wire.State{Status: 2, NotBefore: c.Leaf.NotBefore, NotAfter: c.Leaf.NotAfter, FQDN: "*.example.com",
-		Leaf: leaf, CAs: cas, CertificateStatus: "Émis", ValidationStatus: "Validé", StatusDetails: &[7]int{1, 1, 1, 1, 1, 1, 1},
+		Leaf: leaf, CAs: cas, CertificateStatus: "Émis", ValidationStatus: "Validé", StatusDetails: &collectssl.StatusDetails{CSR: 1, DCV: 1, OVCallback: 1, OrganizationValidation: 1,
+			FreeDVUP: 1, EVClickThrough: 1, BrandValidation: 1},
 		CAAStatus: "Error '12'"}
 	want := expectedResult(t, req, st)
 	for name, l := range map[string]wire.Layout{

@@ -474,10 +474,12 @@ var oidNetscapeDER, _ = asn1.Marshal(asn1.ObjectIdentifier{2, 16, 840, 1, 113730
 // reRender renders r as responseFormat=1 with every field it holds.
 func reRender(t *testing.T, r *collectssl.Result) []byte {
 	t.Helper()
-	st := wire.State{Status: int(r.Status), NotBefore: r.NotBefore, NotAfter: r.NotAfter, FQDN: r.FQDN,
+	st := wire.State{Status: r.Status, NotBefore: r.NotBefore, NotAfter: r.NotAfter, FQDN: r.FQDN,
 		CertificateStatus: r.CertificateStatus, ValidationStatus: r.ValidationStatus, CAAStatus: r.CAAStatus,
+		MDCDomainDetails: r.MDCDomainDetails, MDCDomainDetails2: r.MDCDomainDetails2, StatusDetails: r.StatusDetails,
 		Layout: wire.Layout{EveryField: true}}
-	req := wire.Request{QueryType: wire.QueryCertificateAndChain, ResponseType: wire.ResponseIndividual, ResponseFormat: wire.FormatURLEncoded}
+	req := &collectssl.Request{QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponseIndividual,
+		ResponseFormat: collectssl.FormatURLEncoded}
 	if r.Certificate != nil {
 		st.Leaf = r.Certificate.Raw
 	}
@@ -488,27 +490,12 @@ func reRender(t *testing.T, r *collectssl.Result) []byte {
 		st.Container = r.Container
 		switch {
 		case bytes.HasPrefix(r.Container, []byte("PK")):
-			req.ResponseType = wire.ResponseZIP
+			req.ResponseType = collectssl.ResponseZIP
 		case bytes.Contains(r.Container[:min(len(r.Container), 32)], oidNetscapeDER):
-			req.ResponseType = wire.ResponseNetscapeSequence
+			req.ResponseType = collectssl.ResponseNetscapeSequence
 		default:
-			req.ResponseType = wire.ResponsePKCS7
+			req.ResponseType = collectssl.ResponsePKCS7
 		}
-	}
-	for _, d := range r.MDCDomainDetails {
-		st.MDCDomainDetails = append(st.MDCDomainDetails, wire.Domain{Name: d.Domain, Status: d.Status})
-	}
-	if r.MDCDomainDetails != nil && st.MDCDomainDetails == nil {
-		st.MDCDomainDetails = []wire.Domain{}
-	}
-	for _, d := range r.MDCDomainDetails2 {
-		st.MDCDomainDetails2 = append(st.MDCDomainDetails2, wire.Domain{Name: d.Domain, Status: d.Status})
-	}
-	if r.MDCDomainDetails2 != nil && st.MDCDomainDetails2 == nil {
-		st.MDCDomainDetails2 = []wire.Domain{}
-	}
-	if d := r.StatusDetails; d != nil {
-		st.StatusDetails = &[7]int{int(d.CSR), int(d.DCV), int(d.OVCallback), int(d.OrganizationValidation), int(d.FreeDVUP), int(d.EVClickThrough), int(d.BrandValidation)}
 	}
 	_, body, err := wire.Render(req, st)
 	if err != nil {

@@ -69,7 +69,8 @@ var (
 )
 
 func responseFixtures() []responseFixture {
-	details := &[7]int{1, 2, -1, 0, -1, -1, 2}
+	details := &collectssl.StatusDetails{CSR: 1, DCV: 2, OVCallback: -1, OrganizationValidation: 0,
+		FreeDVUP: -1, EVClickThrough: -1, BrandValidation: 2}
 	wantDetails := &collectssl.StatusDetails{1, 2, -1, 0, -1, -1, 2}
 	full := func(fx *fixtureChain) wire.State {
 		return wire.State{Status: 2, NotBefore: fx.c.Leaf.NotBefore, NotAfter: fx.c.Leaf.NotAfter, FQDN: "*.example.com", Leaf: fx.leaf, CAs: fx.cas}
@@ -109,8 +110,8 @@ func responseFixtures() []responseFixture {
 			gen: func(t *testing.T, fx *fixtureChain) []byte {
 				return renderFixture(t, collectssl.Request{ShowExtStatus: true, ShowMDCDomainDetails: true, ShowMDCDomainDetails2: true, ShowStatusDetails: true},
 					wire.State{Status: 0, CertificateStatus: "Awaiting Validation", ValidationStatus: "Awaiting private WHOIS entry release",
-						MDCDomainDetails:  []wire.Domain{{Name: "example.com", Status: "VALIDATED"}, {Name: "www.example.com", Status: "NOTVALIDATED"}},
-						MDCDomainDetails2: []wire.Domain{{Name: "shop.example.com", Status: "AWAITINGBRAND"}},
+						MDCDomainDetails:  []collectssl.DomainStatus{{Domain: "example.com", Status: "VALIDATED"}, {Domain: "www.example.com", Status: "NOTVALIDATED"}},
+						MDCDomainDetails2: []collectssl.DomainStatus{{Domain: "shop.example.com", Status: "AWAITINGBRAND"}},
 						StatusDetails:     details, CAAStatus: "Error '12'", Layout: wire.Layout{StatusDetailSep: "="}})
 			},
 			want: &collectssl.Result{Status: 0, CertificateStatus: "Awaiting Validation", ValidationStatus: "Awaiting private WHOIS entry release",

@@ -26,7 +26,7 @@ func TestParseLinesStatusCodes(t *testing.T) {
 		for _, format := range []collectssl.ResponseFormat{collectssl.FormatLines, collectssl.FormatURLEncoded} {
 			t.Run(fmt.Sprintf("%d/%v", tt.code, format), func(t *testing.T) {
 				req := &collectssl.Request{ResponseFormat: format, ShowExtStatus: true, ShowStatusDetails: true}
-				_, body := render(t, req, wire.State{Status: int(tt.code), ErrorMessage: tt.message})
+				_, body := render(t, req, wire.State{Status: tt.code, ErrorMessage: tt.message})
 				got, err := collectssl.ParseResponse(req, "", body)
 				if got != nil {
 					t.Errorf("got a Result with status %d", tt.code)
@@ -213,7 +213,8 @@ func TestParseLinesCertificates(t *testing.T) {
 					t.Run(fmt.Sprintf("%v/%v/%s/%s", shape, kt, cs.name, lname), func(t *testing.T) {
 						st := wire.State{Status: 2, NotBefore: c.Leaf.NotBefore, NotAfter: c.Leaf.NotAfter, FQDN: "*.example.com",
 							Leaf: leaf, CAs: cas, CertificateStatus: "Issued", ValidationStatus: "Complete",
-							StatusDetails: &[7]int{1, 1, -1, -1, -1, -1, -1}, CAAStatus: "Authorized", Layout: layout}
+							StatusDetails: &collectssl.StatusDetails{CSR: 1, DCV: 1, OVCallback: -1, OrganizationValidation: -1,
+								FreeDVUP: -1, EVClickThrough: -1, BrandValidation: -1}, CAAStatus: "Authorized", Layout: layout}
 						_, body := render(t, cs.req, st)
 						got, err := collectssl.ParseLines(cs.req, body)
 						if err != nil {
@@ -301,7 +302,8 @@ func TestParseLinesBase64NextLine(t *testing.T) {
 		{"full lines, then Issued and Complete (short base64)", full, fullLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{},
 			wire.State{CertificateStatus: "Issued", ValidationStatus: "Complete"}},
 		{"full lines, then 7 status details and a 64-char CAA", full, fullLeaf, collectssl.Request{ShowStatusDetails: true, ShowExtStatus: true}, wire.Layout{},
-			wire.State{CertificateStatus: "Issued", ValidationStatus: "Complete", StatusDetails: &[7]int{1, 1, 1, 1, 1, 1, 1}, CAAStatus: b64line}},
+			wire.State{CertificateStatus: "Issued", ValidationStatus: "Complete", StatusDetails: &collectssl.StatusDetails{CSR: 1, DCV: 1, OVCallback: 1, OrganizationValidation: 1,
+				FreeDVUP: 1, EVClickThrough: 1, BrandValidation: 1}, CAAStatus: b64line}},
 		{"padded, then a 64-char line", padded, paddedLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{},
 			wire.State{CertificateStatus: b64line, ValidationStatus: "Complete"}},
 		{"one line, then a line as long", full, fullLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{Wrap: -1},

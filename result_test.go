@@ -1,7 +1,7 @@
 // This file holds the tests of ParseResponse (dispatch by content, binary
 // bodies, charsets, the size limit), of classify, and the helpers the
-// protocol tests share: generated chains, the conversion between Request and
-// wire.Request, and the cmp options that compare certificates by DER.
+// protocol tests share: generated chains, render (wire.Render that fails the
+// test), and the cmp options that compare certificates by DER.
 
 package collectssl_test
 
@@ -75,19 +75,9 @@ var resultOpts = cmp.Options{sameCert, sameBytes, cmpopts.EquateEmpty()}
 // noExtra also ignores Result.Extra.
 var noExtra = cmpopts.IgnoreFields(collectssl.Result{}, "Extra")
 
-func toWire(r *collectssl.Request) wire.Request {
-	return wire.Request{
-		QueryType: int(r.QueryType), ResponseType: int(r.ResponseType),
-		ResponseEncoding: int(r.ResponseEncoding), ResponseFormat: int(r.ResponseFormat),
-		ShowValidityPeriod: r.ShowValidityPeriod, ShowFQDN: r.ShowFQDN, ShowExtStatus: r.ShowExtStatus,
-		ShowMDCDomainDetails: r.ShowMDCDomainDetails, ShowMDCDomainDetails2: r.ShowMDCDomainDetails2,
-		ShowStatusDetails: r.ShowStatusDetails, ResponseMIMEType: r.ResponseMIMEType,
-	}
-}
-
 func render(t testing.TB, req *collectssl.Request, st wire.State) (string, []byte) {
 	t.Helper()
-	ct, body, err := wire.Render(toWire(req), st)
+	ct, body, err := wire.Render(req, st)
 	if err != nil {
 		t.Fatalf("wire.Render: %v", err)
 	}

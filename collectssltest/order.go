@@ -1,6 +1,7 @@
 // This file holds Order (what an order on the fake server looks like: its
 // numbers, state, domains, validity, statuses and the chain it is issued
-// under), its enums, and Quirks, the public knobs for how answers are laid out.
+// under), its enums, Quirks (the public knobs for how answers are laid out),
+// and how an order and its quirks become the state and layout wire renders.
 
 package collectssltest
 
@@ -267,10 +268,11 @@ func cloneDomains(d []collectssl.DomainStatus) []collectssl.DomainStatus {
 }
 
 // wireState is the order as wire renders it, for a call whose status is
-// status (>= 0).
+// status (>= 0). It shares the order's slices: o is a snapshot (see
+// Server.poll).
 func (o *Order) wireState(status collectssl.StatusCode) wire.State {
 	st := wire.State{
-		Status:            int(status),
+		Status:            status,
 		NotBefore:         o.NotBefore,
 		NotAfter:          o.NotAfter,
 		FQDN:              o.FQDN,
@@ -280,8 +282,9 @@ func (o *Order) wireState(status collectssl.StatusCode) wire.State {
 		ZIPNames:          o.ZIPNames,
 		CertificateStatus: o.CertificateStatus,
 		ValidationStatus:  o.ValidationStatus,
-		MDCDomainDetails:  wireDomains(o.MDCDomainDetails, o.Domains),
-		MDCDomainDetails2: wireDomains(o.MDCDomainDetails2, o.Domains),
+		MDCDomainDetails:  domainsOr(o.MDCDomainDetails, o.Domains),
+		MDCDomainDetails2: domainsOr(o.MDCDomainDetails2, o.Domains),
+		StatusDetails:     o.StatusDetails,
 		CAAStatus:         o.CAAStatus,
 		Layout:            o.Quirks.layout(),
 	}
@@ -296,9 +299,8 @@ func (o *Order) wireState(status collectssl.StatusCode) wire.State {
 			st.CertificateStatus, st.ValidationStatus = "Awaiting Validation", "Awaiting Legal Documents"
 		}
 	}
-	sd := o.StatusDetails
-	if sd == nil {
-		sd = &collectssl.StatusDetails{
+	if st.StatusDetails == nil {
+		st.StatusDetails = &collectssl.StatusDetails{
 			CSR:                    collectssl.ProgressCompleted,
 			DCV:                    collectssl.ProgressInProgress,
 			OVCallback:             collectssl.ProgressNotRequired,
@@ -308,33 +310,21 @@ func (o *Order) wireState(status collectssl.StatusCode) wire.State {
 			BrandValidation:        collectssl.ProgressNotRequired,
 		}
 		if issued {
-			sd.DCV = collectssl.ProgressCompleted
+			st.StatusDetails.DCV = collectssl.ProgressCompleted
 		}
-	}
-	st.StatusDetails = &[7]int{
-		wire.CSRStatus:                    int(sd.CSR),
-		wire.DCVStatus:                    int(sd.DCV),
-		wire.OVCallbackStatus:             int(sd.OVCallback),
-		wire.OrganizationValidationStatus: int(sd.OrganizationValidation),
-		wire.FreeDVUPStatus:               int(sd.FreeDVUP),
-		wire.EVClickThroughStatus:         int(sd.EVClickThrough),
-		wire.BrandValStatus:               int(sd.BrandValidation),
 	}
 	return st
 }
 
-// wireDomains converts d, or when d is nil lists every domain as NOTVALIDATED.
-func wireDomains(d []collectssl.DomainStatus, domains []string) []wire.Domain {
-	if d == nil {
-		out := make([]wire.Domain, len(domains))
-		for i, name := range domains {
-			out[i] = wire.Domain{Name: name, Status: "NOTVALIDATED"}
-		}
-		return out
+// domainsOr returns d, or when d is nil every domain of domains as
+// NOTVALIDATED.
+func domainsOr(d []collectssl.DomainStatus, domains []string) []collectssl.DomainStatus {
+	if d != nil {
+		return d
 	}
-	out := make([]wire.Domain, len(d))
-	for i, ds := range d {
-		out[i] = wire.Domain{Name: ds.Domain, Status: ds.Status}
+	out := make([]collectssl.DomainStatus, len(domains))
+	for i, name := range domains {
+		out[i] = collectssl.DomainStatus{Domain: name, Status: "NOTVALIDATED"}
 	}
 	return out
 }

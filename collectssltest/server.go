@@ -46,16 +46,16 @@
 //     characters, certificateID not 1 to 16 digits, baseOrderNumber not 1 to
 //     20 digits, an enum outside its range (exactly one digit), a flag other
 //     than Y or N, responseType 0, 1 or 2 without queryType 1,
-//     responseEncoding 1 without queryType 1 and responseType 0 or 2, a
-//     responseMimeType that is not a media type, collectionCode or
-//     responseMimeType over 256 characters;
+//     responseEncoding 1 without queryType 1 and responseType 0 or 2,
+//     collectionCode or responseMimeType over 256 characters, a
+//     responseMimeType that is not a media type;
 //   - an identifier that names no order, or identifiers that name different
 //     orders: -4 naming that identifier (the fake's choice: the real service
 //     may answer -16 for an order of another account);
 //   - the order's state: -20, -21, -22 or -14, else status 0, 1 or 2.
 //
 // queryType, responseType, responseEncoding and responseFormat default to 0,
-// 3, 0 and 0 when omitted; flags default to N. The messages are the
+// 3, 0 and 0 when omitted or empty; flags default to N. The messages are the
 // specification's, with the parameter name (as the specification spells it)
 // where it prints 'xxxx'.
 //
@@ -66,11 +66,8 @@
 package collectssltest
 
 import (
-	"crypto/subtle"
 	"crypto/x509"
 	"fmt"
-	"io"
-	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -83,7 +80,6 @@ import (
 
 	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
-	"github.com/collectssl/collectssl/internal/wire"
 )
 
 // Path is the path of the CollectSSL endpoint, as on the real service.
@@ -222,8 +218,9 @@ func (s *Server) SetCredentials(c collectssl.Credentials) {
 
 // AddOrder adds an order and returns it with every empty identifier
 // generated, its FQDN, validity and chain filled in (see Order). It panics
-// if an identifier is already taken or invalid, or if the chain cannot be
-// generated: those are mistakes in the test.
+// if an identifier is invalid, if the order number or the certificate ID is
+// already taken (a base order number may be shared), or if the chain cannot
+// be generated: those are mistakes in the test.
 func (s *Server) AddOrder(o Order) Order {
 	o = o.clone()
 	o.Chain, o.CACertificates, o.Leaf, o.LeafKey, o.Polls = nil, nil, nil, nil, 0
@@ -348,9 +345,11 @@ type Call struct {
 	Time     time.Time
 	Duration time.Duration
 	Method   string
-	// Form is the form as received (parameter names as sent), with every
-	// loginPassword value replaced by "[REDACTED]"; nil when the body was
-	// not read.
+	// Form is the form as received (parameter names as sent; for a method
+	// other than POST, the query string), with the value of every parameter
+	// whose name may carry the password replaced by "[REDACTED]" (see
+	// redact); nil when it was not read (another path, a fault that ended
+	// the call, a body that could not be read or was too large).
 	Form url.Values
 	// Overlapped reports that the call started while another was in flight.
 	Overlapped bool
@@ -382,8 +381,10 @@ func (s *Server) CallCount() int {
 	return s.callCount
 }
 
-// FailNext makes the next n calls fail with f (before any check of the
-// request). Faults queue: FailNext(1, a) then FailNext(2, b) serves a, b, b.
+// FailNext makes the next n calls to Path fail with f, before any check of
+// the request but its path (a call to another path gets HTTP 404 and leaves
+// the faults queued). Faults queue: FailNext(1, a) then FailNext(2, b)
+// serves a, b, b.
 func (s *Server) FailNext(n int, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -439,360 +440,4 @@ func redact(form url.Values) url.Values {
 		}
 	}
 	return out
-}
-
-// ServeHTTP answers one CollectSSL call.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	call := Call{Time: time.Now(), Method: r.Method}
-	n := s.inFlight.Add(1)
-	if n > 1 {
-		call.Overlapped = true
-		s.overlaps.Add(1)
-	}
-	for m := s.maxInFlight.Load(); n > m && !s.maxInFlight.CompareAndSwap(m, n); m = s.maxInFlight.Load() {
-	}
-	defer func() {
-		call.Duration = time.Since(call.Time)
-		s.record(call)
-		s.inFlight.Add(-1)
-	}()
-
-	if r.URL.Path != Path {
-		http.NotFound(w, r)
-		call.HTTPStatus = http.StatusNotFound
-		return
-	}
-	if f, ok := s.nextFault(); ok {
-		call.Fault = f.String()
-		if st, done := serveFault(w, r, f); done {
-			call.HTTPStatus = st
-			return
-		}
-	}
-	if s.latency > 0 {
-		serveFault(w, r, Delay(s.latency))
-	}
-
-	var a answer
-	call.Form, a = s.handle(r)
-	call.HTTPStatus, call.Status = a.write(w)
-}
-
-// answer is what the server sends: a rendered body, or an HTTP error.
-type answer struct {
-	httpStatus  int // 0 means 200
-	status      collectssl.StatusCode
-	contentType string
-	body        []byte
-}
-
-func (a answer) write(w http.ResponseWriter) (int, collectssl.StatusCode) {
-	code := a.httpStatus
-	if code == 0 {
-		code = http.StatusOK
-	}
-	if a.contentType != "" {
-		w.Header().Set("Content-Type", a.contentType)
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
-	w.WriteHeader(code)
-	w.Write(a.body)
-	return code, a.status
-}
-
-func httpError(code int, msg string) answer {
-	return answer{httpStatus: code, contentType: "text/plain; charset=utf-8", body: []byte(msg + "\n")}
-}
-
-// The parameters of the specification, by lower-case name.
-var params = func() map[string]string {
-	m := map[string]string{}
-	for _, p := range []string{
-		pLoginName, pLoginPassword, pOrderNumber, pCertificateID, pBaseOrderNumber,
-		pQueryType, pResponseType, pResponseEncoding, pResponseFormat,
-		pResponseMimeType, pCollectionCode,
-		pShowValidityPeriod, pShowFQDN, pShowExtStatus, pShowMDCDomainDetails,
-		pShowMDCDomainDetails2, pShowStatusDetails,
-	} {
-		m[strings.ToLower(p)] = p
-	}
-	return m
-}()
-
-// Parameter names as the specification spells them.
-const (
-	pLoginName             = "loginName"
-	pLoginPassword         = "loginPassword"
-	pOrderNumber           = "orderNumber"
-	pCertificateID         = "certificateID"
-	pBaseOrderNumber       = "baseOrderNumber"
-	pQueryType             = "queryType"
-	pResponseType          = "responseType"
-	pResponseEncoding      = "responseEncoding"
-	pResponseFormat        = "responseFormat"
-	pResponseMimeType      = "responseMimeType"
-	pCollectionCode        = "collectionCode"
-	pShowValidityPeriod    = "showValidityPeriod"
-	pShowFQDN              = "showFQDN"
-	pShowExtStatus         = "showExtStatus"
-	pShowMDCDomainDetails  = "showMDCDomainDetails"
-	pShowMDCDomainDetails2 = "showMDCDomainDetails2"
-	pShowStatusDetails     = "showStatusDetails"
-)
-
-// Length limits of the specification, section 1.
-const (
-	maxLoginName           = 64
-	maxLoginPassword       = 128
-	maxOrderNumber         = 128
-	maxCertificateIDDigits = 16
-	maxBaseOrderDigits     = 20 // "integer": 20 digits hold any 64-bit one
-)
-
-// The messages of the specification, section 2.1.
-const (
-	msgNotHTTPS     = "Request was not made over https!"
-	msgUnrecognised = "Unrecognised argument!"
-	msgUnknownError = "An unknown error occurred!"
-	msgDenied       = "Permission denied!"
-	msgGET          = "Request used GET rather than POST!"
-	msgRejected     = "The certificate request has been rejected!"
-	msgRevoked      = "The certificate has been revoked!"
-	msgAwaitingPay  = "Still awaiting payment!"
-)
-
-func msgMissing(name string) string { return "The '" + name + "' argument is missing!" }
-func msgInvalid(name string) string { return "The value of the '" + name + "' argument is invalid!" }
-
-// handle checks the request and returns the form as received (redacted) and
-// the answer.
-func (s *Server) handle(r *http.Request) (url.Values, answer) {
-	if r.Method != http.MethodPost {
-		// The form of a GET is in the query: use its responseFormat if any.
-		q, _ := url.ParseQuery(r.URL.RawQuery)
-		return redact(q), failure(collectssl.StatusGETNotPOST, msgGET, formatOf(q))
-	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
-	if err != nil {
-		return nil, httpError(http.StatusBadRequest, "collectssltest: reading the request body: "+err.Error())
-	}
-	if len(raw) > maxRequestBytes {
-		return nil, httpError(http.StatusRequestEntityTooLarge, "collectssltest: request body over "+strconv.Itoa(maxRequestBytes)+" bytes")
-	}
-	form := url.Values{}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
-		form, err = url.ParseQuery(string(raw))
-		if err != nil {
-			return redact(form), failure(collectssl.StatusUnknownError, msgUnknownError, formatOf(form))
-		}
-	}
-	if r.TLS == nil {
-		return redact(form), failure(collectssl.StatusNotHTTPS, msgNotHTTPS, formatOf(form))
-	}
-	return redact(form), s.check(form)
-}
-
-// formatOf returns the responseFormat the form asks for, when it can be
-// read; format 0 otherwise.
-func formatOf(form url.Values) int {
-	for k, vs := range form {
-		if strings.EqualFold(k, pResponseFormat) && len(vs) == 1 && vs[0] == "1" {
-			return wire.FormatURLEncoded
-		}
-	}
-	return wire.FormatLines
-}
-
-// failure renders a negative status in format.
-func failure(code collectssl.StatusCode, msg string, format int) answer {
-	ct, body, err := wire.Render(wire.Request{ResponseFormat: format}, wire.State{Status: int(code), ErrorMessage: msg})
-	if err != nil {
-		return httpError(http.StatusInternalServerError, "collectssltest: rendering: "+err.Error())
-	}
-	return answer{status: code, contentType: ct, body: body}
-}
-
-// check applies the checks of the package documentation, in order, and
-// answers.
-func (s *Server) check(form url.Values) answer {
-	format := formatOf(form)
-	fail := func(code collectssl.StatusCode, msg string) answer { return failure(code, msg, format) }
-
-	// Names: case-insensitive, known, given once.
-	p := map[string]string{}
-	for k, vs := range form {
-		name, ok := params[strings.ToLower(k)]
-		if !ok {
-			return fail(collectssl.StatusUnrecognisedArgument, msgUnrecognised)
-		}
-		if _, dup := p[name]; dup || len(vs) != 1 {
-			return fail(collectssl.StatusArgumentInvalid, msgInvalid(name))
-		}
-		p[name] = vs[0]
-	}
-
-	// Credentials.
-	for _, c := range []struct {
-		name string
-		max  int
-	}{{pLoginName, maxLoginName}, {pLoginPassword, maxLoginPassword}} {
-		v := p[c.name]
-		if v == "" {
-			return fail(collectssl.StatusArgumentMissing, msgMissing(c.name))
-		}
-		if len([]rune(v)) > c.max {
-			return fail(collectssl.StatusArgumentInvalid, msgInvalid(c.name))
-		}
-	}
-	creds := s.Credentials()
-	nameOK := subtle.ConstantTimeCompare([]byte(p[pLoginName]), []byte(creds.LoginName)) == 1
-	passOK := subtle.ConstantTimeCompare([]byte(p[pLoginPassword]), []byte(creds.LoginPassword)) == 1
-	if !nameOK || !passOK {
-		return fail(collectssl.StatusPermissionDenied, msgDenied)
-	}
-
-	// Identifiers.
-	if p[pOrderNumber] == "" && p[pCertificateID] == "" && p[pBaseOrderNumber] == "" {
-		return fail(collectssl.StatusArgumentMissing, msgMissing(pOrderNumber))
-	}
-	if len([]rune(p[pOrderNumber])) > maxOrderNumber {
-		return fail(collectssl.StatusArgumentInvalid, msgInvalid(pOrderNumber))
-	}
-	if v := p[pCertificateID]; v != "" && !isDigits(v, maxCertificateIDDigits) {
-		return fail(collectssl.StatusArgumentInvalid, msgInvalid(pCertificateID))
-	}
-	if v := p[pBaseOrderNumber]; v != "" && !isDigits(v, maxBaseOrderDigits) {
-		return fail(collectssl.StatusArgumentInvalid, msgInvalid(pBaseOrderNumber))
-	}
-
-	// Enums and flags.
-	var req wire.Request
-	for _, e := range []struct {
-		name     string
-		dst      *int
-		def, max int
-	}{
-		{pQueryType, &req.QueryType, wire.QueryStatus, wire.QueryChain},
-		{pResponseType, &req.ResponseType, wire.ResponseIndividual, wire.ResponseIndividual},
-		{pResponseEncoding, &req.ResponseEncoding, wire.EncodingBase64, wire.EncodingBinary},
-		{pResponseFormat, &req.ResponseFormat, wire.FormatLines, wire.FormatURLEncoded},
-	} {
-		v, ok := p[e.name]
-		if !ok || v == "" {
-			*e.dst = e.def
-			continue
-		}
-		if len(v) != 1 || v[0] < '0' || int(v[0]-'0') > e.max {
-			return fail(collectssl.StatusArgumentInvalid, msgInvalid(e.name))
-		}
-		*e.dst = int(v[0] - '0')
-	}
-	for _, f := range []struct {
-		name string
-		dst  *bool
-	}{
-		{pShowValidityPeriod, &req.ShowValidityPeriod},
-		{pShowFQDN, &req.ShowFQDN},
-		{pShowExtStatus, &req.ShowExtStatus},
-		{pShowMDCDomainDetails, &req.ShowMDCDomainDetails},
-		{pShowMDCDomainDetails2, &req.ShowMDCDomainDetails2},
-		{pShowStatusDetails, &req.ShowStatusDetails},
-	} {
-		switch p[f.name] {
-		case "", "N":
-		case "Y":
-			*f.dst = true
-		default:
-			return fail(collectssl.StatusArgumentInvalid, msgInvalid(f.name))
-		}
-	}
-	if req.ResponseType != wire.ResponseIndividual && req.QueryType != wire.QueryCertificateAndChain {
-		return fail(collectssl.StatusArgumentInvalid, msgInvalid(pResponseType))
-	}
-	if req.ResponseEncoding == wire.EncodingBinary &&
-		(req.QueryType != wire.QueryCertificateAndChain || (req.ResponseType != wire.ResponseZIP && req.ResponseType != wire.ResponsePKCS7)) {
-		return fail(collectssl.StatusArgumentInvalid, msgInvalid(pResponseEncoding))
-	}
-	for _, name := range []string{pCollectionCode, pResponseMimeType} {
-		if len([]rune(p[name])) > maxFreeText {
-			return fail(collectssl.StatusArgumentInvalid, msgInvalid(name))
-		}
-	}
-	if v := p[pResponseMimeType]; v != "" {
-		if _, _, err := mime.ParseMediaType(v); err != nil {
-			return fail(collectssl.StatusArgumentInvalid, msgInvalid(pResponseMimeType))
-		}
-		req.ResponseMIMEType = v
-	}
-
-	// The order.
-	o, bad := s.poll(p)
-	if o == nil {
-		return fail(collectssl.StatusArgumentInvalid, msgInvalid(bad))
-	}
-	var status collectssl.StatusCode
-	switch o.State {
-	case StateIssued:
-		status = collectssl.StatusAttached
-		if req.QueryType == wire.QueryStatus {
-			status = collectssl.StatusAvailable
-		}
-	case StateProcessing:
-		status = collectssl.StatusProcessing
-	case StateRejected:
-		return fail(collectssl.StatusRejected, msgRejected)
-	case StateRevoked:
-		return fail(collectssl.StatusRevoked, msgRevoked)
-	case StateAwaitingPayment:
-		return fail(collectssl.StatusAwaitingPayment, msgAwaitingPay)
-	default:
-		return fail(collectssl.StatusUnknownError, msgUnknownError)
-	}
-	ct, body, err := wire.Render(req, o.wireState(status))
-	if err != nil {
-		return httpError(http.StatusInternalServerError, "collectssltest: rendering: "+err.Error())
-	}
-	return answer{status: status, contentType: ct, body: body}
-}
-
-// poll finds the order the identifiers in p name, counts the call, moves the
-// order along IssueAfterPolls, and returns a snapshot of it. When no single
-// order is named it returns nil and the identifier at fault.
-func (s *Server) poll(p map[string]string) (*Order, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var found *Order
-	for _, id := range []struct {
-		name string
-		m    map[string]*Order
-	}{{pOrderNumber, s.byNumber}, {pCertificateID, s.byCertID}, {pBaseOrderNumber, s.byBase}} {
-		v := p[id.name]
-		if v == "" {
-			continue
-		}
-		o := id.m[v]
-		if o == nil || (found != nil && o != found) {
-			return nil, id.name
-		}
-		found = o
-	}
-	if found.State == StateProcessing && found.IssueAfterPolls > 0 && found.Polls >= found.IssueAfterPolls {
-		found.State = StateIssued
-	}
-	found.Polls++
-	snap := found.clone()
-	return &snap, ""
-}
-
-// isDigits reports whether v is 1 to max ASCII digits.
-func isDigits(v string, max int) bool {
-	if v == "" || len(v) > max {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < '0' || v[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
 	"github.com/google/go-cmp/cmp"
 	"go.mozilla.org/pkcs7"
@@ -26,45 +27,46 @@ var (
 )
 
 func TestRenderGolden(t *testing.T) {
-	details := [7]int{1, 1, -1, 2, -1, -1, 1}
+	details := collectssl.StatusDetails{CSR: 1, DCV: 1, OVCallback: -1, OrganizationValidation: 2,
+		FreeDVUP: -1, EVClickThrough: -1, BrandValidation: 1}
 	tests := []struct {
 		name     string
-		req      Request
+		req      collectssl.Request
 		st       State
 		wantType string
 		want     string
 	}{
 		{
 			name:     "lines error",
-			req:      Request{ShowExtStatus: true, ShowFQDN: true},
+			req:      collectssl.Request{ShowExtStatus: true, ShowFQDN: true},
 			st:       State{Status: -3, ErrorMessage: "The 'orderNumber' argument is missing!", CertificateStatus: "Issued"},
 			wantType: "text/plain",
 			want:     "-3\nThe 'orderNumber' argument is missing!\n",
 		},
 		{
 			name: "lines status 1 every flag",
-			req: Request{ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true, ShowMDCDomainDetails: true,
+			req: collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true, ShowMDCDomainDetails: true,
 				ShowMDCDomainDetails2: true, ShowStatusDetails: true},
 			st: State{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "www.example.com", CertificateStatus: "Issued",
-				ValidationStatus: "Complete", MDCDomainDetails: []Domain{{"a.example", "VALIDATED"}},
+				ValidationStatus: "Complete", MDCDomainDetails: []collectssl.DomainStatus{{Domain: "a.example", Status: "VALIDATED"}},
 				StatusDetails: &details, CAAStatus: "Authorized"},
 			wantType: "text/plain",
 			want:     "1\n14/03/2025 14/03/2026\nwww.example.com\nIssued\nComplete\n1\n1\n-1\n2\n-1\n-1\n1\nAuthorized\n",
 		},
 		{
 			name: "lines status 0 mdc details, no validity or fqdn",
-			req: Request{ShowValidityPeriod: true, ShowFQDN: true, ShowMDCDomainDetails: true,
+			req: collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true, ShowMDCDomainDetails: true,
 				ShowMDCDomainDetails2: true, ShowStatusDetails: true},
 			st: State{Status: 0, NotBefore: nb, NotAfter: na, FQDN: "x",
-				MDCDomainDetails:  []Domain{{"a.example", "VALIDATED"}, {"b.example", "NOTVALIDATED"}},
-				MDCDomainDetails2: []Domain{{"c.example", "AWAITINGBRAND"}},
+				MDCDomainDetails:  []collectssl.DomainStatus{{Domain: "a.example", Status: "VALIDATED"}, {Domain: "b.example", Status: "NOTVALIDATED"}},
+				MDCDomainDetails2: []collectssl.DomainStatus{{Domain: "c.example", Status: "AWAITINGBRAND"}},
 				StatusDetails:     &details},
 			wantType: "text/plain",
 			want:     "0\na.example VALIDATED, b.example NOTVALIDATED\n1\n1\n-1\n2\n-1\n-1\n1\nc.example AWAITINGBRAND\n",
 		},
 		{
 			name: "lines quirks: CRLF, BOM, split validity, names, trailing spaces, no final newline",
-			req:  Request{ShowValidityPeriod: true, ShowStatusDetails: true, ResponseMIMEType: "text/x-custom"},
+			req:  collectssl.Request{ShowValidityPeriod: true, ShowStatusDetails: true, ResponseMIMEType: "text/x-custom"},
 			st: State{Status: 1, NotBefore: nb, NotAfter: na, StatusDetails: &details,
 				Layout: Layout{CRLF: true, BOM: true, SplitValidity: true, StatusDetailSep: "=", NoFinalNewline: true}},
 			wantType: "text/x-custom",
@@ -73,17 +75,17 @@ func TestRenderGolden(t *testing.T) {
 		},
 		{
 			name:     "urlencoded error",
-			req:      Request{ResponseFormat: FormatURLEncoded},
+			req:      collectssl.Request{ResponseFormat: collectssl.FormatURLEncoded},
 			st:       State{Status: -20, ErrorMessage: "The certificate request has been rejected!"},
 			wantType: "application/x-www-form-urlencoded",
 			want:     "errorCode=-20&errorMessage=The+certificate+request+has+been+rejected%21",
 		},
 		{
 			name: "urlencoded status 0 every flag",
-			req: Request{ResponseFormat: FormatURLEncoded, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true,
+			req: collectssl.Request{ResponseFormat: collectssl.FormatURLEncoded, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true,
 				ShowMDCDomainDetails: true, ShowMDCDomainDetails2: true, ShowStatusDetails: true},
 			st: State{Status: 0, CertificateStatus: "Awaiting Validation", ValidationStatus: "Awaiting Brand Validation",
-				MDCDomainDetails: []Domain{{"a.example", "VALIDATED"}}, StatusDetails: &details,
+				MDCDomainDetails: []collectssl.DomainStatus{{Domain: "a.example", Status: "VALIDATED"}}, StatusDetails: &details,
 				CAAStatus: "Error '12'", Extra: []Field{{"orderNumber", "1234"}}},
 			wantType: "application/x-www-form-urlencoded",
 			want: "errorCode=0&certificateStatus=Awaiting+Validation&validationStatus=Awaiting+Brand+Validation" +
@@ -93,14 +95,14 @@ func TestRenderGolden(t *testing.T) {
 		},
 		{
 			name:     "urlencoded validity in unix seconds",
-			req:      Request{ResponseFormat: FormatURLEncoded, ShowValidityPeriod: true, ShowFQDN: true},
+			req:      collectssl.Request{ResponseFormat: collectssl.FormatURLEncoded, ShowValidityPeriod: true, ShowFQDN: true},
 			st:       State{Status: 1, NotBefore: nb, NotAfter: na, FQDN: "*.example.com"},
 			wantType: "application/x-www-form-urlencoded",
 			want:     "errorCode=1&notBefore=1741910400&notAfter=1773532799&fqdn=%2A.example.com",
 		},
 		{
 			name:     "latin-1 message",
-			req:      Request{},
+			req:      collectssl.Request{},
 			st:       State{Status: -4, ErrorMessage: "Valeur invalide pour 'é'", Layout: Layout{Charset: "iso-8859-1"}},
 			wantType: "text/plain; charset=iso-8859-1",
 			want:     "-4\nValeur invalide pour '\xe9'\n",
@@ -108,7 +110,7 @@ func TestRenderGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ct, body, err := Render(tt.req, tt.st)
+			ct, body, err := Render(&tt.req, tt.st)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,44 +146,44 @@ func TestRenderCertificatesGolden(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		req  Request
+		req  collectssl.Request
 		st   State
 		want string
 	}{
 		{
 			name: "lines rt3 qt1 with fqdn and validity: root-first PEM, leaf last",
-			req:  Request{QueryType: 1, ResponseType: 3, ShowFQDN: true, ShowValidityPeriod: true, ShowExtStatus: true},
+			req:  collectssl.Request{QueryType: 1, ResponseType: 3, ShowFQDN: true, ShowValidityPeriod: true, ShowExtStatus: true},
 			st:   State{Status: 2, NotBefore: nb, NotAfter: na, FQDN: "*.example.com", Leaf: leaf, CAs: cas, CertificateStatus: "Issued", ValidationStatus: "Complete"},
 			want: "2\n14/03/2025 14/03/2026\n*.example.com\n" + pemOf(cas[0]) + pemOf(cas[1]) + pemOf(cas[2]) + pemOf(leaf) + "Issued\nComplete\n",
 		},
 		{
 			name: "lines rt3 qt2: the leaf only",
-			req:  Request{QueryType: 2, ResponseType: 3},
+			req:  collectssl.Request{QueryType: 2, ResponseType: 3},
 			st:   State{Status: 2, Leaf: leaf, CAs: cas},
 			want: "2\n" + pemOf(leaf),
 		},
 		{
 			name: "lines rt3 qt3: the CAs only, blank line after them",
-			req:  Request{QueryType: 3, ResponseType: 3, ShowExtStatus: true},
+			req:  collectssl.Request{QueryType: 3, ResponseType: 3, ShowExtStatus: true},
 			st:   State{Status: 2, Leaf: leaf, CAs: cas, CertificateStatus: "Issued", ValidationStatus: "Complete", Layout: Layout{BlankAfterCertificates: true}},
 			want: "2\n" + pemOf(cas[0]) + pemOf(cas[1]) + pemOf(cas[2]) + "\nIssued\nComplete\n",
 		},
 		{
 			name: "urlencoded rt3 qt1: caCertificate repeated root-first, then certificate",
-			req:  Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1},
+			req:  collectssl.Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1},
 			st:   State{Status: 2, Leaf: leaf, CAs: cas},
 			want: "errorCode=2&caCertificate=" + esc(cas[0]) + "&caCertificate=" + esc(cas[1]) + "&caCertificate=" + esc(cas[2]) + "&certificate=" + esc(leaf),
 		},
 		{
 			name: "urlencoded rt3 plus sent raw",
-			req:  Request{QueryType: 2, ResponseType: 3, ResponseFormat: 1},
+			req:  collectssl.Request{QueryType: 2, ResponseType: 3, ResponseFormat: 1},
 			st:   State{Status: 2, Leaf: leaf, Layout: Layout{PlusAs: "+"}},
 			want: "errorCode=2&certificate=" + strings.NewReplacer("/", "%2F", "=", "%3D").Replace(b64(leaf)),
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, body, err := Render(tt.req, tt.st)
+			_, body, err := Render(&tt.req, tt.st)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -239,7 +241,7 @@ func TestRenderContainers(t *testing.T) {
 		}
 	})
 	t.Run("zip", func(t *testing.T) {
-		_, body, err := Render(Request{QueryType: 1, ResponseType: 0, ResponseEncoding: EncodingBinary}, State{Status: 2, Leaf: leaf, CAs: cas})
+		_, body, err := Render(&collectssl.Request{QueryType: 1, ResponseType: 0, ResponseEncoding: collectssl.EncodingBinary}, State{Status: 2, Leaf: leaf, CAs: cas})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,7 +281,7 @@ func TestRenderContainers(t *testing.T) {
 		}
 		s := base64.StdEncoding.EncodeToString(p7)
 		for _, w := range []int{0, 76, 70, -1} {
-			_, body, err := Render(Request{QueryType: 1, ResponseType: 2}, State{Status: 2, Container: p7, Layout: Layout{Wrap: w}})
+			_, body, err := Render(&collectssl.Request{QueryType: 1, ResponseType: 2}, State{Status: 2, Container: p7, Layout: Layout{Wrap: w}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -307,13 +309,14 @@ func TestRenderInvalid(t *testing.T) {
 	leaf, _ := chainDER(t, certgen.TestMode)
 	tests := []struct {
 		name string
-		req  Request
+		req  *collectssl.Request
 		st   State
 	}{
-		{"status 2 with queryType 0", Request{}, State{Status: 2, Leaf: leaf}},
-		{"binary netscape", Request{QueryType: 1, ResponseType: 1, ResponseEncoding: 1}, State{Status: 2, Leaf: leaf}},
-		{"enum out of range", Request{QueryType: 4}, State{Status: 1}},
-		{"unknown charset", Request{}, State{Status: 1, Layout: Layout{Charset: "no-such-charset"}}},
+		{"status 2 with queryType 0", &collectssl.Request{}, State{Status: 2, Leaf: leaf}},
+		{"binary netscape", &collectssl.Request{QueryType: 1, ResponseType: 1, ResponseEncoding: 1}, State{Status: 2, Leaf: leaf}},
+		{"enum out of range", &collectssl.Request{QueryType: 4}, State{Status: 1}},
+		{"unknown charset", &collectssl.Request{}, State{Status: 1, Layout: Layout{Charset: "no-such-charset"}}},
+		{"nil request", nil, State{Status: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
