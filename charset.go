@@ -16,6 +16,10 @@ import (
 	"golang.org/x/text/encoding/htmlindex"
 )
 
+// utf8BOM is the UTF-8 byte order mark, which text bodies and files may start
+// with; every reader drops it.
+var utf8BOM = []byte("\ufeff")
+
 // defaultCharset is used for text that is not valid UTF-8 when the
 // Content-Type names no charset (or one we do not know): Windows-1252 is a
 // superset of ISO-8859-1 in its printable range, what Western European
@@ -61,7 +65,7 @@ func toUTF8(b []byte, enc encoding.Encoding) []byte {
 	if err != nil {
 		return b
 	}
-	return bytes.TrimPrefix(out, bom)
+	return bytes.TrimPrefix(out, utf8BOM)
 }
 
 // isUTF16Charset reports whether enc is one of the UTF-16 encodings.

@@ -413,7 +413,7 @@ func (c *Client) post(ctx context.Context, hc *http.Client, endpoint, encoded st
 // captive portals do. It goes by content only: the Content-Type of a
 // CollectSSL answer is whatever responseMimeType asked for.
 func looksLikeHTML(body []byte) bool {
-	body = bytes.TrimLeft(bytes.TrimPrefix(body, bom), " \t\r\n")
+	body = bytes.TrimLeft(bytes.TrimPrefix(body, utf8BOM), " \t\r\n")
 	return bytes.HasPrefix(body, []byte("<"))
 }
 

@@ -8,6 +8,7 @@
 package collectssl
 
 import (
+	"bytes"
 	"crypto/x509"
 	"fmt"
 )
@@ -110,6 +111,10 @@ type decoder struct {
 	certs    []*x509.Certificate
 	seen     map[string]struct{} // raw DER already returned; only inside a ZIP
 	inflated int                 // bytes inflated from ZIP entries so far
+
+	// container is the first ZIP archive, PKCS#7 or Netscape container
+	// decoded (the outermost one), for decodePEMText.
+	container []byte
 }
 
 // decode sniffs data and decodes it; allowZIP is false inside a ZIP entry,
@@ -131,7 +136,7 @@ func (d *decoder) decode(data []byte, allowZIP bool) error {
 	case data[0] == 0x30:
 		// Certificates alias the buffer they were parsed from; the caller's
 		// buffer is not ours to keep.
-		err = d.decodeDER(clone(data))
+		err = d.decodeDER(bytes.Clone(data))
 	default:
 		err = d.decodeText(data, allowZIP)
 	}
@@ -140,9 +145,6 @@ func (d *decoder) decode(data []byte, allowZIP bool) error {
 	}
 	return err
 }
-
-// clone returns a copy of b; append to nil keeps an empty result non-nil.
-func clone(b []byte) []byte { return append(make([]byte, 0, len(b)), b...) }
 
 // isZIP reports whether data starts like a ZIP archive (a local file header,
 // or the end record of an empty archive).
@@ -155,7 +157,12 @@ func isZIP(data []byte) bool {
 func (d *decoder) binaryDecode(b []byte, allowZIP bool) error {
 	switch {
 	case isZIP(b) && allowZIP:
-		return d.decodeZIP(b)
+		first := d.container == nil
+		err := d.decodeZIP(b)
+		if first {
+			d.container = b // the archive, not a container inside it
+		}
+		return err
 	case len(b) > 0 && b[0] == 0x30:
 		return d.decodeDER(b)
 	}
@@ -204,6 +211,9 @@ func (d *decoder) decodeDER(b []byte) error {
 		}
 		if top.next != len(b) {
 			return &ContainerError{Format: "DER", Offset: top.next, Err: ErrTrailingData}
+		}
+		if d.container == nil {
+			d.container = b
 		}
 		return nil
 	case ok && first.is(classUniversal, true, tagSequence):

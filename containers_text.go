@@ -6,6 +6,7 @@ package collectssl
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"unicode/utf16"
@@ -16,12 +17,12 @@ var (
 	pemBegin = []byte("-----BEGIN ")
 	pemEnd   = []byte("-----END ")
 	pemDash  = []byte("-----")
-	utf8BOM  = []byte{0xef, 0xbb, 0xbf}
 )
 
 // pemCertLabels are the PEM types whose contents are decoded, as whatever
 // the contents really are (OpenSSL writes a Netscape sequence under
-// CERTIFICATE). Blocks of every other type are skipped.
+// CERTIFICATE); only a block labelled ZIP may hold a ZIP archive, and not
+// inside another archive. Blocks of every other type are skipped.
 var pemCertLabels = map[string]bool{
 	"CERTIFICATE":                   true,
 	"X509 CERTIFICATE":              true,
@@ -30,6 +31,7 @@ var pemCertLabels = map[string]bool{
 	"PKCS7":                         true,
 	"PKCS #7 SIGNED DATA":           true,
 	"CMS":                           true,
+	"ZIP":                           true, // a ZIP archive, which one layout of format 0 arms
 }
 
 // isUTF16 reports whether data looks like UTF-16 text: a byte order mark, or
@@ -108,7 +110,7 @@ func (d *decoder) decodeUTF16(data []byte, allowZIP bool) error {
 func (d *decoder) decodeText(text []byte, allowZIP bool) error {
 	text = bytes.TrimPrefix(text, utf8BOM)
 	if bytes.Contains(text, pemBegin) {
-		return d.decodePEM(text)
+		return d.decodePEM(text, allowZIP)
 	}
 	der, ok, err := decodeBase64(text, d.lim.decoded)
 	if err != nil {
@@ -130,7 +132,7 @@ func (d *decoder) decodeText(text []byte, allowZIP bool) error {
 // others. Text outside blocks is ignored; a BEGIN line may be glued to the
 // previous END line or indented. The loop terminates because every turn
 // moves rest past a BEGIN marker.
-func (d *decoder) decodePEM(text []byte) error {
+func (d *decoder) decodePEM(text []byte, allowZIP bool) error {
 	fail := func(off int, what string) error {
 		return &ContainerError{Format: "PEM", Offset: off, Err: fmt.Errorf("%w: %s", ErrMalformedContainer, what)}
 	}
@@ -173,7 +175,9 @@ func (d *decoder) decodePEM(text []byte) error {
 			return &ContainerError{Format: "PEM", Offset: blockStart, Err: err}
 		}
 		if !ok {
-			return fail(blockStart, "invalid base64 in "+string(label)+" block")
+			// Point at the block's first line of base64.
+			at := bodyOff + len(body[:k]) - len(bytes.TrimLeft(body[:k], " \t\r\n"))
+			return fail(at, "invalid base64 in "+string(label)+" block")
 		}
 		if string(label) == "TRUSTED CERTIFICATE" {
 			// A certificate followed by OpenSSL's trust settings.
@@ -182,10 +186,24 @@ func (d *decoder) decodePEM(text []byte) error {
 			}
 			continue
 		}
-		if err := d.binaryDecode(der, false); err != nil {
+		if err := d.binaryDecode(der, allowZIP && string(label) == "ZIP"); err != nil {
 			return &ContainerError{Format: "PEM", Offset: blockStart, Err: err}
 		}
 	}
+}
+
+// decodePEMText decodes PEM text the way DecodeCertificates does, and also
+// returns the first ZIP archive, PKCS#7 or Netscape container one of its
+// blocks held, or nil. The responseFormat=0 parser hands it the PEM text of a body.
+func decodePEMText(text []byte) (certs []*x509.Certificate, container []byte, err error) {
+	d := decoder{lim: defaultLimits}
+	if err := d.decodePEM(text, true); err != nil {
+		return nil, nil, err
+	}
+	if len(d.certs) == 0 {
+		return nil, nil, &ContainerError{Format: "PEM", Offset: -1, Err: ErrNoCertificates}
+	}
+	return d.certs, d.container, nil
 }
 
 // decodeTrusted decodes the certificate at the start of an OpenSSL trusted
@@ -323,8 +341,12 @@ const (
 	b64Layout  // tabs and other blanks
 )
 
+// base64Alphabet is the standard base64 alphabet (RFC 4648 section 4);
+// the URL alphabet replaces its last two characters with '-' and '_'.
+const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
 var b64Class = func() (t [256]byte) {
-	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_") {
+	for _, c := range []byte(base64Alphabet + "=-_") {
 		t[c] = b64Char
 	}
 	t[' '] = b64Space

@@ -37,6 +37,12 @@ type placedError struct {
 func (e *placedError) Error() string { return e.where + ": " + reason(e.err) }
 func (e *placedError) Unwrap() error { return e.err }
 
+// Reasons both response parsers give, wrapped in a *ParseError.
+var (
+	errStatusNotInteger      = errors.New("status code is not an integer")
+	errTruncatedCertificates = errors.New("certificate data ends before its container or PEM block does")
+)
+
 // Sentinels matched by a *StatusError of the corresponding code, through
 // errors.Is: the four answers that say something about the order rather
 // than about the request. For any other code, read StatusError.Code.

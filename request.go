@@ -293,7 +293,8 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 
 // checkText refuses a value longer than max characters or holding a control
 // character (a newline would corrupt the positional response, a NUL the form).
-// The value is quoted in the reason only when it is short; it is never a secret.
+// The reason gives the length or the control character and its offset, never
+// the value itself.
 func checkText(field, v string, max int) error {
 	if n := len([]rune(v)); n > max {
 		return &RequestError{Field: field, Reason: fmt.Sprintf("%d characters, more than %d", n, max)}

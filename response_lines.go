@@ -1,17 +1,19 @@
-// This file holds the responseFormat=0 parser: ParseLines reads the
+// This file holds the responseFormat=0 parser: ParseLines walks the
 // newline-delimited, positional body, driven by the request's show flags, in
-// the order NOTES.md gives, and finds where base64 certificate data ends by
-// the container's own structure.
+// the order the specification sends the lines; it finds where the
+// certificate data ends (the last END line of PEM text, or the end of a
+// base64 container, by the width of its lines and the container's own
+// length) and hands it to the container decoder.
 
 package collectssl
 
 import (
 	"bytes"
-	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,11 +27,10 @@ const ExtraLineKey = "line"
 
 // Why a responseFormat=0 body does not parse.
 var (
-	errNoStatusLine     = errors.New("empty body, no status line")
-	errStatusNotInteger = errors.New("status line is not an integer")
-	errNotCertificate   = errors.New("certificate data is neither PEM nor base64")
-	errPEMMismatch      = errors.New("PEM block ends with a different label")
-	errContainerTrail   = errors.New("base64 certificate data goes on after its container ends")
+	errNoStatusLine   = errors.New("empty body, no status line")
+	errNotCertificate = errors.New("certificate data is neither PEM nor base64")
+	errPEMMismatch    = errors.New("PEM block ends with a different label")
+	errContainerTrail = errors.New("base64 certificate data goes on after its container ends")
 )
 
 // ParseLines reads a responseFormat=0 body: the answer to req, whose show
@@ -41,8 +42,10 @@ var (
 // final newline, a UTF-8 byte order mark, blank lines around the certificate
 // data (one real client shows one before the extended status lines) and the
 // validity period's two dates on one line or on two. Certificate data is
-// either PEM blocks (certificates, or a container under any label: PKCS7, or
-// a Netscape sequence under CERTIFICATE as OpenSSL writes it) or a base64
+// either PEM text, read as DecodeCertificates reads it (certificates; a
+// PKCS#7 under PKCS7, CMS or "PKCS #7 SIGNED DATA"; a Netscape sequence under
+// CERTIFICATE as OpenSSL writes it; a ZIP under ZIP; blocks glued on one line
+// or indented; other blocks, such as keys, skipped) or a base64
 // container (ZIP, Netscape sequence, PKCS#7) without armour, wrapped at any
 // width or on one line. Where the base64 ends is found by the width of its
 // lines and the container's own length, so a following status line that
@@ -137,7 +140,7 @@ func splitLines(body []byte) []lineSpan {
 }
 
 func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, error) {
-	body = toUTF8(bytes.TrimPrefix(body, bom), enc)
+	body = toUTF8(bytes.TrimPrefix(body, utf8BOM), enc)
 	if n := bytes.Count(body, []byte{'\n'}); n > maxResponseLines {
 		return nil, &ParseError{Field: "body", Err: fmt.Errorf("%w: %d lines, more than %d", ErrTooLarge, n, maxResponseLines)}
 	}
@@ -262,12 +265,6 @@ func (p *lineParser) validity(r *Result) {
 	p.next += lines
 }
 
-var (
-	linesPEMBegin = []byte("-----BEGIN ")
-	linesPEMEnd   = []byte("-----END ")
-	linesPEMDash  = []byte("-----")
-)
-
 // startsCertificateData reports whether line is the start of certificate data
 // rather than an FQDN (which a server may leave out rather than send empty):
 // a PEM BEGIN line, or a base64 line that decodes to the start of a
@@ -287,157 +284,59 @@ func startsCertificateData(line []byte) bool {
 }
 
 // isPEMBegin reports a PEM BEGIN line, indented or not.
-func isPEMBegin(line []byte) bool { return bytes.HasPrefix(bytes.TrimLeft(line, " \t"), linesPEMBegin) }
+func isPEMBegin(line []byte) bool { return bytes.HasPrefix(bytes.TrimLeft(line, " \t"), pemBegin) }
 
 // certificates reads the certificate data at the next (non-blank) line.
 func (p *lineParser) certificates(r *Result) error {
-	if !isPEMBegin(p.peek()) {
-		return p.base64Container(r)
+	if isPEMBegin(p.peek()) {
+		return p.pemText(r)
 	}
-	start := p.next
-	err := p.pemBlocks(r)
-	if err == nil || errors.Is(err, ErrTooLarge) {
-		return err
-	}
-	// PEM that is not one block per run of lines (blocks glued on one line,
-	// indented lines) is handed whole to DecodeCertificates, which reads
-	// what real files hold.
-	p.next = start
-	r.Container = nil // a block the failed attempt read
-	if p.lenientPEM(r) {
-		return nil
-	}
-	return err
+	return p.base64Container(r)
 }
 
-// lenientPEM finds the PEM text that starts at the next line (up to the
-// last END line before a line that is neither inside a block nor followed by
-// another block) and decodes it with DecodeCertificates. It reports false,
-// leaving the parser where it was, when that fails.
-func (p *lineParser) lenientPEM(r *Result) bool {
-	start, lastEnd, open := p.next, -1, false
-	for i := start; i < len(p.lines); i++ {
+// pemText finds where the PEM text at the next line ends and hands it to the
+// container decoder, which reads what real files hold (blocks glued on one
+// line, indentation, blank lines between blocks, a container under any
+// label). The text runs to the last END line before the first line that is
+// neither inside a block, nor blank, nor holds a BEGIN marker. An error
+// names the line where the decoder stopped.
+func (p *lineParser) pemText(r *Result) error {
+	first, last, open, opened := p.next, -1, false, p.next
+	for i := first; i < len(p.lines); i++ {
 		line := p.line(i)
-		if !open && len(bytes.TrimSpace(line)) != 0 && !bytes.Contains(line, linesPEMBegin) {
+		if !open && len(bytes.TrimSpace(line)) != 0 && !bytes.Contains(line, pemBegin) {
 			break // the first line after the PEM text
 		}
-		if e := bytes.LastIndex(line, linesPEMEnd); e >= 0 && !bytes.Contains(line[e:], linesPEMBegin) {
-			open, lastEnd = false, i
-		} else if bytes.Contains(line, linesPEMBegin) {
-			open = true
+		if e := bytes.LastIndex(line, pemEnd); e >= 0 && !bytes.Contains(line[e:], pemBegin) {
+			open, last = false, i
+		} else if bytes.Contains(line, pemBegin) {
+			open, opened = true, i
 		}
 	}
-	if lastEnd < 0 {
-		return false
+	if open {
+		return &ParseError{Line: opened + 1, Field: "certificate data", Err: errTruncatedCertificates}
 	}
-	certs, err := DecodeCertificates(p.body[p.lines[start].start:p.lines[lastEnd].end])
-	if err != nil || r.setCertificates(certs) != nil {
-		return false
-	}
-	p.next = lastEnd + 1
-	return true
-}
-
-// pemBlocks reads consecutive PEM blocks (blank lines between them allowed).
-// CERTIFICATE blocks are certificates (or a Netscape sequence, which OpenSSL
-// writes under that label); any other label is a container for
-// DecodeCertificates.
-func (p *lineParser) pemBlocks(r *Result) error {
-	var certs []*x509.Certificate
-	for {
-		begin := p.next
-		label := bytes.TrimSuffix(bytes.TrimPrefix(p.peek(), linesPEMBegin), linesPEMDash)
-		p.next++
-		first := p.next
-		for p.more() && !bytes.HasPrefix(p.peek(), linesPEMEnd) {
-			p.next++
+	text := p.body[p.lines[first].start:p.lines[last].end]
+	certs, container, err := decodePEMText(text)
+	if err != nil {
+		line := first + 1
+		var ce *ContainerError
+		if errors.As(err, &ce) && ce.Offset > 0 && ce.Offset <= len(text) {
+			line += bytes.Count(text[:ce.Offset], []byte{'\n'})
 		}
-		if !p.more() {
-			return &ParseError{Line: begin + 1, Field: "certificate data", Err: errTruncatedCertificates}
-		}
-		if end := bytes.TrimSuffix(bytes.TrimPrefix(p.peek(), linesPEMEnd), linesPEMDash); !bytes.Equal(end, label) {
-			return &ParseError{Line: p.next + 1, Field: "certificate data", Err: fmt.Errorf("%w: BEGIN %.40q, END %.40q", errPEMMismatch, label, end)}
-		}
-		last := p.next
-		p.next++
-		der, err := p.decodeBase64Lines(first, last)
-		if err != nil {
-			return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
-		}
-		got, container, err := decodePEMPayload(string(label), der)
-		if err != nil {
-			return &ParseError{Line: begin + 1, Field: "certificate data", Err: err}
-		}
-		if container != nil && r.Container == nil {
-			r.Container = container
-		}
-		certs = append(certs, got...)
-		if len(certs) > maxResponseCertificates {
-			return &ParseError{Line: begin + 1, Field: "certificate data", Err: fmt.Errorf("%w: more than %d certificates", ErrTooLarge, maxResponseCertificates)}
-		}
-		// Look past blank lines for another block; leave them otherwise.
-		save := p.next
-		p.skipBlank()
-		if !p.more() || !isPEMBegin(p.peek()) {
-			p.next = save
-			break
-		}
+		return &ParseError{Line: line, Field: "certificate data", Err: err}
 	}
 	if err := r.setCertificates(certs); err != nil {
-		return &ParseError{Field: "certificate data", Err: err}
+		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
 	}
+	r.Container = container
+	p.next = last + 1
 	return nil
-}
-
-// decodePEMPayload turns the DER of one PEM block into certificates; it
-// returns the DER as container when it is not a single certificate.
-func decodePEMPayload(label string, der []byte) (certs []*x509.Certificate, container []byte, err error) {
-	if label == "CERTIFICATE" {
-		c, err := x509.ParseCertificate(der)
-		if err == nil {
-			return []*x509.Certificate{c}, nil, nil
-		}
-		// Perhaps a Netscape sequence under OpenSSL's label.
-		if list, err2 := DecodeCertificates(der); err2 == nil {
-			return list, der, nil
-		}
-		return nil, nil, err
-	}
-	list, err := DecodeCertificates(der)
-	if err != nil {
-		return nil, nil, err
-	}
-	return list, der, nil
-}
-
-// decodeBase64Lines decodes lines [first, last) as one base64 text. The fast
-// path decodes the body in place (the decoder skips '\r' and '\n'); lines
-// with trailing spaces or blank lines inside take the slow path through a
-// copy of the trimmed lines.
-func (p *lineParser) decodeBase64Lines(first, last int) ([]byte, error) {
-	if first >= last {
-		return nil, errTruncatedCertificates
-	}
-	src := p.body[p.lines[first].start:p.lines[last-1].end]
-	dst := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
-	n, err := base64.StdEncoding.Decode(dst, src)
-	if err == nil {
-		return dst[:n], nil
-	}
-	var buf []byte
-	for i := first; i < last; i++ {
-		buf = append(buf, p.line(i)...)
-	}
-	n, err = base64.StdEncoding.Decode(dst, buf)
-	if err != nil {
-		return nil, fmt.Errorf("certificate data: %w", err)
-	}
-	return dst[:n], nil
 }
 
 // base64Chars marks the bytes of the standard base64 alphabet and '='.
 var base64Chars = func() (t [256]bool) {
-	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") {
+	for _, c := range []byte(base64Alphabet + "=") {
 		t[c] = true
 	}
 	return t
@@ -529,32 +428,6 @@ func (p *lineParser) base64Run(first int, checkAlphabet bool) (j, total int) {
 	return j, total
 }
 
-// statusDetailIndex maps the lower-cased names of the seven status details
-// (both spellings of ovCallbackStatus) to their position.
-var statusDetailIndex = map[string]int{
-	"csrstatus": 0, "dcvstatus": 1, "ovcallbackstatus": 2, "organizationvalidationstatus": 3,
-	"freedvupstatus": 4, "evclickthroughstatus": 5, "brandvalstatus": 6,
-}
-
-func (d *StatusDetails) set(i int, v Progress) {
-	switch i {
-	case 0:
-		d.CSR = v
-	case 1:
-		d.DCV = v
-	case 2:
-		d.OVCallback = v
-	case 3:
-		d.OrganizationValidation = v
-	case 4:
-		d.FreeDVUP = v
-	case 5:
-		d.EVClickThrough = v
-	case 6:
-		d.BrandValidation = v
-	}
-}
-
 // statusDetails reads the seven lines of showStatusDetails=Y, each `value`,
 // `name=value`, `name value` or `name: value`. A known name places the value
 // by name, otherwise by position. If any of the seven does not parse (or the
@@ -573,8 +446,8 @@ func (p *lineParser) statusDetails(r *Result) {
 			ok = false
 			continue
 		}
-		at, known := statusDetailIndex[strings.ToLower(name)]
-		if !known {
+		at := slices.Index(statusDetailNames[:], strings.ToLower(name))
+		if at < 0 {
 			at = i
 		}
 		d.set(at, Progress(v))
@@ -601,28 +474,11 @@ func parseStatusDetail(s string) (name string, v int, ok bool) {
 	return name, v, err == nil
 }
 
-// parseDomains reads "domain1.com VALIDATED, domain2.com NOTVALIDATED"; an
-// item without a space is a domain with an empty status.
-func parseDomains(s string) []DomainStatus {
-	var out []DomainStatus
-	for item := range strings.SplitSeq(s, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		d := DomainStatus{Domain: item}
-		if i := strings.LastIndexAny(item, " \t"); i >= 0 {
-			d.Domain, d.Status = strings.TrimSpace(item[:i]), item[i+1:]
-		}
-		out = append(out, d)
-	}
-	return out
-}
-
 // decodeRun decodes the base64 lines [first, j) (total characters) and
 // measures the container at their start with containerLen.
 //
-// The fast path decodes the body in place: the decoder skips the line
+// The fast path decodes the span of the body the lines cover, line endings
+// and all, into a new buffer in one call: the decoder skips the line
 // endings, and stops at the first partial quantum (a following "Issued" line,
 // or an unpadded end), having written every byte before it, which is all
 // containerLen needs. When that holds no complete container, or the lines

@@ -52,29 +52,28 @@ const (
 // spells ovCallBackStatus with a capital B in one format and a small one in
 // the other).
 var urlFields = map[string]urlField{
-	"errorcode":                    fErrorCode,
-	"errormessage":                 fErrorMessage,
-	"notbefore":                    fNotBefore,
-	"notafter":                     fNotAfter,
-	"fqdn":                         fFQDN,
-	"zipfile":                      fContainer,
-	"netscapecertificatesequence":  fContainer,
-	"pkcs7":                        fContainer,
-	"cacertificate":                fCACertificate,
-	"certificate":                  fCertificate,
-	"certificatestatus":            fCertificateStatus,
-	"validationstatus":             fValidationStatus,
-	"mdcdomaindetails":             fMDCDomainDetails,
-	"macdomaindetails":             fMDCDomainDetails,
-	"mdcdomaindetails2":            fMDCDomainDetails2,
-	"csrstatus":                    fStatusDetail0,
-	"dcvstatus":                    fStatusDetail0 + 1,
-	"ovcallbackstatus":             fStatusDetail0 + 2,
-	"organizationvalidationstatus": fStatusDetail0 + 3,
-	"freedvupstatus":               fStatusDetail0 + 4,
-	"evclickthroughstatus":         fStatusDetail0 + 5,
-	"brandvalstatus":               fStatusDetail0 + 6,
-	"caastatus":                    fCAAStatus,
+	"errorcode":                   fErrorCode,
+	"errormessage":                fErrorMessage,
+	"notbefore":                   fNotBefore,
+	"notafter":                    fNotAfter,
+	"fqdn":                        fFQDN,
+	"zipfile":                     fContainer,
+	"netscapecertificatesequence": fContainer,
+	"pkcs7":                       fContainer,
+	"cacertificate":               fCACertificate,
+	"certificate":                 fCertificate,
+	"certificatestatus":           fCertificateStatus,
+	"validationstatus":            fValidationStatus,
+	"mdcdomaindetails":            fMDCDomainDetails,
+	"macdomaindetails":            fMDCDomainDetails,
+	"mdcdomaindetails2":           fMDCDomainDetails2,
+	"caastatus":                   fCAAStatus,
+}
+
+func init() {
+	for i, name := range statusDetailNames {
+		urlFields[name] = fStatusDetail0 + urlField(i)
+	}
 }
 
 // ParseURLEncoded reads a responseFormat=1 body. Text that is not UTF-8 is
@@ -120,7 +119,7 @@ type certValue struct {
 }
 
 func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
-	body = bytes.TrimPrefix(body, bom)
+	body = bytes.TrimPrefix(body, utf8BOM)
 	// Only line endings are trimmed from the body: a space at its end may be
 	// the '+' ending a base64 value (see decodeBase64Value).
 	body = bytes.TrimRight(body, "\r\n")

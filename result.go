@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -30,10 +31,58 @@ type StatusDetails struct {
 	CSR, DCV, OVCallback, OrganizationValidation, FreeDVUP, EVClickThrough, BrandValidation Progress
 }
 
+// statusDetailNames are the names of the seven status details, in the order
+// the fields of StatusDetails and the lines of format 0 follow, lower-cased:
+// both parsers match them in any case, since the specification spells
+// ovCallbackStatus with a small b in one format and a capital B in the
+// other. Format 0 lines may carry them as a prefix; format 1 has them as keys.
+var statusDetailNames = [7]string{
+	"csrstatus", "dcvstatus", "ovcallbackstatus", "organizationvalidationstatus",
+	"freedvupstatus", "evclickthroughstatus", "brandvalstatus",
+}
+
+// set sets the status detail at index i of statusDetailNames.
+func (d *StatusDetails) set(i int, v Progress) {
+	switch i {
+	case 0:
+		d.CSR = v
+	case 1:
+		d.DCV = v
+	case 2:
+		d.OVCallback = v
+	case 3:
+		d.OrganizationValidation = v
+	case 4:
+		d.FreeDVUP = v
+	case 5:
+		d.EVClickThrough = v
+	case 6:
+		d.BrandValidation = v
+	}
+}
+
 // DomainStatus is one "domain STATUS" pair of the MDC domain details.
 type DomainStatus struct {
 	Domain string
 	Status string // VALIDATED, NOTVALIDATED, AWAITINGBRAND, or whatever the server sent
+}
+
+// parseDomains reads "domain1.com VALIDATED, domain2.com NOTVALIDATED"; an
+// item without a space is a domain with an empty status.
+func parseDomains(s string) []DomainStatus {
+	var out []DomainStatus
+	for item := range strings.SplitSeq(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		d := DomainStatus{Domain: item}
+		if i := strings.LastIndexAny(item, " \t"); i >= 0 {
+			d.Domain, d.Status = strings.TrimSpace(item[:i]), item[i+1:]
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // Result is one CollectSSL answer whose status is not negative, read from
@@ -107,10 +156,6 @@ const (
 	maxResponseFields = 1 << 12
 )
 
-// errTruncatedCertificates is why a response whose certificate data stops
-// before the container or the PEM block it started does not parse.
-var errTruncatedCertificates = errors.New("certificate data ends before its container or PEM block does")
-
 // ParseResponse reads the body of one CollectSSL answer to req, whatever its
 // form: responseFormat=0 lines (ParseLines), responseFormat=1 URL-encoded
 // fields (ParseURLEncoded), or the bare ZIP or PKCS#7 of a successful binary
@@ -143,7 +188,7 @@ func ParseResponse(req *Request, contentType string, body []byte) (*Result, erro
 		return parseBinary(body)
 	}
 	enc := charsetOf(contentType)
-	text := bytes.TrimPrefix(body, bom)
+	text := bytes.TrimPrefix(body, utf8BOM)
 	switch {
 	case len(text) > 0 && (text[0] >= '0' && text[0] <= '9' || text[0] == '-' || text[0] == '+'):
 		return parseLines(req, body, enc)
@@ -154,8 +199,6 @@ func ParseResponse(req *Request, contentType string, body []byte) (*Result, erro
 	}
 	return parseLines(req, body, enc)
 }
-
-var bom = []byte("\ufeff")
 
 func checkSize(body []byte) error {
 	if len(body) > maxResponseBytes {
@@ -168,7 +211,7 @@ func checkSize(body []byte) error {
 // DER/BER SEQUENCE big enough to hold a certificate (long-form or indefinite
 // length): see ParseResponse for why a short-form 0x30 is text.
 func isBinaryContainer(body []byte) bool {
-	if bytes.HasPrefix(body, []byte("PK\x03\x04")) {
+	if bytes.HasPrefix(body, []byte(zipLocalSig)) {
 		return true
 	}
 	return len(body) >= 2 && body[0] == 0x30 && body[1] >= 0x80

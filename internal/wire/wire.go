@@ -8,8 +8,10 @@
 // StatusCode, DomainStatus, StatusDetails), so the collectssl package's tests
 // that use it must be external (package collectssl_test).
 //
-// What it renders follows the project's protocol notes ("Response,
-// responseFormat=0", "Response, responseFormat=1", "Certificate containers"):
+// What it renders follows the specification (v1.18) and what real responses
+// show, as the sections "Response, responseFormat=0", "Response,
+// responseFormat=1" and "Certificate containers" of the project's protocol
+// notes (shared/spec/NOTES.md, beside the repository) record them:
 //
 //   - responseFormat=0: the status line; the error message when the status is
 //     negative (and nothing else); the validity period "DD/MM/YYYY DD/MM/YYYY"
