@@ -6,8 +6,6 @@
 package collectssl
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -360,72 +358,4 @@ func containerLen(b []byte) (n int, complete bool, err error) {
 		return zipLen(b)
 	}
 	return 0, false, &ContainerError{Format: "", Offset: 0, Err: ErrUnknownFormat}
-}
-
-// ZIP signatures and record sizes (APPNOTE.TXT 4.3).
-const (
-	zipLocalSig   = "PK\x03\x04"
-	zipCentralSig = "PK\x01\x02"
-	zipEOCDSig    = "PK\x05\x06"
-	zipEOCDLen    = 22
-	zipCentralMin = 46 // a central directory header without name, extra or comment
-)
-
-// zipLen is containerLen for a ZIP archive. It scans forward for an
-// end-of-central-directory record whose central directory ends exactly where
-// the record starts (and starts with a central header), so that a signature
-// inside compressed data or a comment is not taken for it. ZIP64 archives are
-// not supported: a certificate archive is a few KiB.
-func zipLen(b []byte) (n int, complete bool, err error) {
-	n, _, complete, err = zipEnd(b)
-	return n, complete, err
-}
-
-// zipEnd is zipLen that also returns the offset of the end record.
-func zipEnd(b []byte) (n, eocd int, complete bool, err error) {
-	zerr := func(off int, reason string) error {
-		return &ContainerError{Format: "ZIP", Offset: off, Err: fmt.Errorf("%w: %s", ErrMalformedContainer, reason)}
-	}
-	// The archive starts with a local file header, or with the end record
-	// itself when it is empty.
-	head := min(len(b), 4)
-	if string(b[:head]) != zipLocalSig[:head] && string(b[:head]) != zipEOCDSig[:head] {
-		return 0, 0, false, zerr(0, "no ZIP signature")
-	}
-	from := 0
-	for {
-		i := bytes.Index(b[from:], []byte(zipEOCDSig))
-		if i < 0 {
-			if len(b) > maxInputSize {
-				return 0, 0, false, &ContainerError{Format: "ZIP", Offset: -1, Err: fmt.Errorf("%w: no end of archive within %d bytes", ErrTooLarge, maxInputSize)}
-			}
-			return 0, 0, false, nil
-		}
-		p := from + i
-		if len(b)-p < zipEOCDLen {
-			return 0, 0, false, nil
-		}
-		r := b[p : p+zipEOCDLen]
-		disk := binary.LittleEndian.Uint16(r[4:])
-		cdDisk := binary.LittleEndian.Uint16(r[6:])
-		diskEntries := binary.LittleEndian.Uint16(r[8:])
-		entries := binary.LittleEndian.Uint16(r[10:])
-		cdSize := binary.LittleEndian.Uint32(r[12:])
-		cdOff := binary.LittleEndian.Uint32(r[16:])
-		comment := int(binary.LittleEndian.Uint16(r[20:]))
-		if cdOff == 0xffffffff || cdSize == 0xffffffff || entries == 0xffff {
-			return 0, 0, false, zerr(p, "ZIP64 archives are not supported")
-		}
-		ok := disk == 0 && cdDisk == 0 && diskEntries == entries &&
-			uint64(cdOff)+uint64(cdSize) == uint64(p) &&
-			(entries == 0) == (cdSize == 0) &&
-			(cdSize == 0 || (cdSize >= zipCentralMin && string(b[cdOff:cdOff+4]) == zipCentralSig))
-		if ok {
-			if len(b)-p-zipEOCDLen < comment {
-				return 0, 0, false, nil
-			}
-			return p + zipEOCDLen + comment, p, true, nil
-		}
-		from = p + 1
-	}
 }

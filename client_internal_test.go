@@ -6,6 +6,7 @@ package collectssl
 
 import (
 	"context"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -114,4 +115,34 @@ func waitForWaiters(t *testing.T, l *accountLock, n int) {
 		}
 	}
 	t.Fatalf("never saw %d waiters", n)
+}
+
+// TestModuleVersion: the User-Agent's version comes from the build
+// information, as a dependency, as the main module, or "devel".
+func TestModuleVersion(t *testing.T) {
+	dep := func(path, version string, replace *debug.Module) *debug.Module {
+		return &debug.Module{Path: path, Version: version, Replace: replace}
+	}
+	tests := []struct {
+		name string
+		bi   *debug.BuildInfo
+		ok   bool
+		want string
+	}{
+		{"no build information", nil, false, "devel"},
+		{"a dependency", &debug.BuildInfo{Main: debug.Module{Path: "example.com/panel", Version: "v2.1.0"},
+			Deps: []*debug.Module{dep("golang.org/x/text", "v0.41.0", nil), dep(modulePath, "v1.4.2", nil)}}, true, "v1.4.2"},
+		{"a replaced dependency", &debug.BuildInfo{Main: debug.Module{Path: "example.com/panel"},
+			Deps: []*debug.Module{dep(modulePath, "v1.4.2", dep("example.com/fork", "v1.4.3-fix", nil))}}, true, "v1.4.3-fix"},
+		{"replaced by a directory", &debug.BuildInfo{Main: debug.Module{Path: "example.com/panel"},
+			Deps: []*debug.Module{dep(modulePath, "v1.4.2", dep("../collectssl", "", nil))}}, true, "devel"},
+		{"the main module, tagged", &debug.BuildInfo{Main: debug.Module{Path: modulePath, Version: "v1.5.0"}}, true, "v1.5.0"},
+		{"the main module in a work tree", &debug.BuildInfo{Main: debug.Module{Path: modulePath, Version: "(devel)"}}, true, "devel"},
+		{"not in the build", &debug.BuildInfo{Main: debug.Module{Path: "example.com/panel", Version: "v2.1.0"}}, true, "devel"},
+	}
+	for _, tt := range tests {
+		if got := moduleVersion(tt.bi, tt.ok); got != tt.want {
+			t.Errorf("%s: moduleVersion = %q, want %q", tt.name, got, tt.want)
+		}
+	}
 }

@@ -67,13 +67,45 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
 )
 
-// libraryVersion goes into the User-Agent header.
-const libraryVersion = "0.1.0"
+// modulePath is this module's path, by which its version is found in the
+// build information of the binary that uses it.
+const modulePath = "github.com/collectssl/collectssl"
+
+// libraryVersion is the version of this module the binary was built with,
+// for the User-Agent header: read once from the build information.
+var libraryVersion = sync.OnceValue(func() string { return moduleVersion(debug.ReadBuildInfo()) })
+
+// moduleVersion finds this module in bi: a dependency of the main module,
+// or the main module itself (the command, built from this repository). It
+// returns "devel" when the build records no version ("(devel)", a test, no
+// build information).
+func moduleVersion(bi *debug.BuildInfo, ok bool) string {
+	if !ok || bi == nil {
+		return "devel"
+	}
+	v := ""
+	if bi.Main.Path == modulePath {
+		v = bi.Main.Version
+	}
+	for _, d := range bi.Deps {
+		if d.Path == modulePath {
+			v = d.Version
+			if d.Replace != nil {
+				v = d.Replace.Version // "" for a directory
+			}
+		}
+	}
+	if v == "" || v == "(devel)" {
+		return "devel"
+	}
+	return v
+}
 
 // Defaults for the Client's knobs. Each applies when the field is zero.
 const (
@@ -368,7 +400,7 @@ func (c *Client) post(ctx context.Context, hc *http.Client, endpoint, encoded st
 		return "", nil, false, &TransportError{Err: err}
 	}
 	hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hreq.Header.Set("User-Agent", strings.TrimSpace(c.UserAgent+" collectssl-go/"+libraryVersion))
+	hreq.Header.Set("User-Agent", strings.TrimSpace(c.UserAgent+" collectssl-go/"+libraryVersion()))
 	resp, err := hc.Do(hreq)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -453,99 +485,4 @@ func (c *Client) log(ctx context.Context, req *Request, res *Result, err error, 
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	c.Logger.LogAttrs(ctx, slog.LevelDebug, "collectssl call", attrs...)
-}
-
-// accountLock is a first-in, first-out lock: callers acquire it in arrival
-// order, and a caller whose context ends while queued leaves at once.
-type accountLock struct {
-	key     string
-	users   int // holders and waiters; the lock leaves the registry at 0
-	busy    bool
-	waiters []chan struct{}
-}
-
-// locks is the registry of account locks, so that two Clients of the same
-// account never overlap either. An entry lives only while it has users.
-var locks = struct {
-	sync.Mutex
-	m map[string]*accountLock
-}{m: map[string]*accountLock{}}
-
-func lockAccount(endpoint, login string) *accountLock {
-	key := lockKey(endpoint, login)
-	locks.Lock()
-	defer locks.Unlock()
-	l := locks.m[key]
-	if l == nil {
-		l = &accountLock{key: key}
-		locks.m[key] = l
-	}
-	l.users++
-	return l
-}
-
-// lockKey names an account at an endpoint: the scheme and host fold case
-// and a trailing slash is dropped, so that spellings of one URL share a lock.
-// (The two hosts that serve the API are not known to share accounts, so they
-// are not folded into one.)
-func lockKey(endpoint, login string) string {
-	if u, err := url.Parse(endpoint); err == nil {
-		endpoint = strings.ToLower(u.Scheme+"://"+u.Host) + strings.TrimSuffix(u.Path, "/")
-	}
-	return endpoint + "\x00" + login
-}
-
-// acquire takes the lock, or returns ctx.Err() (and gives up its place) if the
-// context ends first. Every lockAccount is followed by exactly one successful
-// acquire+release, or one failed acquire.
-func (l *accountLock) acquire(ctx context.Context) error {
-	locks.Lock()
-	if !l.busy {
-		l.busy = true
-		locks.Unlock()
-		return nil
-	}
-	ch := make(chan struct{})
-	l.waiters = append(l.waiters, ch)
-	locks.Unlock()
-
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-	}
-	locks.Lock()
-	for i, w := range l.waiters {
-		if w == ch {
-			l.waiters = append(l.waiters[:i], l.waiters[i+1:]...)
-			l.leaveLocked()
-			locks.Unlock()
-			return ctx.Err()
-		}
-	}
-	locks.Unlock()
-	// The lock was handed to us just as the context ended: pass it on.
-	l.release()
-	return ctx.Err()
-}
-
-// release hands the lock to the longest waiter, or frees it.
-func (l *accountLock) release() {
-	locks.Lock()
-	defer locks.Unlock()
-	if len(l.waiters) > 0 {
-		next := l.waiters[0]
-		l.waiters = l.waiters[1:]
-		close(next) // the lock stays busy: ownership passes to next
-	} else {
-		l.busy = false
-	}
-	l.leaveLocked()
-}
-
-func (l *accountLock) leaveLocked() {
-	l.users--
-	if l.users == 0 {
-		delete(locks.m, l.key)
-	}
 }

@@ -109,7 +109,7 @@ func TestCollectSendsTheForm(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("form sent (-want +got):\n%s", diff)
 	}
-	if wantUA := "panel/2.1 collectssl-go/" + collectssl.LibraryVersion; ua != wantUA {
+	if wantUA := "panel/2.1 collectssl-go/" + collectssl.LibraryVersion(); ua != wantUA {
 		t.Errorf("User-Agent = %q, want %q", ua, wantUA)
 	}
 }

@@ -55,7 +55,7 @@ func DecodeCertificatesWithCertLimit(data []byte, maxCerts int) ([]*x509.Certifi
 
 var (
 	LooksLikeHTML  = looksLikeHTML
-	LibraryVersion = libraryVersion
+	LibraryVersion = libraryVersion // a func() string
 )
 
 // QueuedCallers returns how many calls wait for c's account lock, and false
