@@ -6,15 +6,10 @@
 package collectssl_test
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	crand "crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
-	"math/big"
 	"math/rand"
 	"testing"
 
@@ -26,32 +21,15 @@ import (
 // without basic constraints, as a quick self-signed server certificate is.
 func selfSignedNoBasicConstraints(t testing.TB) *x509.Certificate {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := ecKey(t)
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(7),
-		Subject:      pkix.Name{CommonName: "self-signed.example.test"},
-		DNSNames:     []string{"self-signed.example.test"},
-		NotBefore:    testNow.AddDate(0, -1, 0),
-		NotAfter:     testNow.AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
+		Subject:   pkix.Name{CommonName: "self-signed.example.test"},
+		DNSNames:  []string{"self-signed.example.test"},
+		NotBefore: testNow.AddDate(0, -1, 0),
+		NotAfter:  testNow.AddDate(1, 0, 0),
+		KeyUsage:  x509.KeyUsageDigitalSignature,
 	}
-	return mustCreate(t, tmpl, tmpl, key.Public(), key)
-}
-
-func mustCreate(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) *x509.Certificate {
-	t.Helper()
-	der, err := x509.CreateCertificate(crand.Reader, tmpl, parent, pub, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return issue(t, tmpl, tmpl, key.Public(), key)
 }
 
 // TestLeafRuleAgrees: over every chain shape and key type, served in a random
@@ -137,35 +115,19 @@ func distinct(certs []*x509.Certificate) int {
 // the issuer (crypto/x509 ranks such a parent last and checks its signature);
 // when a twin whose identifiers agree is delivered too, the bundle prefers it.
 func TestIssuerKeyIDsDisagree(t *testing.T) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
-	if err != nil {
-		t.Fatal(err)
+	caKey, leafKey := ecKey(t), ecKey(t)
+	ca := func(skid byte) *x509.Certificate {
+		tmpl := caTemplate("Key ID Test Root")
+		tmpl.SubjectKeyId = []byte{skid, skid, skid, skid}
+		return issue(t, tmpl, tmpl, caKey.Public(), caKey)
 	}
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := func(serial int64, skid byte) *x509.Certificate {
-		tmpl := &x509.Certificate{
-			SerialNumber:          big.NewInt(serial),
-			Subject:               pkix.Name{CommonName: "Key ID Test Root"},
-			NotBefore:             testNow.AddDate(-1, 0, 0),
-			NotAfter:              testNow.AddDate(5, 0, 0),
-			KeyUsage:              x509.KeyUsageCertSign,
-			BasicConstraintsValid: true,
-			IsCA:                  true,
-			SubjectKeyId:          []byte{skid, skid, skid, skid},
-		}
-		return mustCreate(t, tmpl, tmpl, caKey.Public(), caKey)
-	}
-	agree, disagree := ca(1, 0xaa), ca(2, 0xbb)
-	leaf := mustCreate(t, &x509.Certificate{
-		SerialNumber: big.NewInt(3),
-		Subject:      pkix.Name{CommonName: "keyid.example.test"},
-		DNSNames:     []string{"keyid.example.test"},
-		NotBefore:    testNow.AddDate(0, -1, 0),
-		NotAfter:     testNow.AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
+	agree, disagree := ca(0xaa), ca(0xbb)
+	leaf := issue(t, &x509.Certificate{
+		Subject:   pkix.Name{CommonName: "keyid.example.test"},
+		DNSNames:  []string{"keyid.example.test"},
+		NotBefore: testNow.AddDate(0, -1, 0),
+		NotAfter:  testNow.AddDate(1, 0, 0),
+		KeyUsage:  x509.KeyUsageDigitalSignature,
 	}, agree, leafKey.Public(), caKey)
 	if string(leaf.AuthorityKeyId) == string(disagree.SubjectKeyId) {
 		t.Fatal("test setup: the key identifiers agree")

@@ -10,7 +10,6 @@ package collectssl_test
 import (
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"flag"
 	"os"
 	"os/exec"
@@ -226,17 +225,7 @@ func TestResponseFixtures(t *testing.T) {
 			}
 			got, err := collectssl.ParseResponse(&fx.req, fx.contentType, body)
 			if fx.wantErr != nil {
-				var se *collectssl.StatusError
-				if !errors.As(err, &se) || se.Message != fx.wantMsg {
-					t.Fatalf("got %v, want a *StatusError with message %q", err, fx.wantMsg)
-				}
-				if want, ok := fx.wantErr.(*collectssl.StatusError); ok {
-					if se.Code != want.Code {
-						t.Errorf("code: got %d, want %d", se.Code, want.Code)
-					}
-				} else if !errors.Is(err, fx.wantErr) {
-					t.Errorf("errors.Is(%v, %v) = false", err, fx.wantErr)
-				}
+				checkStatusError(t, err, fx.wantErr, fx.wantMsg)
 				return
 			}
 			if err != nil {

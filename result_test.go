@@ -216,17 +216,7 @@ func TestParseResponseStatusBodies(t *testing.T) {
 			}
 			got, err := collectssl.ParseResponse(req, tt.contentType, []byte(tt.body))
 			if tt.wantErr != nil {
-				var se *collectssl.StatusError
-				if !errors.As(err, &se) || se.Message != tt.wantMessage {
-					t.Fatalf("got %#v, want a *StatusError with message %q", err, tt.wantMessage)
-				}
-				if want, ok := tt.wantErr.(*collectssl.StatusError); ok {
-					if se.Code != want.Code {
-						t.Errorf("code: got %d, want %d", se.Code, want.Code)
-					}
-				} else if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("got error %v, want %v", err, tt.wantErr)
-				}
+				checkStatusError(t, err, tt.wantErr, tt.wantMessage)
 				if got != nil {
 					t.Errorf("got a Result %+v with a StatusError, want nil", got)
 				}

@@ -131,3 +131,21 @@ func TestParseErrorMessage(t *testing.T) {
 		t.Error("ParseError{Err: ErrTooLarge} does not match ErrTooLarge")
 	}
 }
+
+// checkStatusError checks that err is a *StatusError with the message
+// wantMsg, matching want: a sentinel, or a *StatusError whose Code it must
+// have.
+func checkStatusError(t *testing.T, err, want error, wantMsg string) {
+	t.Helper()
+	var se *collectssl.StatusError
+	if !errors.As(err, &se) || se.Message != wantMsg {
+		t.Fatalf("got %v, want a *StatusError with message %q", err, wantMsg)
+	}
+	if w, ok := want.(*collectssl.StatusError); ok {
+		if se.Code != w.Code {
+			t.Errorf("code: got %d, want %d", se.Code, w.Code)
+		}
+	} else if !errors.Is(err, want) {
+		t.Errorf("errors.Is(%v, %v) = false", err, want)
+	}
+}
