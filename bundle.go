@@ -6,6 +6,7 @@ package collectssl
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -119,8 +120,7 @@ func NewBundle(certs []*x509.Certificate) (*Bundle, error) {
 //
 // The rules:
 //
-//   - Certificates are deduplicated by the SHA-256 of their DER
-//     (FindingDuplicate).
+//   - Certificates are deduplicated by their DER (FindingDuplicate).
 //   - A certificate P issued C when C's issuer name equals P's subject name
 //     (byte for byte), P may issue certificates (basic constraints with
 //     cA=TRUE, or a version 1 or 2 certificate, which has none; key usage
@@ -174,7 +174,10 @@ func NewBundleAt(certs []*x509.Certificate, now time.Time) (*Bundle, error) {
 
 // bundle finds the chain above the leaf, the certificate at index leaf.
 func (s *certSet) bundle(leaf int, now time.Time) (*Bundle, error) {
-	b := &bundler{certSet: s, now: now}
+	b := &bundler{certSet: s, now: now, hashes: make([][sha256.Size]byte, len(s.certs))}
+	for i, c := range s.certs {
+		b.hashes[i] = sha256.Sum256(c.Raw)
+	}
 	for _, c := range s.dups {
 		b.findings = append(b.findings, Finding{FindingDuplicate, c.Subject.String(), "delivered more than once; the copies were dropped", c})
 	}
@@ -190,6 +193,7 @@ func (s *certSet) bundle(leaf int, now time.Time) (*Bundle, error) {
 type bundler struct {
 	*certSet
 	now      time.Time
+	hashes   [][sha256.Size]byte // SHA-256 of each certificate's DER, for the tie-break
 	findings []Finding
 
 	path  []int // the path being extended, leaf first

@@ -8,7 +8,6 @@ package collectssl
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
 )
@@ -19,36 +18,43 @@ import (
 // checked at most once; a real chain needs three.
 const maxSignatureChecks = 100
 
-// certSet is a set of certificates, deduplicated by the SHA-256 of their DER,
-// in the order delivered.
+// certSet is a set of certificates, deduplicated by their DER, in the order
+// delivered.
 type certSet struct {
-	certs  []*x509.Certificate
-	hashes [][sha256.Size]byte // SHA-256 of each certificate's DER
-	dups   []*x509.Certificate // the copies dropped, in the order delivered
+	certs []*x509.Certificate
+	dups  []*x509.Certificate // the copies dropped, in the order delivered
 
 	sig    []int8 // sig[p*n+c]: 0 not checked yet, 1 p issued c, -1 it did not
 	checks int    // signature checks done
 }
 
-// newCertSet deduplicates certs (nil entries are skipped).
+// newCertSet deduplicates certs (nil entries are skipped). The comparison is
+// quadratic, over at most maxBundleCertificates certificates, and cheap:
+// certificates of different lengths differ, and others mostly differ early.
 func newCertSet(certs []*x509.Certificate) *certSet {
-	s := &certSet{}
-	seen := make(map[[sha256.Size]byte]bool, len(certs))
+	s := &certSet{certs: make([]*x509.Certificate, 0, len(certs))}
 	for _, c := range certs {
 		if c == nil {
 			continue
 		}
-		h := sha256.Sum256(c.Raw)
-		if seen[h] {
+		if s.index(c) >= 0 {
 			s.dups = append(s.dups, c)
 			continue
 		}
-		seen[h] = true
 		s.certs = append(s.certs, c)
-		s.hashes = append(s.hashes, h)
 	}
 	s.sig = make([]int8, len(s.certs)*len(s.certs))
 	return s
+}
+
+// index returns the position of cert (by its DER) in the set, or -1.
+func (s *certSet) index(cert *x509.Certificate) int {
+	for i, c := range s.certs {
+		if bytes.Equal(c.Raw, cert.Raw) {
+			return i
+		}
+	}
+	return -1
 }
 
 // mayIssue reports whether c may sign certificates at all: basic constraints
@@ -158,15 +164,4 @@ func (s *certSet) leaf() (int, error) {
 		e.Subjects = append(e.Subjects, s.certs[c].Subject.String())
 	}
 	return 0, e
-}
-
-// index returns the position of cert in the set, or -1.
-func (s *certSet) index(cert *x509.Certificate) int {
-	h := sha256.Sum256(cert.Raw)
-	for i := range s.hashes {
-		if s.hashes[i] == h {
-			return i
-		}
-	}
-	return -1
 }

@@ -304,12 +304,19 @@ func (p *lineParser) pemText(r *Result) error {
 	first, last, open, opened := p.next, -1, false, p.next
 	for i := first; i < len(p.lines); i++ {
 		line := p.line(i)
-		if !open && len(bytes.TrimSpace(line)) != 0 && !bytes.Contains(line, pemBegin) {
-			break // the first line after the PEM text
+		if bytes.IndexByte(line, '-') < 0 { // no marker: base64, or what follows
+			if !open && len(bytes.TrimSpace(line)) != 0 {
+				break // the first line after the PEM text
+			}
+			continue
+		}
+		begin := bytes.Contains(line, pemBegin)
+		if !open && !begin {
+			break
 		}
 		if e := bytes.LastIndex(line, pemEnd); e >= 0 && !bytes.Contains(line[e:], pemBegin) {
 			open, last = false, i
-		} else if bytes.Contains(line, pemBegin) {
+		} else if begin {
 			open, opened = true, i
 		}
 	}
