@@ -8,10 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,115 +17,159 @@ import (
 	"time"
 
 	"github.com/collectssl/collectssl"
+	"github.com/collectssl/collectssl/collectssltest"
 	"github.com/google/go-cmp/cmp"
 )
 
-// testServer is an httptest TLS server that counts connections and calls in
-// flight, checks the form every call sends, and answers with handle.
-type testServer struct {
-	*httptest.Server
-	t        testing.TB
-	conns    atomic.Int64
-	inFlight atomic.Int64
-	maxIn    atomic.Int64
-	calls    atomic.Int64
+// defaultAttempts is how many attempts the default RetryPolicy makes.
+const defaultAttempts = 3
 
-	mu     sync.Mutex
-	handle func(w http.ResponseWriter, r *http.Request, call int64)
+// newServer starts a fake CollectSSL server for t that accepts testCreds, so
+// that the redaction checks look for the password the client really sends.
+func newServer(t testing.TB, o collectssltest.Options) *collectssltest.Server {
+	t.Helper()
+	o.Credentials = testCreds
+	srv := collectssltest.NewServerWith(o)
+	t.Cleanup(srv.Close)
+	return srv
 }
 
-func newTestServer(t testing.TB, handle func(w http.ResponseWriter, r *http.Request, call int64)) *testServer {
-	ts := &testServer{t: t, handle: handle}
-	ts.Server = httptest.NewUnstartedServer(http.HandlerFunc(ts.serve))
-	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			ts.conns.Add(1)
+// addOrder adds an order in state st to srv and returns a status query
+// (queryType 0) for it.
+func addOrder(srv *collectssltest.Server, st collectssltest.State) *collectssl.Request {
+	o := srv.AddOrder(collectssltest.Order{State: st})
+	return &collectssl.Request{OrderNumber: o.OrderNumber}
+}
+
+// settledCalls returns how many calls srv has received, once none is in
+// flight. The server records a call after it has answered, so right after
+// Collect returns CallCount may lag; a call leaves InFlight only after it is
+// recorded, and every call the client saw an answer to entered InFlight
+// before it was answered.
+func settledCalls(t *testing.T, srv *collectssltest.Server) int {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); srv.InFlight() != 0; time.Sleep(100 * time.Microsecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls still in the server after 10s", srv.InFlight())
 		}
 	}
-	ts.StartTLS()
-	t.Cleanup(ts.Close)
-	return ts
+	return srv.CallCount()
 }
 
-func (ts *testServer) serve(w http.ResponseWriter, r *http.Request) {
-	n := ts.inFlight.Add(1)
-	defer ts.inFlight.Add(-1)
-	for {
-		m := ts.maxIn.Load()
-		if n <= m || ts.maxIn.CompareAndSwap(m, n) {
-			break
+// waitInFlight waits until srv holds n calls.
+func waitInFlight(t *testing.T, srv *collectssltest.Server, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); srv.InFlight() < n; time.Sleep(100 * time.Microsecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("never saw %d calls in the server (%d now)", n, srv.InFlight())
 		}
 	}
-	call := ts.calls.Add(1)
-	if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
-		ts.t.Errorf("call %d: %s with Content-Type %q, want a form POST", call, r.Method, r.Header.Get("Content-Type"))
-	}
-	if err := r.ParseForm(); err != nil {
-		ts.t.Errorf("call %d: ParseForm: %v", call, err)
-	}
-	ts.mu.Lock()
-	h := ts.handle
-	ts.mu.Unlock()
-	h(w, r, call)
 }
 
-// client returns a Client for ts using the library's default HTTP client,
-// trusting ts's certificate.
-func (ts *testServer) client() *collectssl.Client {
-	return &collectssl.Client{
-		Credentials: testCreds,
-		Endpoint:    ts.URL + "/products/download/CollectSSL",
-		HTTPClient:  collectssl.NewHTTPClient(ts.Client().Transport.(*http.Transport).TLSClientConfig),
-		Retry:       collectssl.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond},
+// observer wraps a Client's transport to see what collectssltest does not
+// record: the request's User-Agent, the response's headers, and how much of
+// the response body the client read. The client calls RoundTrip and reads
+// the body in the goroutine that called Collect: read the fields after
+// Collect has returned.
+type observer struct {
+	next http.RoundTripper
+
+	userAgent     string
+	contentType   string
+	contentLength int64
+	read          int64
+}
+
+// observe puts an observer between c and its transport.
+func observe(c *collectssl.Client) *observer {
+	o := &observer{next: c.HTTPClient.Transport}
+	hc := *c.HTTPClient
+	hc.Transport = o
+	c.HTTPClient = &hc
+	return o
+}
+
+func (o *observer) RoundTrip(r *http.Request) (*http.Response, error) {
+	o.userAgent = r.UserAgent()
+	resp, err := o.next.RoundTrip(r)
+	if err != nil {
+		return resp, err
 	}
+	o.contentType, o.contentLength = resp.Header.Get("Content-Type"), resp.ContentLength
+	resp.Body = &countingBody{resp.Body, &o.read}
+	return resp, nil
 }
 
-func answer(body string) func(http.ResponseWriter, *http.Request, int64) {
-	return func(w http.ResponseWriter, _ *http.Request, _ int64) { io.WriteString(w, body) }
+// countingBody adds the bytes read from it to *n.
+type countingBody struct {
+	io.ReadCloser
+	n *int64
 }
 
-var statusReq = &collectssl.Request{OrderNumber: "1234567"}
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	*b.n += int64(n)
+	return n, err
+}
+
+// plainClient returns a Client like srv's for a plain httptest server, used
+// where a test needs an answer collectssltest cannot send.
+func plainClient(srv *collectssltest.Server, hs *httptest.Server) *collectssl.Client {
+	c := srv.Client()
+	c.Endpoint = hs.URL + collectssltest.Path
+	c.HTTPClient = collectssl.NewHTTPClient(hs.Client().Transport.(*http.Transport).TLSClientConfig)
+	return c
+}
 
 func TestCollectSendsTheForm(t *testing.T) {
-	var got url.Values
-	var ua string
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request, _ int64) {
-		got, ua = r.PostForm, r.UserAgent()
-		io.WriteString(w, "0\n")
-	})
-	c := ts.client()
+	srv := newServer(t, collectssltest.Options{})
+	srv.AddOrder(collectssltest.Order{CertificateID: "42", State: collectssltest.StateProcessing})
+	c := srv.Client()
 	c.UserAgent = "panel/2.1"
+	obs := observe(c)
 	req := &collectssl.Request{CertificateID: "42", QueryType: collectssl.QueryCertificateAndChain, ResponseType: collectssl.ResponsePKCS7, ShowFQDN: true}
 	res, err := c.Collect(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Status 0 also says the server read a form POST with our credentials
+	// (it answers -17 to another method, -3 when the body is not a form, -16
+	// to a wrong password): the call log redacts the password.
 	if res.Status != collectssl.StatusProcessing {
 		t.Errorf("Status = %v, want processing", res.Status)
 	}
+	if n := settledCalls(t, srv); n != 1 {
+		t.Fatalf("server saw %d calls, want 1", n)
+	}
+	call := srv.Calls()[0]
+	if call.Method != http.MethodPost {
+		t.Errorf("method = %s, want POST", call.Method)
+	}
 	want, _ := req.Form(testCreds)
-	if diff := cmp.Diff(want, got); diff != "" {
+	want.Set("loginPassword", "[REDACTED]")
+	if diff := cmp.Diff(want, call.Form); diff != "" {
 		t.Errorf("form sent (-want +got):\n%s", diff)
 	}
-	if wantUA := "panel/2.1 collectssl-go/" + collectssl.LibraryVersion(); ua != wantUA {
-		t.Errorf("User-Agent = %q, want %q", ua, wantUA)
+	if wantUA := "panel/2.1 collectssl-go/" + collectssl.LibraryVersion(); obs.userAgent != wantUA {
+		t.Errorf("User-Agent = %q, want %q", obs.userAgent, wantUA)
 	}
 }
 
 func TestCollectRefusesBeforeSending(t *testing.T) {
-	ts := newTestServer(t, answer("0\n"))
+	srv := newServer(t, collectssltest.Options{})
+	statusReq := addOrder(srv, collectssltest.StateProcessing)
 	tests := []struct {
 		name   string
 		client func() *collectssl.Client
 		req    *collectssl.Request
 		want   error
 	}{
-		{"invalid request", ts.client, &collectssl.Request{CertificateID: "abc"}, collectssl.ErrInvalidRequest},
-		{"no credentials", func() *collectssl.Client { c := ts.client(); c.Credentials = collectssl.Credentials{}; return c }, statusReq, collectssl.ErrInvalidRequest},
-		{"plain http to a public host", func() *collectssl.Client { c := ts.client(); c.Endpoint = "http://example.com/x"; return c }, statusReq, collectssl.ErrInvalidEndpoint},
-		{"ftp", func() *collectssl.Client { c := ts.client(); c.Endpoint = "ftp://127.0.0.1/x"; return c }, statusReq, collectssl.ErrInvalidEndpoint},
-		{"no host", func() *collectssl.Client { c := ts.client(); c.Endpoint = "https:///x"; return c }, statusReq, collectssl.ErrInvalidEndpoint},
-		{"not a URL", func() *collectssl.Client { c := ts.client(); c.Endpoint = "https://[::1"; return c }, statusReq, collectssl.ErrInvalidEndpoint},
+		{"invalid request", srv.Client, &collectssl.Request{CertificateID: "abc"}, collectssl.ErrInvalidRequest},
+		{"no credentials", func() *collectssl.Client { c := srv.Client(); c.Credentials = collectssl.Credentials{}; return c }, statusReq, collectssl.ErrInvalidRequest},
+		{"plain http to a public host", func() *collectssl.Client { c := srv.Client(); c.Endpoint = "http://example.com/x"; return c }, statusReq, collectssl.ErrInvalidEndpoint},
+		{"ftp", func() *collectssl.Client { c := srv.Client(); c.Endpoint = "ftp://127.0.0.1/x"; return c }, statusReq, collectssl.ErrInvalidEndpoint},
+		{"no host", func() *collectssl.Client { c := srv.Client(); c.Endpoint = "https:///x"; return c }, statusReq, collectssl.ErrInvalidEndpoint},
+		{"not a URL", func() *collectssl.Client { c := srv.Client(); c.Endpoint = "https://[::1"; return c }, statusReq, collectssl.ErrInvalidEndpoint},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,43 +179,58 @@ func TestCollectRefusesBeforeSending(t *testing.T) {
 			}
 		})
 	}
-	if n := ts.calls.Load(); n != 0 {
+	if n := settledCalls(t, srv); n != 0 {
 		t.Errorf("server saw %d calls, want 0", n)
+	}
+	if n := srv.ConnCount(); n != 0 {
+		t.Errorf("server accepted %d connections, want 0", n)
 	}
 }
 
 func TestCollectStatusError(t *testing.T) {
-	ts := newTestServer(t, answer("-20\nThe certificate request has been rejected!\n"))
-	res, err := ts.client().Collect(context.Background(), statusReq)
+	srv := newServer(t, collectssltest.Options{})
+	res, err := srv.Client().Collect(context.Background(), addOrder(srv, collectssltest.StateRejected))
 	var se *collectssl.StatusError
 	if res != nil || !errors.As(err, &se) || se.Code != collectssl.StatusRejected || !errors.Is(err, collectssl.ErrRejected) {
 		t.Fatalf("Collect() = %v, %v; want a -20 *StatusError", res, err)
 	}
-	if n := ts.calls.Load(); n != 1 {
+	if n := settledCalls(t, srv); n != 1 {
 		t.Errorf("server saw %d calls, want 1 (a status is never retried)", n)
 	}
 }
 
 func TestCollectTransportErrors(t *testing.T) {
-	closed := httptest.NewTLSServer(http.NotFoundHandler())
-	closedURL := closed.URL
-	closed.Close()
+	dead := collectssltest.NewServer()
+	deadURL := dead.URL()
+	dead.Close()
 
 	tests := []struct {
-		name      string
-		handle    func(http.ResponseWriter, *http.Request, int64)
+		name string
+		// fault is served to every attempt the default policy makes.
+		fault collectssltest.Fault
+		// plain, when not nil, answers instead on a plain httptest server:
+		// for answers collectssltest's faults cannot send.
+		plain     http.HandlerFunc
 		endpoint  string // overrides the server's
 		want      error  // matched with errors.Is; nil: only the type is checked
 		wantHTTP  int
-		wantCalls int64 // attempts that reached the server (default policy: 3 attempts)
+		wantCalls int // attempts that reached the server (default policy: 3 attempts)
 	}{
 		{
 			name:     "connection refused",
-			endpoint: closedURL + "/x",
+			endpoint: deadURL,
 		},
 		{
+			name:  "503",
+			fault: collectssltest.HTTPError(http.StatusServiceUnavailable),
+			want:  collectssl.ErrHTTPStatus, wantHTTP: 503, wantCalls: 3,
+		},
+		{
+			// The HTML is the point: a client that looked for HTML before
+			// the status would report ErrNotCollectSSL and not retry.
+			// collectssltest's HTTPError sends a text body.
 			name: "503 with an HTML page",
-			handle: func(w http.ResponseWriter, _ *http.Request, _ int64) {
+			plain: func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "text/html")
 				w.WriteHeader(http.StatusServiceUnavailable)
 				io.WriteString(w, "<html><body>Service Unavailable</body></html>")
@@ -181,50 +238,59 @@ func TestCollectTransportErrors(t *testing.T) {
 			want: collectssl.ErrHTTPStatus, wantHTTP: 503, wantCalls: 3,
 		},
 		{
-			name: "404 is not retried",
-			handle: func(w http.ResponseWriter, _ *http.Request, _ int64) {
-				http.NotFound(w, nil)
-			},
-			want: collectssl.ErrHTTPStatus, wantHTTP: 404, wantCalls: 1,
+			name:  "404 is not retried",
+			fault: collectssltest.HTTPError(http.StatusNotFound),
+			want:  collectssl.ErrHTTPStatus, wantHTTP: 404, wantCalls: 1,
 		},
 		{
+			// collectssltest cannot redirect.
 			name: "redirect is not followed",
-			handle: func(w http.ResponseWriter, r *http.Request, _ int64) {
+			plain: func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, "https://example.com/steal", http.StatusTemporaryRedirect)
 			},
 			want: collectssl.ErrHTTPStatus, wantHTTP: 307, wantCalls: 1,
 		},
 		{
-			name: "200 with a captive portal page",
-			handle: func(w http.ResponseWriter, _ *http.Request, _ int64) {
-				io.WriteString(w, "\n  <!DOCTYPE html><html>Sign in to the Wi-Fi</html>")
-			},
-			want: collectssl.ErrNotCollectSSL, wantHTTP: 200, wantCalls: 1,
+			// Labelled text/plain: HTML is recognised by its content.
+			name:  "200 with a captive portal page",
+			fault: collectssltest.RawResponse("text/plain; charset=utf-8", []byte("\n  <!DOCTYPE html><html>Sign in to the Wi-Fi</html>")),
+			want:  collectssl.ErrNotCollectSSL, wantHTTP: 200, wantCalls: 1,
 		},
 		{
-			name:   "empty body",
-			handle: func(http.ResponseWriter, *http.Request, int64) {},
-			want:   collectssl.ErrEmptyBody, wantHTTP: 200, wantCalls: 3,
+			name:  "200 with the fake's HTML page",
+			fault: collectssltest.HTMLPage(),
+			want:  collectssl.ErrNotCollectSSL, wantHTTP: 200, wantCalls: 1,
 		},
 		{
-			name: "truncated body",
-			handle: func(w http.ResponseWriter, _ *http.Request, _ int64) {
-				w.Header().Set("Content-Length", "100")
-				io.WriteString(w, "2\n-----BEGIN CERT")
-				w.(http.Flusher).Flush()    // the header and part of the body go out
-				panic(http.ErrAbortHandler) // closes the connection mid-body
-			},
-			want: collectssl.ErrTruncatedBody, wantHTTP: 200, wantCalls: 3,
+			name:  "empty body",
+			fault: collectssltest.EmptyBody(),
+			want:  collectssl.ErrEmptyBody, wantHTTP: 200, wantCalls: 3,
+		},
+		{
+			name:  "truncated body",
+			fault: collectssltest.TruncatedBody(),
+			want:  collectssl.ErrTruncatedBody, wantHTTP: 200, wantCalls: 3,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			handle := tt.handle
-			if handle == nil {
-				handle = answer("0\n")
+			srv := newServer(t, collectssltest.Options{})
+			statusReq := addOrder(srv, collectssltest.StateProcessing)
+			if tt.fault.String() != "" {
+				srv.FailNext(defaultAttempts, tt.fault)
 			}
-			ts := newTestServer(t, handle)
-			c := ts.client()
+			c := srv.Client()
+			calls := func() int { return settledCalls(t, srv) }
+			if tt.plain != nil {
+				var n atomic.Int64
+				hs := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					n.Add(1)
+					tt.plain(w, r)
+				}))
+				defer hs.Close()
+				c = plainClient(srv, hs)
+				calls = func() int { return int(n.Load()) + settledCalls(t, srv) }
+			}
 			if tt.endpoint != "" {
 				c.Endpoint = tt.endpoint
 			}
@@ -244,10 +310,10 @@ func TestCollectTransportErrors(t *testing.T) {
 			if errors.As(err, &se) || errors.As(err, &pe) || errors.Is(err, collectssl.ErrMalformedResponse) {
 				t.Errorf("transport error %v also matches a StatusError or ParseError", err)
 			}
-			if got := ts.calls.Load(); got != tt.wantCalls {
+			if got := calls(); got != tt.wantCalls {
 				t.Errorf("server saw %d calls, want %d", got, tt.wantCalls)
 			}
-			if wantAttempts := max(int(tt.wantCalls), 1); tt.endpoint == "" && te.Attempts != wantAttempts {
+			if wantAttempts := max(tt.wantCalls, 1); tt.endpoint == "" && te.Attempts != wantAttempts {
 				t.Errorf("Attempts = %d, want %d", te.Attempts, wantAttempts)
 			}
 			if strings.Contains(err.Error(), testPassword) || strings.Contains(fmt.Sprintf("%+v", err), testPassword) {
@@ -261,75 +327,72 @@ func TestCollectTransportErrors(t *testing.T) {
 }
 
 func TestCollectRetriesThenSucceeds(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, call int64) {
-		if call <= 2 {
-			http.Error(w, "busy", http.StatusBadGateway)
-			return
-		}
-		io.WriteString(w, "1\n")
-	})
-	res, err := ts.client().Collect(context.Background(), statusReq)
+	srv := newServer(t, collectssltest.Options{})
+	statusReq := addOrder(srv, collectssltest.StateIssued)
+	srv.FailNext(2, collectssltest.HTTPError(http.StatusBadGateway))
+	res, err := srv.Client().Collect(context.Background(), statusReq)
 	if err != nil || res.Status != collectssl.StatusAvailable {
 		t.Fatalf("Collect() = %v, %v; want status 1 after two failures", res, err)
 	}
-	if n := ts.calls.Load(); n != 3 {
+	if n := settledCalls(t, srv); n != 3 {
 		t.Errorf("server saw %d calls, want 3", n)
 	}
 
-	// With retries turned off the first failure is the answer.
-	ts.calls.Store(0)
-	c := ts.client()
+	// With retries turned off the first failure is the answer (a retry
+	// would succeed).
+	srv.FailNext(1, collectssltest.HTTPError(http.StatusBadGateway))
+	c := srv.Client()
 	c.Retry.MaxAttempts = 1
 	_, err = c.Collect(context.Background(), statusReq)
 	var te *collectssl.TransportError
 	if !errors.As(err, &te) || te.StatusCode != http.StatusBadGateway || te.Attempts != 1 {
 		t.Fatalf("Collect() without retries = %v, want the 502 after 1 attempt", err)
 	}
+	if n := settledCalls(t, srv); n != 4 {
+		t.Errorf("server saw %d calls in all, want 4", n)
+	}
 }
 
 func TestCollectTooLarge(t *testing.T) {
 	const tenMiB = 10 << 20
 	t.Run("declared length", func(t *testing.T) {
-		var written atomic.Int64
-		ts := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
-			w.Header().Set("Content-Length", fmt.Sprint(tenMiB))
-			w.Write([]byte("2\n"))
-			for written.Load() < tenMiB {
-				n, err := w.Write(make([]byte, 64<<10))
-				written.Add(int64(n))
-				if err != nil {
-					return
-				}
-			}
+		// An issued order whose binary container is 10 MiB: the answer
+		// declares its length, over the default limit.
+		srv := newServer(t, collectssltest.Options{})
+		o := srv.AddOrder(collectssltest.Order{Container: make([]byte, tenMiB)})
+		c := srv.Client()
+		obs := observe(c)
+		_, err := c.Collect(context.Background(), &collectssl.Request{
+			OrderNumber: o.OrderNumber, QueryType: collectssl.QueryCertificateAndChain,
+			ResponseType: collectssl.ResponsePKCS7, ResponseEncoding: collectssl.EncodingBinary,
 		})
-		_, err := ts.client().Collect(context.Background(), statusReq)
 		if !errors.Is(err, collectssl.ErrTooLarge) {
 			t.Fatalf("Collect() = %v, want ErrTooLarge", err)
+		}
+		if obs.contentLength != tenMiB {
+			t.Fatalf("Content-Length = %d, want %d (the test needs a declared length)", obs.contentLength, tenMiB)
+		}
+		if n := obs.read; n != 0 {
+			t.Errorf("client read %d bytes of a body declared too large, want 0", n)
 		}
 	})
 	t.Run("chunked", func(t *testing.T) {
 		const total = 64 << 20
-		written := make(chan int64, 1)
-		ts := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
-			var n int64
-			defer func() { written <- n }()
-			chunk := bytes.Repeat([]byte("A"), 64<<10)
-			for n < total {
-				m, err := w.Write(chunk)
-				n += int64(m)
-				if err != nil {
-					return
-				}
-			}
-		})
-		c := ts.client()
+		srv := newServer(t, collectssltest.Options{})
+		statusReq := addOrder(srv, collectssltest.StateProcessing)
+		srv.FailNext(defaultAttempts, collectssltest.OversizedBody(total))
+		c := srv.Client()
 		c.MaxResponseBytes = 1 << 20
+		obs := observe(c)
 		_, err := c.Collect(context.Background(), statusReq)
 		if !errors.Is(err, collectssl.ErrTooLarge) {
 			t.Fatalf("Collect() = %v, want ErrTooLarge", err)
 		}
-		if n := <-written; n >= total {
-			t.Errorf("server wrote all %d bytes: the client read past its limit", n)
+		if obs.contentLength != -1 {
+			t.Fatalf("Content-Length = %d, want none (the test needs a body of unknown length)", obs.contentLength)
+		}
+		if n := obs.read; n > c.MaxResponseBytes+1 {
+			t.Errorf("client read %d bytes of %d: past its limit of %d", n, total, c.MaxResponseBytes)
 		}
 	})
 }
@@ -337,12 +400,10 @@ func TestCollectTooLarge(t *testing.T) {
 // TestCollectNoOverlap: one Client, and two Clients of one account, never
 // have two calls in flight; two accounts may.
 func TestCollectNoOverlap(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
-		time.Sleep(200 * time.Microsecond)
-		io.WriteString(w, "0\n")
-	})
-	one := ts.client()
-	twin := ts.client()
+	srv := newServer(t, collectssltest.Options{Latency: 200 * time.Microsecond})
+	statusReq := addOrder(srv, collectssltest.StateProcessing)
+	one := srv.Client()
+	twin := srv.Client()
 	var wg sync.WaitGroup
 	for g := range 50 {
 		wg.Go(func() {
@@ -359,35 +420,39 @@ func TestCollectNoOverlap(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := ts.maxIn.Load(); got != 1 {
+	if got := srv.MaxInFlight(); got != 1 {
 		t.Errorf("max calls in flight = %d, want 1", got)
 	}
-	if got := ts.calls.Load(); got != 200 {
+	if got := srv.Overlap(); got != 0 {
+		t.Errorf("overlapping calls = %d, want 0", got)
+	}
+	if got := settledCalls(t, srv); got != 200 {
 		t.Errorf("calls = %d, want 200", got)
 	}
 
-	// The counter can count: two accounts overlap.
-	ts.maxIn.Store(0)
+	// The counter can count: two accounts overlap. The server holds both
+	// calls (the other account's is then denied: it has one account).
 	release := make(chan struct{})
-	ts.mu.Lock()
-	ts.handle = func(w http.ResponseWriter, _ *http.Request, _ int64) { <-release; io.WriteString(w, "0\n") }
-	ts.mu.Unlock()
-	other := ts.client()
+	srv.FailNext(2, collectssltest.Hold(release))
+	other := srv.Client()
 	other.Credentials.LoginName = "another-account"
 	for _, c := range []*collectssl.Client{one, other} {
 		wg.Go(func() { c.Collect(context.Background(), statusReq) })
 	}
-	for deadline := time.Now().Add(10 * time.Second); ts.inFlight.Load() < 2; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); srv.InFlight() < 2; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			close(release)
 			wg.Wait()
-			t.Fatalf("two accounts never had calls in flight together (max %d)", ts.maxIn.Load())
+			t.Fatalf("two accounts never had calls in flight together (max %d)", srv.MaxInFlight())
 		}
 	}
 	close(release)
 	wg.Wait()
-	if got := ts.maxIn.Load(); got != 2 {
+	if got := srv.MaxInFlight(); got != 2 {
 		t.Errorf("max calls in flight for two accounts = %d, want 2", got)
+	}
+	if got := srv.Overlap(); got != 1 {
+		t.Errorf("overlapping calls for two accounts = %d, want 1", got)
 	}
 	if n := collectssl.AccountLocks(); n != 0 {
 		t.Errorf("%d account locks left in the registry, want 0", n)
@@ -395,33 +460,44 @@ func TestCollectNoOverlap(t *testing.T) {
 }
 
 func TestCollectCancel(t *testing.T) {
-	release := make(chan struct{})
-	entered := make(chan struct{}, 10)
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request, _ int64) {
-		entered <- struct{}{}
-		select {
-		case <-release:
-			io.WriteString(w, "0\n")
-		case <-r.Context().Done():
-		}
-	})
-	c := ts.client()
+	srv := newServer(t, collectssltest.Options{})
+	statusReq := addOrder(srv, collectssltest.StateProcessing)
+	c := srv.Client()
+	// hold has the server hold the next call until the returned func is
+	// called, which the end of the (sub)test does at the latest: srv.Close
+	// waits for held calls.
+	hold := func(t *testing.T) (release func()) {
+		ch := make(chan struct{})
+		release = sync.OnceFunc(func() { close(ch) })
+		t.Cleanup(release)
+		srv.FailNext(1, collectssltest.Hold(ch))
+		return release
+	}
 
 	t.Run("in flight", func(t *testing.T) {
+		release := hold(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error)
 		go func() { _, err := c.Collect(ctx, statusReq); done <- err }()
-		<-entered
+		waitInFlight(t, srv, 1)
 		cancel()
 		if err := <-done; err != context.Canceled {
 			t.Fatalf("Collect() = %v, want context.Canceled unadorned", err)
 		}
+		// The fake holds a call before it reads the body, and net/http
+		// notices a client leaving only once the body is read: let the
+		// held call go before counting.
+		release()
+		if n := settledCalls(t, srv); n != 1 {
+			t.Errorf("server saw %d calls, want 1", n)
+		}
 	})
 
 	t.Run("queued", func(t *testing.T) {
+		release := hold(t)
 		first := make(chan error)
 		go func() { _, err := c.Collect(context.Background(), statusReq); first <- err }()
-		<-entered
+		waitInFlight(t, srv, 1)
 		ctx, cancel := context.WithCancel(context.Background())
 		queued := make(chan error)
 		go func() { _, err := c.Collect(ctx, statusReq); queued <- err }()
@@ -430,11 +506,11 @@ func TestCollectCancel(t *testing.T) {
 		if err := <-queued; err != context.Canceled {
 			t.Fatalf("queued Collect() = %v, want context.Canceled", err)
 		}
-		close(release)
+		release()
 		if err := <-first; err != nil {
 			t.Fatalf("first Collect() = %v", err)
 		}
-		if n := ts.calls.Load(); n != 2 {
+		if n := settledCalls(t, srv); n != 2 {
 			t.Errorf("server saw %d calls, want 2 (the cancelled caller never sent)", n)
 		}
 	})
@@ -453,52 +529,59 @@ func waitForQueued(t *testing.T, c *collectssl.Client, n int) {
 }
 
 func TestCollectReusesOneConnection(t *testing.T) {
-	ts := newTestServer(t, answer("0\n"))
-	c := ts.client()
+	srv := newServer(t, collectssltest.Options{})
+	statusReq := addOrder(srv, collectssltest.StateProcessing)
+	c := srv.Client()
 	for i := range 1000 {
 		if _, err := c.Collect(context.Background(), statusReq); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 	}
-	if n := ts.conns.Load(); n != 1 {
+	if n := srv.ConnCount(); n != 1 {
 		t.Errorf("server accepted %d connections for 1000 sequential calls, want 1", n)
 	}
 }
 
 func TestWait(t *testing.T) {
-	answers := []string{"0\n", "0\n", "0\n", "1\n"}
-	ts := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, call int64) {
-		io.WriteString(w, answers[min(int(call), len(answers))-1])
-	})
-	c := ts.client()
+	srv := newServer(t, collectssltest.Options{})
+	c := srv.Client()
 	c.MaxPollInterval = 4 * time.Millisecond
-	res, err := c.Wait(context.Background(), statusReq, time.Millisecond)
+
+	// Status 0 three times, then 1.
+	o := srv.AddOrder(collectssltest.Order{State: collectssltest.StateProcessing, IssueAfterPolls: 3})
+	res, err := c.Wait(context.Background(), &collectssl.Request{OrderNumber: o.OrderNumber}, time.Millisecond)
 	if err != nil || res.Status != collectssl.StatusAvailable {
 		t.Fatalf("Wait() = %v, %v; want status 1", res, err)
 	}
-	if n := ts.calls.Load(); n != 4 {
+	if n := settledCalls(t, srv); n != 4 {
 		t.Errorf("server saw %d calls, want 4", n)
 	}
 
-	ts.calls.Store(0)
-	answers = []string{"0\n", "-22\nStill awaiting payment!\n"}
-	if _, err := c.Wait(context.Background(), statusReq, time.Millisecond); !errors.Is(err, collectssl.ErrAwaitingPayment) {
+	// Status 0, then -22. The fake moves no order to -22, so the first
+	// answer is the fake's status-0 body served as is.
+	o = srv.AddOrder(collectssltest.Order{State: collectssltest.StateAwaitingPayment})
+	srv.FailNext(1, collectssltest.RawResponse("text/plain", []byte("0\n")))
+	if _, err := c.Wait(context.Background(), &collectssl.Request{OrderNumber: o.OrderNumber}, time.Millisecond); !errors.Is(err, collectssl.ErrAwaitingPayment) {
 		t.Fatalf("Wait() = %v, want ErrAwaitingPayment", err)
 	}
+	if n := settledCalls(t, srv); n != 6 {
+		t.Errorf("server saw %d calls in all, want 6", n)
+	}
 
-	ts.calls.Store(0)
-	answers = []string{"0\n"}
+	// Status 0 for ever.
+	o = srv.AddOrder(collectssltest.Order{State: collectssltest.StateProcessing})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
-	if _, err := c.Wait(ctx, statusReq, time.Millisecond); err != context.DeadlineExceeded {
+	if _, err := c.Wait(ctx, &collectssl.Request{OrderNumber: o.OrderNumber}, time.Millisecond); err != context.DeadlineExceeded {
 		t.Fatalf("Wait() = %v, want context.DeadlineExceeded", err)
 	}
 }
 
 func TestCollectLogsOneLine(t *testing.T) {
-	ts := newTestServer(t, answer("-21\nThe certificate has been revoked!\n"))
+	srv := newServer(t, collectssltest.Options{})
+	srv.AddOrder(collectssltest.Order{OrderNumber: "7654321", State: collectssltest.StateRevoked})
 	var buf bytes.Buffer
-	c := ts.client()
+	c := srv.Client()
 	c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c.Collect(context.Background(), &collectssl.Request{OrderNumber: "7654321"})
 	out := buf.String()
@@ -516,9 +599,12 @@ func TestCollectLogsOneLine(t *testing.T) {
 }
 
 func TestClientRedaction(t *testing.T) {
-	ts := newTestServer(t, answer("0\n"))
-	c := ts.client()
-	c.Collect(context.Background(), statusReq) // fill the lazily made fields
+	srv := newServer(t, collectssltest.Options{})
+	statusReq := addOrder(srv, collectssltest.StateProcessing)
+	c := srv.Client()
+	if _, err := c.Collect(context.Background(), statusReq); err != nil { // fill the lazily made fields
+		t.Fatal(err)
+	}
 	te := &collectssl.TransportError{StatusCode: 502, Attempts: 3, Err: collectssl.ErrHTTPStatus}
 	_, requestErr := statusReq.Form(collectssl.Credentials{LoginName: "a", LoginPassword: testPassword + "\n"})
 	_, containerErr := collectssl.DecodeCertificates([]byte("not a container"))
@@ -547,8 +633,9 @@ func (panicTransport) RoundTrip(*http.Request) (*http.Response, error) { panic("
 // TestCollectReleasesLockOnPanic: a panicking RoundTripper must not leave the
 // account locked for every later call.
 func TestCollectReleasesLockOnPanic(t *testing.T) {
-	ts := newTestServer(t, answer("0\n"))
-	bad := ts.client()
+	srv := newServer(t, collectssltest.Options{})
+	statusReq := addOrder(srv, collectssltest.StateProcessing)
+	bad := srv.Client()
 	bad.HTTPClient = &http.Client{Transport: panicTransport{}}
 	func() {
 		defer func() {
@@ -560,7 +647,7 @@ func TestCollectReleasesLockOnPanic(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := ts.client().Collect(ctx, statusReq); err != nil {
+	if _, err := srv.Client().Collect(ctx, statusReq); err != nil {
 		t.Fatalf("Collect after a panic = %v, want the lock free", err)
 	}
 	if n := collectssl.AccountLocks(); n != 0 {
@@ -571,13 +658,17 @@ func TestCollectReleasesLockOnPanic(t *testing.T) {
 // TestCollectHTMLByContent: the Content-Type is whatever responseMimeType
 // asked for, text/html included; only an HTML body is refused.
 func TestCollectHTMLByContent(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
-		w.Header().Set("Content-Type", "text/html")
-		io.WriteString(w, "1\n")
-	})
-	res, err := ts.client().Collect(context.Background(), &collectssl.Request{OrderNumber: "1", ResponseMIMEType: "text/html"})
+	srv := newServer(t, collectssltest.Options{})
+	req := addOrder(srv, collectssltest.StateIssued)
+	req.ResponseMIMEType = "text/html"
+	c := srv.Client()
+	obs := observe(c)
+	res, err := c.Collect(context.Background(), req)
 	if err != nil || res.Status != collectssl.StatusAvailable {
 		t.Fatalf("Collect() = %v, %v; want status 1", res, err)
+	}
+	if obs.contentType != "text/html" {
+		t.Fatalf("Content-Type = %q, want text/html (the test needs an HTML label)", obs.contentType)
 	}
 	if !collectssl.LooksLikeHTML([]byte("\ufeff \r\n<html>")) || collectssl.LooksLikeHTML([]byte("2\n-----BEGIN")) {
 		t.Error("looksLikeHTML misjudges a BOM-prefixed page or a status body")
@@ -586,25 +677,19 @@ func TestCollectHTMLByContent(t *testing.T) {
 
 // TestCollectReusesConnectionAfterErrors: a retried 5xx keeps the connection.
 func TestCollectReusesConnectionAfterErrors(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, call int64) {
-		if call%2 == 1 {
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, strings.Repeat("<p>busy</p>", 100))
-			return
-		}
-		io.WriteString(w, "0\n")
-	})
-	c := ts.client()
+	srv := newServer(t, collectssltest.Options{})
+	statusReq := addOrder(srv, collectssltest.StateProcessing)
+	c := srv.Client()
 	for range 10 {
+		srv.FailNext(1, collectssltest.HTTPError(http.StatusServiceUnavailable))
 		if _, err := c.Collect(context.Background(), statusReq); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := ts.calls.Load(); got != 20 {
+	if got := settledCalls(t, srv); got != 20 {
 		t.Errorf("calls = %d, want 20 (each call retried once)", got)
 	}
-	if n := ts.conns.Load(); n != 1 {
+	if n := srv.ConnCount(); n != 1 {
 		t.Errorf("server accepted %d connections, want 1", n)
 	}
 }
@@ -612,22 +697,27 @@ func TestCollectReusesConnectionAfterErrors(t *testing.T) {
 // TestCollectUntrustedCertificateNotRetried: no retry mends a certificate
 // that fails verification.
 func TestCollectUntrustedCertificateNotRetried(t *testing.T) {
-	ts := newTestServer(t, answer("0\n"))
-	c := ts.client()
+	srv := newServer(t, collectssltest.Options{})
+	statusReq := addOrder(srv, collectssltest.StateProcessing)
+	c := srv.Client()
 	c.HTTPClient = collectssl.NewHTTPClient(nil) // the system roots do not hold httptest's CA
 	_, err := c.Collect(context.Background(), statusReq)
 	var te *collectssl.TransportError
 	if !errors.As(err, &te) || te.Attempts != 1 {
 		t.Fatalf("Collect() = %v; want a *TransportError after 1 attempt", err)
 	}
-	if n := ts.conns.Load(); n != 1 {
+	if n := srv.ConnCount(); n != 1 {
 		t.Errorf("server saw %d connections, want 1 (no retry)", n)
+	}
+	if n := settledCalls(t, srv); n != 0 {
+		t.Errorf("server answered %d calls over an untrusted connection, want 0", n)
 	}
 }
 
 func TestCollectMaxResponseBytesClamped(t *testing.T) {
-	ts := newTestServer(t, answer("0\n"))
-	c := ts.client()
+	srv := newServer(t, collectssltest.Options{})
+	statusReq := addOrder(srv, collectssltest.StateProcessing)
+	c := srv.Client()
 	c.MaxResponseBytes = math.MaxInt64
 	if res, err := c.Collect(context.Background(), statusReq); err != nil || res.Status != collectssl.StatusProcessing {
 		t.Fatalf("Collect() with MaxResponseBytes=MaxInt64 = %v, %v; want status 0", res, err)
