@@ -1,3 +1,8 @@
+// This file tests Client.Collect and Wait against the fake server
+// (collectssltest): the form sent, the User-Agent, retries and what is not
+// retried, bounded reads, no two calls in flight per account, cancellation,
+// connection reuse, logging, and redaction of the password.
+
 package collectssl_test
 
 import (

@@ -1,3 +1,7 @@
+// This file tests the request side: Validate against every rule of the
+// specification, the exact form Form sends (golden values), and the
+// redaction of the password in every fmt verb, slog and JSON.
+
 package collectssl_test
 
 import (

@@ -1,7 +1,5 @@
-// This file holds the error model: StatusCode and the one function that turns a
-// negative status code into an error (statusErr), StatusError for a well-formed
-// answer that says "no", ParseError for a body that is not a valid answer, and
-// the sentinels callers match with errors.Is.
+// This file holds StatusCode: the status codes of the specification and
+// their names. errors.go turns a negative code into an error.
 
 package collectssl
 

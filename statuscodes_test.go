@@ -1,3 +1,7 @@
+// This file tests the status codes and the error model: which sentinel each
+// *StatusError matches, the argument a message quotes or errorItem names,
+// the names of the codes, and the messages of the error types.
+
 package collectssl_test
 
 import (
