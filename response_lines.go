@@ -29,7 +29,6 @@ const ExtraLineKey = "line"
 var (
 	errNoStatusLine   = errors.New("empty body, no status line")
 	errNotCertificate = errors.New("certificate data is neither PEM nor base64")
-	errPEMMismatch    = errors.New("PEM block ends with a different label")
 	errContainerTrail = errors.New("base64 certificate data goes on after its container ends")
 )
 
