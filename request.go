@@ -170,10 +170,17 @@ func (c Credentials) redactedPassword() string {
 // holds those: one account, many orders). The zero value asks for the status of
 // nothing and does not validate: set at least one of the three identifiers.
 //
-// With QueryStatus nothing is attached, so ResponseType does not matter: Form
-// then sends responseType=3, the one value the specification allows with
-// queryType 0, and the zero Request (plus an identifier) is a valid status
-// query.
+// The zero value of every other field works, by one rule for every query
+// type: a zero ResponseType is the specification's default where it is
+// allowed (ResponseZIP, with QueryCertificateAndChain) and otherwise the one
+// value that is (ResponseIndividual, with QueryStatus, QueryCertificate and
+// QueryChain), which is what Form then sends. So Request{OrderNumber: "1"} is
+// a status query, and Request{OrderNumber: "1", QueryType: QueryCertificate}
+// asks for the certificate, individually encoded. A combination the
+// specification forbids, set explicitly, is refused by Validate with a
+// *RequestError: ResponseNetscapeSequence or ResponsePKCS7 with any query
+// type but QueryCertificateAndChain; EncodingBinary with anything but
+// QueryCertificateAndChain and ResponseZIP or ResponsePKCS7.
 //
 // The show flags are always allowed, even where the chosen query cannot carry
 // their output (ShowMDCDomainDetails on an issued order, for example): the
@@ -217,9 +224,10 @@ const (
 // Validate checks every rule of the specification that can be checked before
 // sending: an identifier is present, lengths and digits, enum ranges, and the
 // combination rules (responseType 0, 1 and 2 need queryType 1; binary encoding
-// needs queryType 1 and responseType 0 or 2). It also refuses control
-// characters in any field. The error is a *RequestError for the first
-// violation found; it matches ErrInvalidRequest.
+// needs queryType 1 and responseType 0 or 2), with the zero ResponseType read
+// as the Request doc says. It also refuses control characters in any field.
+// The error is a *RequestError for the first violation found; it matches
+// ErrInvalidRequest.
 func (r *Request) Validate() error {
 	if r == nil {
 		return &RequestError{Field: "request", Reason: "nil request"}
@@ -254,18 +262,29 @@ func (r *Request) Validate() error {
 	if r.ResponseFormat != FormatLines && r.ResponseFormat != FormatURLEncoded {
 		return &RequestError{Field: "responseFormat", Reason: fmt.Sprintf("%d is not 0 or 1", int(r.ResponseFormat))}
 	}
-	if r.ResponseType != ResponseIndividual && r.QueryType != QueryCertificateAndChain && r.QueryType != QueryStatus {
-		return &RequestError{Field: "responseType", Reason: fmt.Sprintf("responseType %d (%s) needs queryType 1, not %d", int(r.ResponseType), r.ResponseType, int(r.QueryType))}
+	rt := r.responseType()
+	if rt != ResponseIndividual && r.QueryType != QueryCertificateAndChain {
+		return &RequestError{Field: "responseType", Reason: fmt.Sprintf("responseType %d (%s) needs queryType 1, not %d", int(rt), rt, int(r.QueryType))}
 	}
 	if r.ResponseEncoding == EncodingBinary {
 		if r.QueryType != QueryCertificateAndChain {
 			return &RequestError{Field: "responseEncoding", Reason: fmt.Sprintf("binary encoding needs queryType 1, not %d", int(r.QueryType))}
 		}
-		if r.ResponseType != ResponseZIP && r.ResponseType != ResponsePKCS7 {
-			return &RequestError{Field: "responseEncoding", Reason: fmt.Sprintf("binary encoding needs responseType 0 or 2, not %d", int(r.ResponseType))}
+		if rt != ResponseZIP && rt != ResponsePKCS7 {
+			return &RequestError{Field: "responseEncoding", Reason: fmt.Sprintf("binary encoding needs responseType 0 or 2, not %d", int(rt))}
 		}
 	}
 	return nil
+}
+
+// responseType is the responseType the request sends: ResponseType, except
+// that the zero value means ResponseIndividual for the query types that may
+// not have a ZIP (see Request).
+func (r *Request) responseType() ResponseType {
+	if r.ResponseType == ResponseZIP && r.QueryType != QueryCertificateAndChain {
+		return ResponseIndividual
+	}
+	return r.ResponseType
 }
 
 // validate checks the credentials' lengths and characters. The password's
@@ -324,8 +343,8 @@ func checkDigits(field, v string, max int) error {
 
 // Form validates the request and the credentials and returns the POST form:
 // the parameter names exactly as the specification spells them, identifiers
-// and strings only when set, the four enums always (responseType=3 for
-// QueryStatus), and only the show flags that are set (as "Y").
+// and strings only when set, the four enums always (a zero ResponseType as
+// the Request doc says), and only the show flags that are set (as "Y").
 func (r *Request) Form(c Credentials) (url.Values, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
@@ -345,11 +364,7 @@ func (r *Request) Form(c Credentials) (url.Values, error) {
 	setIf("certificateID", r.CertificateID)
 	setIf("baseOrderNumber", r.BaseOrderNumber)
 	f.Set("queryType", strconv.Itoa(int(r.QueryType)))
-	rt := r.ResponseType
-	if r.QueryType == QueryStatus {
-		rt = ResponseIndividual // see the Request doc: the only type valid with queryType 0
-	}
-	f.Set("responseType", strconv.Itoa(int(rt)))
+	f.Set("responseType", strconv.Itoa(int(r.responseType())))
 	f.Set("responseEncoding", strconv.Itoa(int(r.ResponseEncoding)))
 	f.Set("responseFormat", strconv.Itoa(int(r.ResponseFormat)))
 	setIf("responseMimeType", r.ResponseMIMEType)

@@ -220,7 +220,7 @@ func TestProcessing(t *testing.T) {
 	for _, f := range []collectssl.ResponseFormat{collectssl.FormatLines, collectssl.FormatURLEncoded} {
 		for _, q := range []collectssl.QueryType{collectssl.QueryStatus, collectssl.QueryCertificateAndChain} {
 			req := &collectssl.Request{
-				OrderNumber: o.OrderNumber, QueryType: q, ResponseFormat: f, ResponseType: collectssl.ResponsePKCS7,
+				OrderNumber: o.OrderNumber, QueryType: q, ResponseFormat: f,
 				ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true,
 				ShowMDCDomainDetails: true, ShowMDCDomainDetails2: true, ShowStatusDetails: true,
 			}

@@ -149,7 +149,9 @@ const (
 // Render returns the Content-Type and the body the service sends for req
 // when the order is in state st. It reads only req's four enums, its show
 // flags and ResponseMIMEType (the Content-Type of an answer whose status is
-// positive, when not "").
+// positive, when not ""). req is the request as the server receives it: its
+// ResponseType is the value sent (Request.Form sends a zero ResponseType as
+// 3 for the query types that may not have a ZIP).
 func Render(req *collectssl.Request, st State) (contentType string, body []byte, err error) {
 	if req == nil {
 		return "", nil, fmt.Errorf("%w: nil request", ErrInvalid)
