@@ -46,21 +46,28 @@ func charsetOf(contentType string) encoding.Encoding {
 // toUTF8 returns b unchanged when it is valid UTF-8 (the fast path: UTF-8 is
 // self-validating, and a legacy text with accented characters is almost never
 // valid UTF-8), and b decoded from enc otherwise. Base64 and PEM are ASCII,
-// which every supported charset maps to itself, so decoding a whole body is
-// safe. A decoder that fails (it should not: the legacy decoders map every
-// byte) leaves b as it was.
-//
-// UTF-16 is the exception: its ASCII is ASCII with NUL bytes, valid UTF-8,
-// so a body the Content-Type declares UTF-16 is always decoded, and a byte
-// order mark the decoding leaves is dropped.
+// which every supported legacy charset maps to itself, so decoding a whole
+// body is safe. A decoder that fails (it should not: the legacy decoders map
+// every byte) leaves b as it was. UTF-16 is not for toUTF8: see fromUTF16.
 func toUTF8(b []byte, enc encoding.Encoding) []byte {
 	if enc == nil {
 		enc = defaultCharset
 	}
-	utf16 := isUTF16Charset(enc)
-	if utf8.Valid(b) && !utf16 {
+	if utf8.Valid(b) {
 		return b
 	}
+	out, err := enc.NewDecoder().Bytes(b)
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+// fromUTF16 decodes a body its Content-Type declares UTF-16, whatever the
+// format: its ASCII is ASCII with NUL bytes, which is valid UTF-8, so the
+// body is always decoded, and a byte order mark the decoding leaves is
+// dropped. A body that does not decode is left as it was.
+func fromUTF16(b []byte, enc encoding.Encoding) []byte {
 	out, err := enc.NewDecoder().Bytes(b)
 	if err != nil {
 		return b

@@ -150,7 +150,7 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 		key := formText(rawKey, enc)
 		f, known := urlFields[strings.ToLower(key)]
 		if !known {
-			keep(key, formText(rawVal, enc))
+			keep(key, textValue(rawVal, enc))
 			continue
 		}
 		switch f {
@@ -162,17 +162,14 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 			continue
 		case fContainer:
 			if seen[f] {
-				keep(key, string(rawVal))
+				keep(key, base64Text(rawVal))
 				continue
 			}
 			seen[f] = true
 			certs = append(certs, certValue{key, f, rawVal})
 			continue
 		}
-		val := formText(rawVal, enc)
-		if len(body) == 0 {
-			val = strings.TrimRight(val, " \t") // the last field: spaces before the end of the body
-		}
+		val := textValue(rawVal, enc)
 		if seen[f] {
 			keep(key, val)
 			continue
@@ -230,7 +227,7 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 	}
 	if n < 0 {
 		// Real bodies name the argument of -2/-3/-4 in errorItem too.
-		return nil, statusErr(StatusCode(n), message, extra.Get("errorItem"))
+		return nil, statusErr(StatusCode(n), message, getFold(extra, "errorItem"))
 	}
 	r.Status = StatusCode(n)
 	if seen[fErrorMessage] {
@@ -264,6 +261,36 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 	return &r, nil
 }
 
+// textValue is the text of a value: form-decoded (see formText), its trailing
+// spaces and tabs dropped. That is one rule for every field, wherever it
+// stands in the body, and the rule of format 0, whose lines lose their
+// trailing blanks: a trailing '+' or %20 is layout, not content.
+func textValue(raw []byte, enc encoding.Encoding) string {
+	return strings.TrimRight(formText(raw, enc), " \t")
+}
+
+// getFold returns the first value of the key of v that equals key in any
+// case, as every key of format 1 is matched, or "".
+func getFold(v url.Values, key string) string {
+	for k, vs := range v {
+		if strings.EqualFold(k, key) && len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	return ""
+}
+
+// base64Text is a base64 value as text, for Result.Extra: %XX escapes undone
+// and spaces read as the '+' they were (see decodeBase64Value), or the value
+// as sent when its escapes are broken.
+func base64Text(raw []byte) string {
+	b, err := unescapeBase64(raw)
+	if err != nil {
+		return string(raw)
+	}
+	return string(b)
+}
+
 // formText form-decodes a text key or value ("+" is a space), keeping it as
 // sent when its %-escapes are broken, and decodes it from enc when the result
 // is not UTF-8.
@@ -283,6 +310,23 @@ func formText(raw []byte, enc encoding.Encoding) string {
 // decoder turned into a space, before or after escaping) both read as '+',
 // line breaks are skipped, and '=' padding is optional.
 func decodeBase64Value(raw []byte) ([]byte, error) {
+	buf, err := unescapeBase64(raw)
+	if err != nil {
+		return nil, err
+	}
+	// The decoder skips '\r' and '\n' itself.
+	buf = bytes.TrimRight(buf, "=")
+	der := make([]byte, base64.RawStdEncoding.DecodedLen(len(buf)))
+	n, err := base64.RawStdEncoding.Decode(der, buf)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errNotCertificates, err)
+	}
+	return der[:n], nil
+}
+
+// unescapeBase64 undoes the %XX escapes of a base64 value and reads every
+// space as '+'.
+func unescapeBase64(raw []byte) ([]byte, error) {
 	buf := make([]byte, 0, len(raw))
 	for len(raw) > 0 {
 		i := bytes.IndexByte(raw, '%')
@@ -309,14 +353,7 @@ func decodeBase64Value(raw []byte) ([]byte, error) {
 			}
 		}
 	}
-	// The decoder skips '\r' and '\n' itself.
-	buf = bytes.TrimRight(buf, "=")
-	der := make([]byte, base64.RawStdEncoding.DecodedLen(len(buf)))
-	n, err := base64.RawStdEncoding.Decode(der, buf)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errNotCertificates, err)
-	}
-	return der[:n], nil
+	return buf, nil
 }
 
 func unhex(c byte) (byte, bool) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
@@ -180,4 +181,61 @@ func TestParseURLEncodedContainers(t *testing.T) {
 			t.Errorf("Result (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestParseURLEncodedFieldRules: one rule for every field of format 1. A
+// trailing encoded space is layout wherever the field stands; errorItem is
+// matched in any case, like every other key; a second container is kept in
+// Extra decoded, like every other value; a UTF-16 charset in the
+// Content-Type is honoured as in format 0.
+func TestParseURLEncodedFieldRules(t *testing.T) {
+	for _, body := range []string{
+		"errorCode=0&validationStatus=Validated+&x=1",
+		"errorCode=0&validationStatus=Validated+",
+		"errorCode=0&validationStatus=Validated%20&x=1",
+		"errorCode=0&validationStatus=Validated%20",
+		"validationStatus=Validated+%09&errorCode=0",
+	} {
+		r, err := collectssl.ParseURLEncoded([]byte(body))
+		if err != nil || r.ValidationStatus != "Validated" {
+			t.Errorf("%q: ValidationStatus %q, %v; want \"Validated\"", body, r.ValidationStatus, err)
+		}
+	}
+	if r, err := collectssl.ParseURLEncoded([]byte("errorCode=0&x=a+&y=b")); err != nil || r.Extra.Get("x") != "a" || r.Extra.Get("y") != "b" {
+		t.Errorf("unknown keys: %v, %v; want x=a and y=b", r.Extra, err)
+	}
+
+	for _, key := range []string{"errorItem", "ERRORITEM", "erroritem"} {
+		_, err := collectssl.ParseURLEncoded([]byte("errorCode=-3&errorMessage=Argument+missing!&" + key + "=orderNumber"))
+		var se *collectssl.StatusError
+		if !errors.As(err, &se) || se.Argument != "orderNumber" {
+			t.Errorf("%s: got %v, want a StatusError with Argument orderNumber", key, err)
+		}
+	}
+
+	tm := sharedChain(t, certgen.TestMode, certgen.ECDSA)
+	p7 := base64.StdEncoding.EncodeToString(encPKCS7(p7opts{}, tm.Root.Raw, tm.Leaf.Raw))
+	second := "AB%2BCD EF%3D"
+	r, err := collectssl.ParseURLEncoded([]byte("errorCode=2&pkcs7=" + url.QueryEscape(p7) + "&PKCS7=" + second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Extra["PKCS7"]; len(got) != 1 || got[0] != "AB+CD+EF=" {
+		t.Errorf("second container in Extra = %q, want the base64 text \"AB+CD+EF=\"", got)
+	}
+
+	utf16le := func(s string) []byte {
+		var b []byte
+		for _, u := range utf16.Encode([]rune(s)) {
+			b = append(b, byte(u), byte(u>>8))
+		}
+		return b
+	}
+	body := utf16le("errorCode=0&fqdn=www.example.com&caaStatus=Autoris%C3%A9")
+	for _, req := range []*collectssl.Request{nil, {OrderNumber: "1", ResponseFormat: collectssl.FormatURLEncoded}} {
+		r, err := collectssl.ParseResponse(req, "application/x-www-form-urlencoded; charset=utf-16le", body)
+		if err != nil || r.FQDN != "www.example.com" || r.CAAStatus != "Autorisé" {
+			t.Errorf("UTF-16LE body: %+v, %v; want the fqdn and caaStatus read", r, err)
+		}
+	}
 }
