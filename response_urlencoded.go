@@ -86,18 +86,20 @@ func init() {
 // caCertificate, certificate) are read as base64 that survived URL encoding:
 // only %XX escapes are undone, and both '+' and a space read as '+' (a '+'
 // sent raw becomes a space under form decoding). Other values are
-// form-decoded ('+' is a space); a value whose %-escapes are broken is kept
-// as sent. Certificates are classified by content, like ParseLines does:
+// form-decoded ('+' is a space; a value whose %-escapes are broken is kept
+// as sent) and lose their trailing spaces and tabs, as format 0's lines do,
+// wherever the field stands in the body. Certificates are classified by content, like ParseLines does:
 // the caCertificate and certificate keys are hints.
 //
 // Kept in Result.Extra under their own key, never dropped: unknown keys
 // (errorItem, orderNumber and certificateID, which real bodies carry, are
 // among them), an errorMessage with a non-negative errorCode, the second and
 // later values of a key that holds one value (the first wins), a second
-// container, and values that do not parse as the integer their key holds.
+// container (as base64 text, its escapes undone), and values that do not
+// parse as the integer their key holds.
 // When only some of the seven status detail keys are present, the missing ones
-// read as ProgressNotRequired. With a negative errorCode, errorItem is the
-// StatusError's Argument when the message quotes none.
+// read as ProgressNotRequired. With a negative errorCode, errorItem (in any
+// case) is the StatusError's Argument when the message quotes none.
 //
 // The error is a *StatusError if errorCode is negative (the Result is then
 // nil), a *ParseError if body cannot be a CollectSSL answer (no errorCode, an
