@@ -182,3 +182,89 @@ func TestFormatsAgreeQuirks(t *testing.T) {
 		}
 	}
 }
+
+// caaSamples are CAA check statuses of the specification, to vary.
+var caaSamples = []string{"Authorized", "Not Authorized", "Unrecognized Critical Tag", "Empty",
+	"Malformed Response", "Timeout", "ERROR", "Awaiting Completion", "Error '12'"}
+
+// optionalState is the state of an order for the optional lines test: each
+// bit of present keeps one optional line (or run of lines), and the server
+// leaves out the others, as real servers leave out what they do not have.
+func optionalState(ch *certgen.Chain, status collectssl.StatusCode, present int, caa string) wire.State {
+	leaf, cas := certsDER(ch)
+	st := wire.State{Status: status, NotBefore: ch.Leaf.NotBefore, NotAfter: ch.Leaf.NotAfter, Leaf: leaf, CAs: cas,
+		Layout: wire.Layout{OmitEmpty: true}}
+	if present&1 != 0 {
+		st.FQDN = "*.example.com"
+	}
+	if present&2 != 0 {
+		st.CertificateStatus, st.ValidationStatus = "Awaiting Validation", "Awaiting Brand Validation"
+	}
+	if present&4 != 0 {
+		st.MDCDomainDetails = []collectssl.DomainStatus{{Domain: "example.com", Status: "VALIDATED"}, {Domain: "www.example.com", Status: "NOTVALIDATED"}}
+	}
+	if present&8 != 0 {
+		st.StatusDetails = &collectssl.StatusDetails{CSR: 1, DCV: 2, OVCallback: -1, OrganizationValidation: 0,
+			FreeDVUP: -1, EVClickThrough: -1, BrandValidation: 2}
+	}
+	if present&16 != 0 {
+		// The second list has AWAITINGBRAND, which the first cannot: that
+		// tells it from the first when the first is left out.
+		st.MDCDomainDetails2 = []collectssl.DomainStatus{{Domain: "shop.example.com", Status: "AWAITINGBRAND"}}
+	}
+	if present&32 != 0 {
+		st.CAAStatus = caa
+	}
+	return st
+}
+
+// checkAgree renders st for req in both formats, parses both, and checks
+// they agree with each other and with expectedResult.
+func checkAgree(t *testing.T, name string, req *collectssl.Request, st wire.State) {
+	t.Helper()
+	want := expectedResult(t, req, st)
+	var got [2]*collectssl.Result
+	for _, format := range []collectssl.ResponseFormat{collectssl.FormatLines, collectssl.FormatURLEncoded} {
+		r := *req
+		r.ResponseFormat = format
+		ct, body := render(t, &r, st)
+		res, err := collectssl.ParseResponse(&r, ct, body)
+		if err != nil {
+			t.Fatalf("%s/%v: %v\n%s", name, format, err, body)
+		}
+		got[format] = res
+		if diff := cmp.Diff(want, res, resultOpts); diff != "" {
+			t.Fatalf("%s/%v: (-rendered +parsed):\n%s\n%s", name, format, diff, body)
+		}
+	}
+}
+
+// TestFormatsAgreeOptionalLines: a server leaves out every optional line it
+// does not have. For every subset of the optional lines present, every show
+// flag, statuses 0, 1 and 2, and certificates as PEM and as a base64
+// container, both formats parse to the state that was rendered: format 0
+// recognises each line by its content, not by its position.
+func TestFormatsAgreeOptionalLines(t *testing.T) {
+	ch := sharedChain(t, certgen.TestMode, certgen.ECDSA)
+	runs := 0
+	for _, status := range []collectssl.StatusCode{0, 1, 2} {
+		for _, rt := range []collectssl.ResponseType{collectssl.ResponseIndividual, collectssl.ResponsePKCS7} {
+			if status != 2 && rt != collectssl.ResponseIndividual {
+				continue
+			}
+			for flags := range 64 {
+				for present := range 64 {
+					req := &collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificateAndChain, ResponseType: rt,
+						ShowValidityPeriod: flags&1 != 0, ShowFQDN: flags&2 != 0, ShowExtStatus: flags&4 != 0,
+						ShowMDCDomainDetails: flags&8 != 0, ShowMDCDomainDetails2: flags&16 != 0, ShowStatusDetails: flags&32 != 0}
+					st := optionalState(ch, status, present, caaSamples[(flags+present)%len(caaSamples)])
+					checkAgree(t, fmt.Sprintf("status%d/rt%d/flags%02x/present%02x", status, rt, flags, present), req, st)
+					runs++
+				}
+			}
+		}
+	}
+	if want := 4 * 64 * 64; runs != want {
+		t.Errorf("ran %d cases, want %d", runs, want)
+	}
+}

@@ -611,3 +611,32 @@ func checkPrefixOnce(t *testing.T, err error, body []byte) {
 		t.Fatalf("error %q: want exactly one \"collectssl: \" prefix", msg)
 	}
 }
+
+// FuzzFormatsAgree renders a random subset of the optional lines (what a
+// server that leaves out what it does not have sends), for random show
+// flags, statuses, containers and layout quirks, and checks that format 0
+// and format 1 both parse to the state that was rendered.
+func FuzzFormatsAgree(f *testing.F) {
+	ch := sharedChain(f, certgen.TestMode, certgen.ECDSA)
+	f.Add(uint8(2), uint8(0x3f), uint8(0x3f), uint8(0), uint8(0))
+	f.Add(uint8(0), uint8(0x3c), uint8(0x38), uint8(3), uint8(1))
+	f.Add(uint8(1), uint8(0x07), uint8(0x22), uint8(8), uint8(6))
+	f.Fuzz(func(t *testing.T, status, flags, present, caa, quirks uint8) {
+		st := optionalState(ch, collectssl.StatusCode(status%3), int(present%64), caaSamples[int(caa)%len(caaSamples)])
+		rt := collectssl.ResponseIndividual
+		if quirks&1 != 0 && st.Status == 2 {
+			rt = collectssl.ResponsePKCS7
+		}
+		st.Layout.CRLF = quirks&2 != 0
+		st.Layout.TrailingSpaces = quirks&4 != 0
+		st.Layout.BlankAfterCertificates = quirks&8 != 0
+		if quirks&16 != 0 {
+			st.Layout.StatusDetailSep = "="
+		}
+		st.Layout.SplitValidity = quirks&32 != 0
+		req := &collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificateAndChain, ResponseType: rt,
+			ShowValidityPeriod: flags&1 != 0, ShowFQDN: flags&2 != 0, ShowExtStatus: flags&4 != 0,
+			ShowMDCDomainDetails: flags&8 != 0, ShowMDCDomainDetails2: flags&16 != 0, ShowStatusDetails: flags&32 != 0}
+		checkAgree(t, "fuzz", req, st)
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"flag"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,7 +144,8 @@ func responseFixtures() []responseFixture {
 				return renderFixture(t, collectssl.Request{QueryType: 1, ResponseType: 2, ShowExtStatus: true},
 					wire.State{Status: 2, Container: fx.full, CertificateStatus: "Issued", ValidationStatus: "Complete", CAAStatus: b64line64})
 			},
-			want:     &collectssl.Result{Status: 2, CertificateStatus: "Issued", ValidationStatus: "Complete", CAAStatus: b64line64},
+			want: &collectssl.Result{Status: 2, CertificateStatus: "Issued", ValidationStatus: "Complete",
+				Extra: url.Values{collectssl.ExtraLineKey: {b64line64}}}, // no CAA status of the specification
 			wantLeaf: "a.example.com", wantCAs: pre2025CAs, wantContnr: true},
 		{file: "lines-rt0-zip-one-line.txt", req: collectssl.Request{QueryType: 1, ResponseType: 0, ShowExtStatus: true},
 			gen: func(t *testing.T, fx *fixtureChain) []byte {

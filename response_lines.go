@@ -50,11 +50,20 @@ var (
 // lines and the container's own length, so a following status line that
 // happens to be valid base64 is not swallowed.
 //
-// Every line it did not expect (a validity period or status detail that does
-// not parse, lines after the CAA status) is kept, in order, in
-// Result.Extra[ExtraLineKey]. A non-negative status code the specification
-// does not list (3, 7, ...) gives a Result with that Status and every
-// following line in Extra: its layout is unknown, so nothing is guessed.
+// A real server leaves out the optional lines it does not have (the MDC
+// details of a single-domain order, status details, an empty CAA status,
+// sometimes an empty FQDN), so every optional line is recognised by its
+// content, in the order of the specification: a validity period is two
+// dates; an FQDN a host name (or a blank line); the extended status two
+// lines of words; MDC domain details "name STATUS, name STATUS" (only the
+// second list may hold AWAITINGBRAND: when just one list is there and it
+// has none, it is read as the first); status details seven integers from -1
+// to 2, or lines that name their detail; the CAA status one of the values
+// of the specification or "Error 'n'". A line that fits none of the lines
+// still to come is kept, in body order, in Result.Extra[ExtraLineKey], never
+// in a typed field. A non-negative status code the specification does not
+// list (3, 7, ...) gives a Result with that Status and every following line
+// in Extra: its layout is unknown, so nothing is guessed.
 //
 // The error is a *StatusError if the status code is negative (the Result is
 // then nil), a *ParseError if body cannot be a CollectSSL answer (no status
@@ -168,8 +177,8 @@ func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, erro
 	if code > 0 && req.ShowValidityPeriod && p.more() {
 		p.validity(r)
 	}
-	if code > 0 && req.ShowFQDN && p.more() && !(code == int(StatusAttached) && startsCertificateData(p.peek())) {
-		r.FQDN = p.text()
+	if code > 0 && req.ShowFQDN && p.more() {
+		p.fqdn(r)
 	}
 	if code == int(StatusAttached) {
 		p.skipBlank()
@@ -178,30 +187,68 @@ func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, erro
 				return nil, err
 			}
 		}
-		p.skipBlank()
 	}
-	if req.ShowExtStatus && p.more() {
-		r.CertificateStatus = p.text()
-		r.ValidationStatus = p.text()
-	}
-	if code == 0 && req.ShowMDCDomainDetails && p.more() {
-		r.MDCDomainDetails = parseDomains(p.text())
-	}
-	if req.ShowStatusDetails && p.more() {
-		p.statusDetails(r)
-	}
-	if code == 0 && req.ShowMDCDomainDetails2 && p.more() {
-		r.MDCDomainDetails2 = parseDomains(p.text())
-	}
-	p.skipBlank() // the CAA status is sent only when not empty
-	if p.more() {
-		r.CAAStatus = p.text()
-	}
-	for p.more() {
-		p.keep()
-	}
+	p.optionalLines(req, r)
 	r.setExtra(p.extra)
 	return r, nil
+}
+
+// A section is one kind of optional line (or run of lines) that may follow
+// the certificate data: take reads it at the parser's position, when what
+// stands there fits, and reports whether it did.
+type section func(p *lineParser, r *Result) bool
+
+// optionalLines reads what follows the certificate data. The specification
+// sends these lines in a fixed order, each only when asked for and, in real
+// traffic, only when the server has it: the MDC details of a single-domain
+// order, status details the server does not have and an empty CAA status
+// are left out. So each line is recognised by its content, in the order of
+// the specification: a section takes the lines that fit it and is then
+// done; a line that fits no section still to come goes to Extra, in body
+// order, and never into a typed field. Blank lines between sections are
+// layout; blank lines among the lines kept in Extra are kept too.
+func (p *lineParser) optionalLines(req *Request, r *Result) {
+	var sections []section
+	if req.ShowExtStatus {
+		sections = append(sections, (*lineParser).extStatus)
+	}
+	if r.Status == StatusProcessing && req.ShowMDCDomainDetails {
+		sections = append(sections, func(p *lineParser, r *Result) bool {
+			return p.domains(&r.MDCDomainDetails, false)
+		})
+	}
+	if req.ShowStatusDetails {
+		sections = append(sections, (*lineParser).statusDetails)
+	}
+	if r.Status == StatusProcessing && req.ShowMDCDomainDetails2 {
+		sections = append(sections, func(p *lineParser, r *Result) bool {
+			return p.domains(&r.MDCDomainDetails2, true)
+		})
+	}
+	sections = append(sections, (*lineParser).caaStatus)
+
+	next, blanks := 0, 0 // the first section still to come; blank lines pending
+	for p.more() {
+		if len(p.peek()) == 0 {
+			blanks++
+			p.next++
+			continue
+		}
+		took := false
+		for i := next; i < len(sections) && !took; i++ {
+			if sections[i](p, r) {
+				next, took = i+1, true
+			}
+		}
+		if took {
+			blanks = 0
+			continue
+		}
+		for ; blanks > 0; blanks-- {
+			p.extra = append(p.extra, "")
+		}
+		p.keep()
+	}
 }
 
 func (r *Result) setExtra(lines []string) {
@@ -240,7 +287,9 @@ const (
 )
 
 // validity reads "DD/MM/YYYY DD/MM/YYYY", or the two dates on two lines as
-// one real client allows. A line that does not parse goes to Extra.
+// one real client allows. A line that does not parse goes to Extra, unless
+// it may be one of the lines that follow (a server that leaves the validity
+// period out): then it is left for them.
 func (p *lineParser) validity(r *Result) {
 	toks := bytes.Fields(p.peek())
 	var nb, na []byte
@@ -257,11 +306,155 @@ func (p *lineParser) validity(r *Result) {
 	from, err1 := time.Parse(dateLayout, string(nb))
 	to, err2 := time.Parse(dateLayout, string(na))
 	if nb == nil || err1 != nil || err2 != nil {
-		p.keep()
+		if line := p.peek(); len(line) > 0 && !mayFollowValidity(line) {
+			p.keep()
+		}
 		return
 	}
 	r.NotBefore, r.NotAfter = from.UTC(), to.UTC().Add(endOfDayOffset)
 	p.next += lines
+}
+
+// mayFollowValidity reports whether line may be one of the lines that can
+// follow the validity period: an FQDN, certificate data, an extended status,
+// a domain list, a status detail or a CAA status.
+func mayFollowValidity(line []byte) bool {
+	if _, ok := domainList(line, true); ok {
+		return true
+	}
+	_, _, detail := parseStatusDetail(string(line))
+	return detail || isHostname(line) || isStatusText(line) || isCAAStatus(line) || startsCertificateData(line)
+}
+
+// fqdn reads the FQDN line: a host name, or a blank line (some issued orders
+// have an empty FQDN). Anything else is not an FQDN (a server that leaves
+// the line out): it is left for what follows.
+func (p *lineParser) fqdn(r *Result) {
+	switch line := p.peek(); {
+	case len(line) == 0:
+		p.next++
+	case isHostname(line) && !(r.Status == StatusAttached && startsCertificateData(line)):
+		r.FQDN = p.text()
+	}
+}
+
+// isHostname reports whether line is one DNS name, perhaps a wildcard: no
+// blank, at least one dot, only letters, digits, '-', '_', '.' and '*'.
+func isHostname(line []byte) bool {
+	if bytes.IndexByte(line, '.') < 0 {
+		return false
+	}
+	for _, c := range line {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.', c == '*':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// extStatus reads the two lines of showExtStatus=Y, the certificate status
+// ("Issued", "Awaiting Validation", "NO STATUS", ...) and the validation
+// status ("Complete", "Awaiting Brand Validation", ...), when the next two
+// lines both read as such a status: words, not a number, a domain list or
+// certificate data.
+func (p *lineParser) extStatus(r *Result) bool {
+	if p.next+1 >= len(p.lines) || !isStatusText(p.line(p.next)) || !isStatusText(p.line(p.next+1)) {
+		return false
+	}
+	r.CertificateStatus, r.ValidationStatus = p.text(), p.text()
+	return true
+}
+
+// isStatusText reports whether line reads as an extended status: it starts
+// with a letter (or any character beyond ASCII: a translated status) and
+// holds letters, digits, blanks and the punctuation of prose, and it is no
+// domain list.
+func isStatusText(line []byte) bool {
+	if len(line) == 0 || !(line[0] >= 'a' && line[0] <= 'z' || line[0] >= 'A' && line[0] <= 'Z' || line[0] >= 0x80) {
+		return false
+	}
+	for _, c := range line {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c >= 0x80:
+		case bytes.IndexByte([]byte(" \t'-().,:/&"), c) >= 0:
+		default:
+			return false
+		}
+	}
+	_, ok := domainList(line, true)
+	return !ok
+}
+
+// domains reads an MDC domain details line into *dst when the next line is
+// a domain list (see domainList); awaitingBrand allows the AWAITINGBRAND
+// status, which only the second list has, so that a second list is not taken
+// for the first when the first was left out.
+func (p *lineParser) domains(dst *[]DomainStatus, awaitingBrand bool) bool {
+	list, ok := domainList(p.peek(), awaitingBrand)
+	if ok {
+		*dst = list
+		p.next++
+	}
+	return ok
+}
+
+// domainList reads "domain1.com VALIDATED, domain2.com NOTVALIDATED": comma
+// separated items, each a host name and, but for a server that sends none,
+// a status in capitals. ok is false for anything else, or for a list with
+// the status AWAITINGBRAND when awaitingBrand is false.
+func domainList(line []byte, awaitingBrand bool) (list []DomainStatus, ok bool) {
+	list = parseDomains(string(line))
+	if len(list) == 0 {
+		return nil, false
+	}
+	for _, d := range list {
+		if !isHostname([]byte(d.Domain)) || !isStatusWord(d.Status) || d.Status == "AWAITINGBRAND" && !awaitingBrand {
+			return nil, false
+		}
+	}
+	return list, true
+}
+
+// isStatusWord reports whether s is "" or a word of capitals and '_'.
+func isStatusWord(s string) bool {
+	for _, c := range []byte(s) {
+		if !(c >= 'A' && c <= 'Z' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// caaStatuses are the CAA check statuses of the specification, lower-cased;
+// "Error 'n'" (n a number) is the other form.
+var caaStatuses = []string{"authorized", "not authorized", "unrecognized critical tag", "empty",
+	"malformed response", "timeout", "error", "awaiting completion"}
+
+// caaStatus reads the CAA check status when the next line is one.
+func (p *lineParser) caaStatus(r *Result) bool {
+	if !isCAAStatus(p.peek()) {
+		return false
+	}
+	r.CAAStatus = p.text()
+	return true
+}
+
+// isCAAStatus reports whether line is a CAA check status of the
+// specification, in any case, or "Error 'n'".
+func isCAAStatus(line []byte) bool {
+	s := strings.ToLower(string(bytes.TrimSpace(line)))
+	if slices.Contains(caaStatuses, s) {
+		return true
+	}
+	n, ok := strings.CutPrefix(s, "error '")
+	n, ok2 := strings.CutSuffix(n, "'")
+	if !ok || !ok2 || n == "" {
+		return false
+	}
+	n = strings.TrimPrefix(n, "-")
+	return n != "" && strings.Trim(n, "0123456789") == ""
 }
 
 // startsCertificateData reports whether line is the start of certificate data
@@ -434,37 +627,46 @@ func (p *lineParser) base64Run(first int, checkAlphabet bool) (j, total int) {
 	return j, total
 }
 
-// statusDetails reads the seven lines of showStatusDetails=Y, each `value`,
-// `name=value`, `name value` or `name: value`. A known name places the value
-// by name, otherwise by position. If any of the seven does not parse (or the
-// body ends first), StatusDetails stays nil and the lines go to Extra.
-func (p *lineParser) statusDetails(r *Result) {
-	start := p.next
-	var d StatusDetails
-	ok := true
-	for i := 0; i < 7; i++ {
-		if !p.more() {
-			ok = false
+// statusDetails reads the lines of showStatusDetails=Y, each `value`,
+// `name=value`, `name value` or `name: value`. Lines that name their detail
+// (any integer value) are placed by name, and may come in any order; like
+// format 1, the details of a run of named lines that holds only some of the
+// seven read as ProgressNotRequired. Lines without a name are placed by
+// position, so all seven must be there, each -1, 0, 1 or 2. Anything else
+// is no run of status details: the lines stay for what follows.
+func (p *lineParser) statusDetails(r *Result) bool {
+	d := StatusDetails{ProgressNotRequired, ProgressNotRequired, ProgressNotRequired,
+		ProgressNotRequired, ProgressNotRequired, ProgressNotRequired, ProgressNotRequired}
+	var seen [7]bool
+	named := 0
+	for i := p.next; i < len(p.lines) && named < 7; i++ {
+		name, v, ok := parseStatusDetail(string(p.line(i)))
+		at := slices.Index(statusDetailNames[:], strings.ToLower(name))
+		if !ok || at < 0 || seen[at] {
 			break
 		}
-		name, v, good := parseStatusDetail(p.text())
-		if !good {
-			ok = false
-			continue
-		}
-		at := slices.Index(statusDetailNames[:], strings.ToLower(name))
-		if at < 0 {
-			at = i
-		}
+		seen[at] = true
 		d.set(at, Progress(v))
+		named++
 	}
-	if ok {
+	if named > 0 {
+		p.next += named
 		r.StatusDetails = &d
-		return
+		return true
 	}
-	for i := start; i < p.next; i++ {
-		p.extra = append(p.extra, string(p.line(i)))
+	if p.next+7 > len(p.lines) {
+		return false
 	}
+	for i := range 7 {
+		name, v, ok := parseStatusDetail(string(p.line(p.next + i)))
+		if !ok || name != "" || v < -1 || v > 2 {
+			return false
+		}
+		d.set(i, Progress(v))
+	}
+	p.next += 7
+	r.StatusDetails = &d
+	return true
 }
 
 // parseStatusDetail splits "name=value", "name: value", "name value" or

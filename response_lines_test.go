@@ -119,6 +119,33 @@ func TestParseLines(t *testing.T) {
 		{"unknown status 3: every line to Extra", all, "3\n14/03/2025 14/03/2026\nwhatever\n",
 			&collectssl.Result{Status: 3, Extra: lines("14/03/2025 14/03/2026", "whatever")}},
 		{"unknown status 7, nothing else", collectssl.Request{}, "7\n", &collectssl.Result{Status: 7}},
+		// Optional lines left out: each line is recognised by its content.
+		{"status details asked for but left out", all,
+			"0\na.example VALIDATED\nb.example AWAITINGBRAND\nAuthorized\n",
+			&collectssl.Result{Status: 0, MDCDomainDetails: []collectssl.DomainStatus{{"a.example", "VALIDATED"}},
+				MDCDomainDetails2: []collectssl.DomainStatus{{"b.example", "AWAITINGBRAND"}}, CAAStatus: "Authorized"}},
+		{"first MDC details left out (one domain), the second after the status details", all,
+			"0\n1\n1\n-1\n2\n-1\n-1\n1\nc.example AWAITINGBRAND\n",
+			&collectssl.Result{Status: 0, StatusDetails: details, MDCDomainDetails2: []collectssl.DomainStatus{{"c.example", "AWAITINGBRAND"}}}},
+		{"extended status left out, CAA status kept", collectssl.Request{ShowExtStatus: true}, "1\nAuthorized\n",
+			&collectssl.Result{Status: 1, CAAStatus: "Authorized"}},
+		{"FQDN left out before the extended status", collectssl.Request{ShowFQDN: true, ShowExtStatus: true}, "1\nIssued\nComplete\n",
+			&collectssl.Result{Status: 1, CertificateStatus: "Issued", ValidationStatus: "Complete"}},
+		{"validity left out before the FQDN", collectssl.Request{ShowValidityPeriod: true, ShowFQDN: true}, "1\nwww.example.com\n",
+			&collectssl.Result{Status: 1, FQDN: "www.example.com"}},
+		{"a PEM line is no CAA status", collectssl.Request{}, "1\n-----BEGIN CERTIFICATE-----\n",
+			&collectssl.Result{Status: 1, Extra: lines("-----BEGIN CERTIFICATE-----")}},
+		{"a line that fits nothing goes to Extra, later lines still typed", collectssl.Request{ShowExtStatus: true, ShowStatusDetails: true},
+			"1\nIssued\nComplete\n#### junk ####\n1\n1\n-1\n2\n-1\n-1\n1\nTimeout\n",
+			&collectssl.Result{Status: 1, CertificateStatus: "Issued", ValidationStatus: "Complete", StatusDetails: details,
+				CAAStatus: "Timeout", Extra: lines("#### junk ####")}},
+		{"some named status details: the others are not required", collectssl.Request{ShowStatusDetails: true},
+			"1\ndcvStatus=1\ncsrStatus=2\nAuthorized\n",
+			&collectssl.Result{Status: 1, StatusDetails: &collectssl.StatusDetails{CSR: 2, DCV: 1, OVCallback: -1, OrganizationValidation: -1,
+				FreeDVUP: -1, EVClickThrough: -1, BrandValidation: -1}, CAAStatus: "Authorized"}},
+		{"unnamed status detail out of range: no status details", collectssl.Request{ShowStatusDetails: true},
+			"1\n1\n1\n-1\n7\n-1\n-1\n1\n",
+			&collectssl.Result{Status: 1, Extra: lines("1", "1", "-1", "7", "-1", "-1", "1")}},
 		{"status with a plus sign and spaces", collectssl.Request{}, " +1 \n", &collectssl.Result{Status: 1}},
 	}
 	for _, tt := range tests {
@@ -298,10 +325,10 @@ func TestParseLinesBase64NextLine(t *testing.T) {
 	}{
 		{"full lines, then two 64-char ext status lines", full, fullLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{},
 			wire.State{CertificateStatus: b64line, ValidationStatus: b64line}},
-		{"full lines, then a 64-char CAA status", full, fullLeaf, collectssl.Request{}, wire.Layout{}, wire.State{CAAStatus: b64line}},
+		{"full lines, then a 64-char base64 line where the CAA status goes", full, fullLeaf, collectssl.Request{}, wire.Layout{}, wire.State{CAAStatus: b64line}},
 		{"full lines, then Issued and Complete (short base64)", full, fullLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{},
 			wire.State{CertificateStatus: "Issued", ValidationStatus: "Complete"}},
-		{"full lines, then 7 status details and a 64-char CAA", full, fullLeaf, collectssl.Request{ShowStatusDetails: true, ShowExtStatus: true}, wire.Layout{},
+		{"full lines, then 7 status details and a 64-char base64 line", full, fullLeaf, collectssl.Request{ShowStatusDetails: true, ShowExtStatus: true}, wire.Layout{},
 			wire.State{CertificateStatus: "Issued", ValidationStatus: "Complete", StatusDetails: &collectssl.StatusDetails{CSR: 1, DCV: 1, OVCallback: 1, OrganizationValidation: 1,
 				FreeDVUP: 1, EVClickThrough: 1, BrandValidation: 1}, CAAStatus: b64line}},
 		{"padded, then a 64-char line", padded, paddedLeaf, collectssl.Request{ShowExtStatus: true}, wire.Layout{},
@@ -330,6 +357,11 @@ func TestParseLinesBase64NextLine(t *testing.T) {
 				CertificateStatus: st.CertificateStatus, ValidationStatus: st.ValidationStatus, CAAStatus: st.CAAStatus}
 			if st.StatusDetails != nil {
 				want.StatusDetails = &collectssl.StatusDetails{1, 1, 1, 1, 1, 1, 1}
+			}
+			if st.CAAStatus == b64line {
+				// Not a CAA status of the specification: kept in Extra, and
+				// not swallowed by the container either.
+				want.CAAStatus, want.Extra = "", url.Values{collectssl.ExtraLineKey: {b64line}}
 			}
 			if diff := cmp.Diff(want, got, resultOpts); diff != "" {
 				t.Errorf("Result (-want +got):\n%s\n%s", diff, body)

@@ -60,7 +60,7 @@ func renderLines(req *collectssl.Request, st State, certs certData, enc encoding
 			add(nb + " " + na)
 		}
 	}
-	if st.Status > 0 && req.ShowFQDN {
+	if st.Status > 0 && req.ShowFQDN && !(l.OmitEmpty && st.FQDN == "") {
 		add(st.FQDN)
 	}
 	if st.Status == collectssl.StatusAttached {
@@ -85,11 +85,11 @@ func renderLines(req *collectssl.Request, st State, certs certData, enc encoding
 			b.WriteString(eol)
 		}
 	}
-	if req.ShowExtStatus {
+	if req.ShowExtStatus && !(l.OmitEmpty && st.CertificateStatus == "" && st.ValidationStatus == "") {
 		add(st.CertificateStatus)
 		add(st.ValidationStatus)
 	}
-	if st.Status == collectssl.StatusProcessing && req.ShowMDCDomainDetails {
+	if st.Status == collectssl.StatusProcessing && req.ShowMDCDomainDetails && !(l.OmitEmpty && len(st.MDCDomainDetails) == 0) {
 		add(domains(st.MDCDomainDetails))
 	}
 	if req.ShowStatusDetails && st.StatusDetails != nil {
@@ -101,7 +101,7 @@ func renderLines(req *collectssl.Request, st State, certs certData, enc encoding
 			add(s)
 		}
 	}
-	if st.Status == collectssl.StatusProcessing && req.ShowMDCDomainDetails2 {
+	if st.Status == collectssl.StatusProcessing && req.ShowMDCDomainDetails2 && !(l.OmitEmpty && len(st.MDCDomainDetails2) == 0) {
 		add(domains(st.MDCDomainDetails2))
 	}
 	if st.CAAStatus != "" {

@@ -57,7 +57,7 @@ func renderURLEncoded(req *collectssl.Request, st State, certs certData, enc enc
 		text("notBefore", strconv.FormatInt(st.NotBefore.Unix(), 10))
 		text("notAfter", strconv.FormatInt(st.NotAfter.Unix(), 10))
 	}
-	if (st.Status > 0 && req.ShowFQDN && !every) || (every && st.FQDN != "") {
+	if (st.Status > 0 && req.ShowFQDN && !every && !(l.OmitEmpty && st.FQDN == "")) || (every && st.FQDN != "") {
 		text("fqdn", st.FQDN)
 	}
 	if certs.container != nil {
@@ -70,11 +70,13 @@ func renderURLEncoded(req *collectssl.Request, st State, certs certData, enc enc
 			b64("certificate", certs.leaf)
 		}
 	}
-	if (req.ShowExtStatus && !every) || (every && (st.CertificateStatus != "" || st.ValidationStatus != "")) {
+	if (req.ShowExtStatus && !every && !(l.OmitEmpty && st.CertificateStatus == "" && st.ValidationStatus == "")) ||
+		(every && (st.CertificateStatus != "" || st.ValidationStatus != "")) {
 		text("certificateStatus", st.CertificateStatus)
 		text("validationStatus", st.ValidationStatus)
 	}
-	if (st.Status == collectssl.StatusProcessing && req.ShowMDCDomainDetails && !every) || (every && st.MDCDomainDetails != nil) {
+	if (st.Status == collectssl.StatusProcessing && req.ShowMDCDomainDetails && !every && !(l.OmitEmpty && len(st.MDCDomainDetails) == 0)) ||
+		(every && st.MDCDomainDetails != nil) {
 		text("mdcDomainDetails", domains(st.MDCDomainDetails))
 	}
 	if (req.ShowStatusDetails || every) && st.StatusDetails != nil {
@@ -82,7 +84,8 @@ func renderURLEncoded(req *collectssl.Request, st State, certs certData, enc enc
 			text(sd.key, strconv.Itoa(int(*sd.field(st.StatusDetails))))
 		}
 	}
-	if (st.Status == collectssl.StatusProcessing && req.ShowMDCDomainDetails2 && !every) || (every && st.MDCDomainDetails2 != nil) {
+	if (st.Status == collectssl.StatusProcessing && req.ShowMDCDomainDetails2 && !every && !(l.OmitEmpty && len(st.MDCDomainDetails2) == 0)) ||
+		(every && st.MDCDomainDetails2 != nil) {
 		text("mdcDomainDetails2", domains(st.MDCDomainDetails2))
 	}
 	if st.CAAStatus != "" {

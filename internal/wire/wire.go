@@ -124,6 +124,11 @@ type Layout struct {
 	// Content-Type unless HideCharset.
 	Charset     string
 	HideCharset bool
+	// OmitEmpty leaves out the optional lines and fields a server does not
+	// have, as real servers do: an empty FQDN, an extended status whose two
+	// values are empty, MDC domain details without a domain. (Nil
+	// StatusDetails and an empty CAAStatus are always left out.)
+	OmitEmpty bool
 	// EveryField renders every non-empty field of the state whatever the
 	// status and the show flags (format 1 only): tests use it to re-render a
 	// parsed result faithfully.
