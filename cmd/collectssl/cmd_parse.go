@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/collectssl/collectssl"
 )
@@ -18,8 +19,12 @@ ext status, MDC domain details, status details, CAA status and every field or
 line the parser did not recognise (extra).
 
 A responseFormat=0 body is positional: which lines follow the status depends
-on the request, so give the request's flags (-query, -type, -show-...). The
-format and a binary body are recognised by content.
+on the request's flags (-query, -type, -show-...). Without any -show- flag,
+parse reads the body as if every show flag had been set, and the parser
+recognises each optional line by its content (a validity period, an FQDN,
+the extended status, MDC domain details, status details, a CAA status).
+Lines that fit nowhere are printed under extra, and a note on standard error
+says how many. The format and a binary body are recognised by content.
 
 Exit status: 0 parsed, 1 the body carries a negative status (printed as JSON
 too), 2 usage error, 3 the body could not be read or parsed.
@@ -43,6 +48,9 @@ func runParse(ctx context.Context, e *env, args []string) error {
 	req := &collectssl.Request{QueryType: query}
 	lf.apply(req)
 	sf.apply(req)
+	if !sf.any(fs) {
+		allShowFlags(req) // see parseHelp: every optional line is recognised by its content
+	}
 
 	name := fs.Arg(0)
 	var (
@@ -68,5 +76,11 @@ func runParse(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(e.stdout, viewResult(res))
+	if err := writeJSON(e.stdout, viewResult(res)); err != nil {
+		return err
+	}
+	if n := len(res.Extra[collectssl.ExtraLineKey]); n > 0 {
+		fmt.Fprintf(e.stderr, "collectssl: note: %d line(s) of the body could not be placed; they are under extra\n", n)
+	}
+	return nil
 }

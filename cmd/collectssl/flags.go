@@ -129,6 +129,13 @@ func (s *showFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&s.statusDetails, "show-status-details", false, "the request had showStatusDetails=Y")
 }
 
+// any reports whether any -show- flag was given on the command line.
+func (s *showFlags) any(fs *flag.FlagSet) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || strings.HasPrefix(f.Name, "show-") })
+	return given
+}
+
 func (s *showFlags) apply(req *collectssl.Request) {
 	req.ShowValidityPeriod = s.validity
 	req.ShowFQDN = s.fqdn

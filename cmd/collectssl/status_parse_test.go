@@ -331,3 +331,27 @@ func TestParse(t *testing.T) {
 		}
 	})
 }
+
+// TestParseInfersOptionalLines: without -show- flags, parse places each
+// optional line of a status body by its content, never an MDC line as the
+// CAA status, and says on stderr what it could not place.
+func TestParseInfersOptionalLines(t *testing.T) {
+	got := runCmd(t, nil, "0\nwww.example.test NOTVALIDATED\nTimeout\n", "parse", "-")
+	if got.code != exitOK || got.stderr != "" {
+		t.Fatalf("exit code %d, stderr %q; want %d and nothing", got.code, got.stderr, exitOK)
+	}
+	v := decodeView(t, got.stdout)
+	want := resultView{Status: 0, StatusText: "processing", MDCDomainDetails: []domainView{{"www.example.test", "NOTVALIDATED"}}, CAAStatus: "Timeout"}
+	if diff := cmp.Diff(want, v); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+
+	got = runCmd(t, nil, "1\nIssued\nComplete\n%%% no such line %%%\n", "parse", "-")
+	if got.code != exitOK || !strings.Contains(got.stderr, "1 line(s) of the body could not be placed") {
+		t.Fatalf("exit code %d, stderr %q; want %d and a note on the line it could not place", got.code, got.stderr, exitOK)
+	}
+	v = decodeView(t, got.stdout)
+	if v.CertificateStatus != "Issued" || v.ValidationStatus != "Complete" || len(v.Extra["line"]) != 1 || v.CAAStatus != "" {
+		t.Errorf("got %+v; want the extended status and one line under extra", v)
+	}
+}
