@@ -46,17 +46,35 @@ func TestRetryDelay(t *testing.T) {
 }
 
 func TestLockKeyFoldsSpellings(t *testing.T) {
-	want := lockKey(DefaultEndpoint, "a")
-	for _, ep := range []string{"HTTPS://Secure.Trust-Provider.COM/products/download/CollectSSL", DefaultEndpoint + "/"} {
-		if got := lockKey(ep, "a"); got != want {
-			t.Errorf("lockKey(%q) = %q, want %q", ep, got, want)
+	same := [][]string{
+		{DefaultEndpoint, "HTTPS://Secure.Trust-Provider.COM/products/download/CollectSSL", DefaultEndpoint + "/",
+			"https://secure.trust-provider.com:443/products/download/CollectSSL",
+			"https://secure.comodo.net/products/download/CollectSSL"}, // Sectigo's two hostnames: one service
+		{"https://127.0.0.1:8443/products/download/CollectSSL", "https://[::ffff:127.0.0.1]:8443/products/download/CollectSSL/",
+			"HTTPS://LOCALHOST:8443/products/download/CollectSSL", "https://[::1]:8443/products/download/CollectSSL",
+			"https://127.0.0.2:8443/products/download/CollectSSL"},
+		{"http://127.0.0.1/x", "http://localhost:80/x/"},
+	}
+	for _, group := range same {
+		want := lockKey(group[0], "a")
+		for _, ep := range group[1:] {
+			if got := lockKey(ep, "a"); got != want {
+				t.Errorf("lockKey(%q) = %q, want %q (as %q)", ep, got, want, group[0])
+			}
+		}
+	}
+	for _, pair := range [][2]string{
+		{"https://127.0.0.1:8443/x", "https://127.0.0.1:8444/x"},
+		{"https://127.0.0.1:8443/x", "https://127.0.0.1:8443/y"},
+		{"https://127.0.0.1:443/x", "http://127.0.0.1:443/x"},
+		{"https://example.com/x", DefaultEndpoint},
+	} {
+		if lockKey(pair[0], "a") == lockKey(pair[1], "a") {
+			t.Errorf("%q and %q share a lock; they are two servers", pair[0], pair[1])
 		}
 	}
 	if lockKey(DefaultEndpoint, "a") == lockKey(DefaultEndpoint, "A") {
 		t.Error("logins that differ in case share a lock; loginName is case-sensitive")
-	}
-	if lockKey(DefaultEndpoint, "a") == lockKey("https://secure.comodo.net/products/download/CollectSSL", "a") {
-		t.Error("two hosts share a lock")
 	}
 }
 

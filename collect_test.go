@@ -15,6 +15,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -404,6 +405,46 @@ func TestCollectTooLarge(t *testing.T) {
 
 // TestCollectNoOverlap: one Client, and two Clients of one account, never
 // have two calls in flight; two accounts may.
+// TestCollectOneLockPerServer: Clients of one account that spell the
+// endpoint differently (IPv4-mapped addresses, an upper-case scheme) still
+// never overlap at the server. (lockKey's test has the other spellings.)
+func TestCollectOneLockPerServer(t *testing.T) {
+	srv := newServer(t, collectssltest.Options{Latency: 200 * time.Microsecond})
+	statusReq := addOrder(srv, collectssltest.StateProcessing)
+	u, err := url.Parse(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, path := u.Port(), u.EscapedPath()
+	spellings := []string{
+		"https://127.0.0.1:" + port + path,
+		"https://[::ffff:127.0.0.1]:" + port + path,
+		"HTTPS://127.0.0.1:" + port + path,
+		"https://[::ffff:7f00:1]:" + port + path,
+		"https://[0:0:0:0:0:ffff:127.0.0.1]:" + port + path,
+	}
+	var wg sync.WaitGroup
+	for g := range 20 {
+		c := srv.Client()
+		c.Endpoint = spellings[g%len(spellings)]
+		wg.Go(func() {
+			for range 3 {
+				if _, err := c.Collect(context.Background(), statusReq); err != nil {
+					t.Errorf("%s: %v", c.Endpoint, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := srv.Overlap(); got != 0 {
+		t.Errorf("overlapping calls = %d, want 0", got)
+	}
+	if got := srv.MaxInFlight(); got != 1 {
+		t.Errorf("max calls in flight = %d, want 1", got)
+	}
+}
+
 func TestCollectNoOverlap(t *testing.T) {
 	srv := newServer(t, collectssltest.Options{Latency: 200 * time.Microsecond})
 	statusReq := addOrder(srv, collectssltest.StateProcessing)

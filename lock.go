@@ -7,6 +7,7 @@ package collectssl
 
 import (
 	"context"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -41,16 +42,40 @@ func lockAccount(endpoint, login string) *accountLock {
 	return l
 }
 
-// lockKey names an account at an endpoint: the scheme and host fold case
-// and a trailing slash is dropped, so that spellings of one URL share a lock.
-// (The two hosts that serve the API are not known to share accounts, so they
-// are not folded into one.)
+// lockKey names an account on a server, so that every spelling of one
+// server shares one lock per login name (login names are case-sensitive, as
+// the specification says): the scheme and host fold case; an IPv4 address
+// mapped into IPv6 is the IPv4 address; every loopback host (localhost,
+// 127.0.0.0/8, ::1) is one; the port is explicit (443 for https, 80 for
+// http); a trailing slash is dropped. Sectigo's two hostnames for the API,
+// secure.trust-provider.com and secure.comodo.net, serve the same accounts
+// and are one server.
 func lockKey(endpoint, login string) string {
-	if u, err := url.Parse(endpoint); err == nil {
-		endpoint = strings.ToLower(u.Scheme+"://"+u.Host) + strings.TrimSuffix(u.Path, "/")
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return endpoint + "\x00" + login
 	}
-	return endpoint + "\x00" + login
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[scheme]
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		if v4 := ip.To4(); v4 != nil {
+			ip = v4
+		}
+		host = ip.String()
+	}
+	if isLoopback(host) {
+		host = "loopback"
+	}
+	if sectigoHosts[host] {
+		return "sectigo\x00" + login
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + strings.TrimSuffix(u.EscapedPath(), "/") + "\x00" + login
 }
+
+// sectigoHosts are the hostnames of Sectigo's CollectSSL service.
+var sectigoHosts = map[string]bool{"secure.trust-provider.com": true, "secure.comodo.net": true}
 
 // acquire takes the lock, or returns ctx.Err() (and gives up its place) if the
 // context ends first. Every lockAccount is followed by exactly one successful
