@@ -164,3 +164,27 @@ func TestModuleVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryAfter: seconds or an HTTP date, nothing for anything else.
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		h    string
+		want time.Duration
+	}{
+		{"", 0},
+		{"7", 7 * time.Second},
+		{" 120 ", 2 * time.Minute},
+		{"Mon, 30 Nov 2026 12:00:30 GMT", 30 * time.Second},
+		{"Monday, 30-Nov-26 12:01:00 GMT", time.Minute},
+		{"Mon, 30 Nov 2026 11:00:00 GMT", 0}, // passed
+		{"-5", 0},
+		{"soon", 0},
+		{"99999999999999999999", 0},
+	}
+	for _, tt := range tests {
+		if got := retryAfter(tt.h, now); got != tt.want {
+			t.Errorf("retryAfter(%q) = %v, want %v", tt.h, got, tt.want)
+		}
+	}
+}

@@ -68,6 +68,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -120,6 +121,10 @@ const (
 	// days, and polling slower than every 15 minutes helps nobody.
 	DefaultMaxPollInterval = 15 * time.Minute
 
+	// DefaultTimeout bounds one Collect call to the server, every attempt,
+	// retry and backoff included, when Client.Timeout is 0.
+	DefaultTimeout = 2 * time.Minute
+
 	defaultRetryAttempts  = 3
 	defaultRetryBaseDelay = 500 * time.Millisecond
 	defaultRetryMaxDelay  = 8 * time.Second
@@ -156,12 +161,21 @@ type Client struct {
 	// https unless its host is a loopback address (for tests).
 	Endpoint string
 
-	// HTTPClient optionally specifies the HTTP client to use instead of one
-	// with timeouts on connecting, the TLS handshake, the response header and
-	// the whole call, and keep-alive connections (not http.DefaultClient,
-	// which has no timeout). Collect works on a copy: redirects are never
-	// followed, because the form carries the password.
+	// HTTPClient optionally specifies the HTTP client to use instead of the
+	// package's shared one (see NewHTTPClient: timeouts on connecting, the TLS
+	// handshake and the response header, keep-alive connections; never
+	// http.DefaultClient, which has no timeout). Every Client whose
+	// HTTPClient is nil shares that one client and its connections. Collect
+	// works on a copy: redirects are never followed, because the form
+	// carries the password.
 	HTTPClient *http.Client
+
+	// Timeout bounds each Collect from the moment its call leaves the
+	// account's queue: every attempt, retry and backoff included; 0 means
+	// DefaultTimeout. When it runs out, Collect fails with a *TransportError
+	// that matches context.DeadlineExceeded. A context that ends sooner wins,
+	// and gives ctx.Err() itself.
+	Timeout time.Duration
 
 	// UserAgent is prepended to "collectssl-go/<version>" in the User-Agent
 	// header.
@@ -183,17 +197,20 @@ type Client struct {
 	// identifier, status, duration, bytes and attempts. Never the password or
 	// the certificates.
 	Logger *slog.Logger
-
-	initOnce    sync.Once
-	defaultHTTP *http.Client
 }
 
 // RetryPolicy is how Collect retries what is safe to retry: transport errors
 // (the connection failed, was reset or cut the body short, or the body was
-// empty) and HTTP 5xx answers. CollectSSL is a read, so these are safe to send
-// again; nothing that the server answered with a status code, and nothing that
-// failed to parse, is retried. Delays grow exponentially from BaseDelay to
-// MaxDelay with full jitter.
+// empty), HTTP 5xx answers and HTTP 429 (too many requests). CollectSSL is a
+// read, so these are safe to send again; nothing that the server answered
+// with a status code, nothing that failed to parse, and no TLS failure that
+// a retry cannot mend (a certificate that fails verification, no protocol
+// version in common, a server that does not speak TLS) is retried. Delays
+// grow exponentially from BaseDelay to MaxDelay with full jitter; a
+// Retry-After header (seconds or an HTTP date) on a 429 or 503 is honoured
+// instead when it asks for longer, provided it fits in what is left of the
+// Client's Timeout (otherwise Collect gives up at once, and the
+// *TransportError carries RetryAfter).
 type RetryPolicy struct {
 	MaxAttempts int           // attempts in all, including the first; 0 means 3; 1 turns retries off
 	BaseDelay   time.Duration // 0 means 500ms
@@ -238,7 +255,14 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	contentType, body, attempts, err := c.postLocked(ctx, endpoint, form)
+	contentType, body, attempts, timedOut, err := c.postLocked(ctx, endpoint, form)
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		err = ctx.Err() // the caller's context ended: that, unadorned
+	case timedOut:
+		err = c.timeoutError(err, attempts)
+	}
 	var res *Result
 	if err == nil {
 		res, err = ParseResponse(req, contentType, body)
@@ -253,9 +277,11 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 // Wait polls with Collect while the order is being processed (status 0),
 // starting at interval (DefaultPollInterval if <= 0) and doubling up to
 // MaxPollInterval, and returns the first Result whose status is not 0. A
-// negative status ends the wait with its *StatusError; other errors end it
-// too (Collect has already retried what is safe to retry). The wait ends with
-// ctx.Err() when the context does.
+// negative status ends the wait with its *StatusError. An HTTP 429 that
+// Collect could not retry does not: Wait pauses for its Retry-After (at
+// least the interval) and polls again. Other errors end the wait (Collect
+// has already retried what is safe to retry). The wait ends with ctx.Err()
+// when the context does.
 func (c *Client) Wait(ctx context.Context, req *Request, interval time.Duration) (*Result, error) {
 	if interval <= 0 {
 		interval = DefaultPollInterval
@@ -267,10 +293,17 @@ func (c *Client) Wait(ctx context.Context, req *Request, interval time.Duration)
 	maxInterval = max(maxInterval, interval)
 	for {
 		res, err := c.Collect(ctx, req)
-		if err != nil || res.Status != StatusProcessing {
+		pause := interval
+		var te *TransportError
+		switch {
+		case errors.As(err, &te) && te.StatusCode == http.StatusTooManyRequests:
+			// Told to slow down: wait as long as the server asks, at
+			// least the interval, and poll again.
+			pause = max(pause, te.RetryAfter)
+		case err != nil || res.Status != StatusProcessing:
 			return res, err
 		}
-		if err := sleep(ctx, interval); err != nil {
+		if err := sleep(ctx, pause); err != nil {
 			return nil, err
 		}
 		interval = min(interval, maxInterval/2) * 2 // doubles, capped, and cannot overflow
@@ -316,21 +349,38 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// sharedHTTPClient is the HTTP client of every Client whose HTTPClient is
+// nil: one transport, one pool of connections, however many Clients.
+var sharedHTTPClient = sync.OnceValue(func() *http.Client { return NewHTTPClient(nil) })
+
 func (c *Client) httpClient() *http.Client {
 	if c.HTTPClient != nil {
 		hc := *c.HTTPClient
 		hc.CheckRedirect = refuseRedirect
 		return &hc
 	}
-	c.initOnce.Do(func() { c.defaultHTTP = NewHTTPClient(nil) })
-	return c.defaultHTTP
+	return sharedHTTPClient()
 }
 
-// NewHTTPClient returns the HTTP client a Client uses when its HTTPClient is
-// nil: timeouts on connecting, the TLS handshake, the response header and the
-// whole call, keep-alive connections, the proxy from the environment, and no
-// redirects. tlsConfig, if not nil, replaces the default TLS configuration (to
-// trust a private CA, for example).
+// CloseIdleConnections closes the idle keep-alive connections of the
+// Client's HTTP client (the shared one when HTTPClient is nil), as
+// http.Client.CloseIdleConnections does. Connections in use are left alone.
+func (c *Client) CloseIdleConnections() { c.httpClient().CloseIdleConnections() }
+
+// timeout is Timeout resolved.
+func (c *Client) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return DefaultTimeout
+}
+
+// NewHTTPClient returns an HTTP client like the one Clients share when their
+// HTTPClient is nil: timeouts on connecting, the TLS handshake, the response
+// header and each request, keep-alive connections, the proxy from the
+// environment, and no redirects. tlsConfig, if not nil, replaces the default
+// TLS configuration (to trust a private CA, for example). Each call makes a
+// new transport: share the result among Clients rather than make one each.
 func NewHTTPClient(tlsConfig *tls.Config) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
@@ -360,14 +410,36 @@ func (c *Client) maxBytes() int64 {
 }
 
 // postLocked is postWithRetry while holding the account's lock, released
-// however the call ends (a RoundTripper may panic).
-func (c *Client) postLocked(ctx context.Context, endpoint string, form url.Values) (contentType string, body []byte, attempts int, err error) {
+// however the call ends (a RoundTripper may panic), bounded by the Client's
+// Timeout;
+// timedOut reports whether the Client's Timeout ran out.
+func (c *Client) postLocked(ctx context.Context, endpoint string, form url.Values) (contentType string, body []byte, attempts int, timedOut bool, err error) {
 	lock := lockAccount(endpoint, c.Credentials.LoginName)
 	if err := lock.acquire(ctx); err != nil {
-		return "", nil, 0, err
+		return "", nil, 0, false, err
 	}
 	defer lock.release()
-	return c.postWithRetry(ctx, endpoint, form)
+	callCtx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+	contentType, body, attempts, err = c.postWithRetry(callCtx, endpoint, form)
+	return contentType, body, attempts, err != nil && callCtx.Err() != nil && ctx.Err() == nil, err
+}
+
+// timeoutError is the error of a call whose Timeout ran out: a
+// *TransportError that matches context.DeadlineExceeded and says what the
+// last attempt got.
+func (c *Client) timeoutError(last error, attempts int) error {
+	te := &TransportError{Attempts: attempts}
+	var prev *TransportError
+	if errors.As(last, &prev) {
+		te.StatusCode, te.RetryAfter, last = prev.StatusCode, prev.RetryAfter, prev.Err
+	}
+	if errors.Is(last, context.DeadlineExceeded) {
+		te.Err = fmt.Errorf("no answer within the Client's timeout of %v: %w", c.timeout(), last)
+	} else {
+		te.Err = fmt.Errorf("no answer within the Client's timeout of %v (last: %w): %w", c.timeout(), last, context.DeadlineExceeded)
+	}
+	return te
 }
 
 // postWithRetry posts the form, retrying what RetryPolicy allows. It returns
@@ -381,8 +453,16 @@ func (c *Client) postWithRetry(ctx context.Context, endpoint string, form url.Va
 		if err == nil || !retry || attempts >= c.Retry.attempts() {
 			break
 		}
-		if serr := sleep(ctx, c.Retry.delay(attempts)); serr != nil {
-			return "", nil, attempts, serr
+		pause := c.Retry.delay(attempts)
+		var te *TransportError
+		if errors.As(err, &te) && te.RetryAfter > pause {
+			pause = te.RetryAfter
+			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < pause {
+				break // the server asks for more time than is left
+			}
+		}
+		if sleep(ctx, pause) != nil {
+			break // the context ended: the caller reports it, or the last failure
 		}
 	}
 	var te *TransportError
@@ -413,9 +493,10 @@ func (c *Client) post(ctx context.Context, hc *http.Client, endpoint, encoded st
 	if resp.StatusCode != http.StatusOK {
 		// Read a little of the error page so the connection can be reused.
 		io.CopyN(io.Discard, resp.Body, maxDrainBytes)
-		return "", nil, resp.StatusCode >= 500, &TransportError{
+		return "", nil, resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests, &TransportError{
 			StatusCode: resp.StatusCode,
-			Err:        fmt.Errorf("%w %s", ErrHTTPStatus, resp.Status),
+			RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()),
+			Err:        fmt.Errorf("%w %d %s", ErrHTTPStatus, resp.StatusCode, http.StatusText(resp.StatusCode)),
 		}
 	}
 	limit := c.maxBytes()
@@ -449,17 +530,44 @@ func looksLikeHTML(body []byte) bool {
 	return bytes.HasPrefix(body, []byte("<"))
 }
 
+// retryAfter reads a Retry-After header: a number of seconds or an HTTP
+// date, as of now. It returns 0 when there is none, or none that parses, or
+// the date has passed.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseUint(h, 10, 32); err == nil {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
 // retryable reports whether a failed round trip may be tried again: not when
-// the server's certificate failed verification, which no retry mends.
+// the TLS handshake failed in a way no retry mends: the server's certificate
+// failed verification, the two sides share no protocol version, or the
+// server does not speak TLS at all.
 func retryable(err error) bool {
 	var (
 		unknownAuthority x509.UnknownAuthorityError
 		hostname         x509.HostnameError
 		invalid          x509.CertificateInvalidError
 		verification     *tls.CertificateVerificationError
+		recordHeader     tls.RecordHeaderError
 	)
-	return !errors.As(err, &unknownAuthority) && !errors.As(err, &hostname) &&
-		!errors.As(err, &invalid) && !errors.As(err, &verification)
+	if errors.As(err, &unknownAuthority) || errors.As(err, &hostname) || errors.As(err, &invalid) ||
+		errors.As(err, &verification) || errors.As(err, &recordHeader) {
+		return false
+	}
+	// crypto/tls has no type for a protocol version mismatch, on either
+	// side: the alert it sends, or receives, says so in words.
+	msg := err.Error()
+	return !strings.Contains(msg, "protocol version not supported") && !strings.Contains(msg, "unsupported protocol version") &&
+		!strings.Contains(msg, "no supported versions satisfy")
 }
 
 func (c *Client) log(ctx context.Context, req *Request, res *Result, err error, d time.Duration, n, attempts int) {

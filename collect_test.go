@@ -8,14 +8,18 @@ package collectssl_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -770,5 +774,212 @@ func TestCollectMaxResponseBytesClamped(t *testing.T) {
 	}
 	if got := c.MaxBytes(); got != collectssl.MaxResponseBytes {
 		t.Errorf("MaxBytes() = %d, want %d", got, collectssl.MaxResponseBytes)
+	}
+}
+
+// loopbackServer is a plain-HTTP loopback server (which the Client accepts) for
+// the client's own behaviour, counting the requests it gets.
+func loopbackServer(t *testing.T, h func(w http.ResponseWriter, r *http.Request, call int64)) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var calls atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(w, r, calls.Add(1)) }))
+	t.Cleanup(ts.Close)
+	return ts, &calls
+}
+
+// loopbackReq is a status query for the loopback servers, which read no form.
+var loopbackReq = &collectssl.Request{OrderNumber: "1234567"}
+
+func loopbackClient(ts *httptest.Server) *collectssl.Client {
+	return &collectssl.Client{Credentials: testCreds, Endpoint: ts.URL + "/products/download/CollectSSL",
+		Retry: collectssl.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}}
+}
+
+// TestCollectRetries429: HTTP 429 is retried after its Retry-After, in
+// seconds or as an HTTP date; a Retry-After longer than what is left of the
+// Client's Timeout ends the call at once, and says how long to wait.
+func TestCollectRetries429(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		header  func() string
+		atLeast time.Duration
+	}{
+		{"seconds", func() string { return "1" }, time.Second},
+		{"HTTP date", func() string { return time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat) }, time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, calls := loopbackServer(t, func(w http.ResponseWriter, r *http.Request, call int64) {
+				if call == 1 {
+					w.Header().Set("Retry-After", tt.header())
+					w.WriteHeader(http.StatusTooManyRequests)
+					return
+				}
+				io.WriteString(w, "0\n")
+			})
+			start := time.Now()
+			res, err := loopbackClient(ts).Collect(context.Background(), loopbackReq)
+			if err != nil || res.Status != collectssl.StatusProcessing {
+				t.Fatalf("Collect() = %v, %v; want status 0 after one retry", res, err)
+			}
+			if n := calls.Load(); n != 2 {
+				t.Errorf("server saw %d calls, want 2", n)
+			}
+			if d := time.Since(start); d < tt.atLeast {
+				t.Errorf("retried after %v; Retry-After asked for at least %v", d, tt.atLeast)
+			}
+		})
+	}
+	t.Run("longer than the timeout", func(t *testing.T) {
+		ts, calls := loopbackServer(t, func(w http.ResponseWriter, r *http.Request, call int64) {
+			w.Header().Set("Retry-After", "3600")
+			w.WriteHeader(http.StatusTooManyRequests)
+		})
+		c := loopbackClient(ts)
+		c.Timeout = 5 * time.Second
+		_, err := c.Collect(context.Background(), loopbackReq)
+		var te *collectssl.TransportError
+		if !errors.As(err, &te) || te.StatusCode != 429 || te.RetryAfter != time.Hour || te.Attempts != 1 {
+			t.Fatalf("Collect() = %v; want a TransportError for 429 after 1 attempt with RetryAfter 1h", err)
+		}
+		if n := calls.Load(); n != 1 {
+			t.Errorf("server saw %d calls, want 1", n)
+		}
+	})
+}
+
+// TestWaitHonours429: a 429 that Collect gives up on does not end Wait: it
+// pauses for the Retry-After and polls again.
+func TestWaitHonours429(t *testing.T) {
+	ts, calls := loopbackServer(t, func(w http.ResponseWriter, r *http.Request, call int64) {
+		switch call {
+		case 1:
+			io.WriteString(w, "0\n")
+		case 2:
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+		default:
+			io.WriteString(w, "1\n")
+		}
+	})
+	c := loopbackClient(ts)
+	c.Retry.MaxAttempts = 1
+	start := time.Now()
+	res, err := c.Wait(context.Background(), loopbackReq, time.Millisecond)
+	if err != nil || res.Status != collectssl.StatusAvailable {
+		t.Fatalf("Wait() = %v, %v; want status 1", res, err)
+	}
+	if n := calls.Load(); n != 3 {
+		t.Errorf("server saw %d calls, want 3", n)
+	}
+	if d := time.Since(start); d < time.Second {
+		t.Errorf("Wait polled again after %v; Retry-After asked for 1s", d)
+	}
+}
+
+// TestCollectTimeout: the Client's Timeout bounds the whole call against a
+// server that never answers and one that stalls the body, retries
+// included; a shorter context still wins.
+func TestCollectTimeout(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		handler func(w http.ResponseWriter, r *http.Request, call int64)
+	}{
+		// Each reads the form first, so that net/http notices the client
+		// going away and ends the handler.
+		{"no answer", func(w http.ResponseWriter, r *http.Request, _ int64) {
+			io.Copy(io.Discard, r.Body)
+			<-r.Context().Done()
+		}},
+		{"stalled body", func(w http.ResponseWriter, r *http.Request, _ int64) {
+			io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Length", "100")
+			io.WriteString(w, "2\n-----BEGIN")
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, _ := loopbackServer(t, tt.handler)
+			c := loopbackClient(ts)
+			c.Timeout = 300 * time.Millisecond
+			done := make(chan error, 1)
+			go func() { _, err := c.Collect(context.Background(), loopbackReq); done <- err }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("Collect did not return within 30s; its Timeout is 300ms")
+			}
+			var te *collectssl.TransportError
+			if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "timeout") {
+				t.Fatalf("Collect() = %v; want a TransportError matching context.DeadlineExceeded", err)
+			}
+
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			c.Timeout = time.Hour
+			if _, err := c.Collect(ctx, loopbackReq); err != context.DeadlineExceeded {
+				t.Errorf("with a shorter context: %v, want context.DeadlineExceeded unadorned", err)
+			}
+		})
+	}
+}
+
+// TestCollectTLSVersionMismatchNotRetried: no retry mends a server that
+// shares no TLS version with the client.
+func TestCollectTLSVersionMismatchNotRetried(t *testing.T) {
+	var conns atomic.Int64
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "0\n") }))
+	ts.TLS = &tls.Config{MaxVersion: tls.VersionTLS12}
+	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.StartTLS()
+	defer ts.Close()
+	tlsConfig := ts.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	tlsConfig.MinVersion = tls.VersionTLS13
+	c := &collectssl.Client{Credentials: testCreds, Endpoint: ts.URL + "/x", HTTPClient: collectssl.NewHTTPClient(tlsConfig),
+		Retry: collectssl.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}}
+	_, err := c.Collect(context.Background(), loopbackReq)
+	var te *collectssl.TransportError
+	if !errors.As(err, &te) || te.Attempts != 1 {
+		t.Fatalf("Collect() = %v; want a TransportError after 1 attempt", err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("server saw %d connections, want 1", n)
+	}
+}
+
+// TestClientsShareOneTransport: a hundred Clients of the default HTTP client
+// hold no more connections (and goroutines) than one, and
+// CloseIdleConnections lets them go.
+func TestClientsShareOneTransport(t *testing.T) {
+	ts, _ := loopbackServer(t, func(w http.ResponseWriter, r *http.Request, _ int64) { io.WriteString(w, "0\n") })
+	before := runtime.NumGoroutine()
+	// settle waits (up to 5s) for the connections' goroutines to end.
+	settle := func() int {
+		n := runtime.NumGoroutine()
+		for deadline := time.Now().Add(5 * time.Second); n-before > 4 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			n = runtime.NumGoroutine()
+		}
+		return n
+	}
+	var clients []*collectssl.Client
+	for range 100 {
+		c := loopbackClient(ts)
+		if _, err := c.Collect(context.Background(), loopbackReq); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	if n := runtime.NumGoroutine(); n-before > 20 {
+		t.Errorf("100 Clients left %d more goroutines (connections held), want a shared pool of a few", n-before)
+	}
+	clients[0].CloseIdleConnections()
+	if n := settle(); n-before > 4 {
+		t.Errorf("after CloseIdleConnections, %d more goroutines than before, want about none", n-before)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const errPrefix = "collectssl: "
@@ -239,6 +240,9 @@ func (e *RequestError) Is(target error) bool { return target == ErrInvalidReques
 type TransportError struct {
 	StatusCode int // the HTTP status, 0 if no response arrived
 	Attempts   int // how many attempts were made
+	// RetryAfter is how long the server asked the client to wait (the
+	// Retry-After header of the last answer, seconds or an HTTP date), or 0.
+	RetryAfter time.Duration
 	Err        error
 }
 
