@@ -41,8 +41,7 @@ type Call struct {
 	// as sent and the value of every parameter whose name may carry the
 	// password replaced by "[REDACTED]" (see redact). For a method other
 	// than POST it is the query string. It is nil when it was not read
-	// (another path, a fault that ended the call, a body that could not be
-	// read or was too large).
+	// (another path, a body that could not be read or was too large).
 	Form url.Values
 	// Overlapped reports that the call started while another was in flight.
 	Overlapped bool
@@ -69,6 +68,11 @@ type callLog struct {
 func (l *callLog) add(c Call) {
 	l.count++
 	if len(l.ring) < MaxCalls {
+		if len(l.ring) == cap(l.ring) { // grow by doubling, never past MaxCalls
+			ring := make([]Call, len(l.ring), min(max(2*cap(l.ring), 64), MaxCalls))
+			copy(ring, l.ring)
+			l.ring = ring
+		}
 		l.ring = append(l.ring, c)
 		return
 	}

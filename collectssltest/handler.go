@@ -66,6 +66,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if f, ok := s.nextFault(); ok {
 		call.Fault = f.String()
+		call.Form = sentForm(r, raw, bodyErr)
 		st, done := serveFault(w, r, f, s.closing, func(st int) { call.HTTPStatus = st; begin() })
 		if done {
 			call.HTTPStatus = st
@@ -156,6 +157,20 @@ func requestForm(body []byte, rawQuery string) (url.Values, error) {
 		}
 	}
 	return form, errors.Join(err, qerr)
+}
+
+// sentForm is the form of the request as Call.Form records it (redacted),
+// for a call that a fault ends before the checks.
+func sentForm(r *http.Request, raw []byte, bodyErr error) url.Values {
+	if r.Method != http.MethodPost {
+		q, _ := url.ParseQuery(r.URL.RawQuery)
+		return redact(q)
+	}
+	if bodyErr != nil {
+		return nil
+	}
+	form, _ := requestForm(raw, r.URL.RawQuery)
+	return redact(form)
 }
 
 // formatOf returns the responseFormat the form asks for, when it can be
