@@ -107,8 +107,8 @@ func TestControlProtection(t *testing.T) {
 
 type ctlOrder struct {
 	OrderNumber, BaseOrderNumber, State, Renews, CertificatePEM, KeyPEM, Shape, KeyType string
-	Domains                                                                            []string
-	Polls                                                                              int
+	Domains                                                                             []string
+	Polls                                                                               int
 }
 
 type ctlCounters struct {
