@@ -151,7 +151,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, e, args, 0); err != nil {
 		return err
 	}
-	host, port, err := net.SplitHostPort(addr)
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return usagef("collectssl: serve: -addr %q: %v", addr, err)
 	}
@@ -178,7 +178,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if host != "localhost" {
 		host = ln.Addr().(*net.TCPAddr).IP.String()
 	}
-	_, port, _ = net.SplitHostPort(ln.Addr().String())
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	base := "https://" + net.JoinHostPort(host, port)
 
 	opts := collectssltest.Options{Listener: ln, ControlToken: token, CertOrder: order}
