@@ -17,17 +17,43 @@ import (
 	"github.com/collectssl/collectssl/internal/wire"
 )
 
+// Parameter is one parameter of the CollectSSL call, as the server reads it.
+type Parameter struct {
+	Name    string // as the specification spells it (the server ignores case)
+	Values  string // what the server accepts
+	Meaning string
+}
+
+// Parameters returns every parameter the server accepts, in the
+// specification's order: the table `collectssl serve -h` and the README
+// print.
+func Parameters() []Parameter {
+	return []Parameter{
+		{pLoginName, "at most 64 characters; required", "the account's login name"},
+		{pLoginPassword, "at most 128 characters; required", "the account's password"},
+		{pOrderNumber, "at most 128 characters", "the order (one of the three identifiers is required)"},
+		{pCertificateID, "1 to 16 digits", "the order, by its certificate ID"},
+		{pBaseOrderNumber, "1 to 20 digits", "the order, by its first order number (names the latest renewal)"},
+		{pQueryType, "0 (default), 1, 2, 3", "0 status only, 1 certificate and chain, 2 certificate, 3 chain"},
+		{pResponseType, "0, 1, 2, 3 (default)", "0 ZIP, 1 Netscape sequence, 2 PKCS#7 (these three need queryType 1), 3 each certificate on its own"},
+		{pResponseEncoding, "0 (default), 1", "0 base64, 1 binary (queryType 1 with responseType 0 or 2)"},
+		{pResponseFormat, "0 (default), 1", "0 lines, 1 URL-encoded fields"},
+		{pResponseMimeType, "a media type, at most 256 characters", "the Content-Type of an answer with a positive status"},
+		{pCollectionCode, "at most 256 characters", "accepted, not checked"},
+		{pShowValidityPeriod, "Y or N (default)", "add the not-before and not-after dates"},
+		{pShowFQDN, "Y or N (default)", "add the FQDN"},
+		{pShowExtStatus, "Y or N (default)", "add the certificate and validation status lines"},
+		{pShowMDCDomainDetails, "Y or N (default)", "add each domain's validation status (while processing)"},
+		{pShowMDCDomainDetails2, "Y or N (default)", "the same, with AWAITINGBRAND"},
+		{pShowStatusDetails, "Y or N (default)", "add the seven status details (csr, dcv, ...)"},
+	}
+}
+
 // The parameters of the specification, by lower-case name.
 var params = func() map[string]string {
 	m := map[string]string{}
-	for _, p := range []string{
-		pLoginName, pLoginPassword, pOrderNumber, pCertificateID, pBaseOrderNumber,
-		pQueryType, pResponseType, pResponseEncoding, pResponseFormat,
-		pResponseMimeType, pCollectionCode,
-		pShowValidityPeriod, pShowFQDN, pShowExtStatus, pShowMDCDomainDetails,
-		pShowMDCDomainDetails2, pShowStatusDetails,
-	} {
-		m[strings.ToLower(p)] = p
+	for _, p := range Parameters() {
+		m[strings.ToLower(p.Name)] = p.Name
 	}
 	return m
 }()
@@ -220,7 +246,7 @@ func (s *Server) check(form url.Values) answer {
 	default:
 		return fail(collectssl.StatusUnknownError, msgUnknownError)
 	}
-	ct, body, err := wire.Render(req, o.wireState(status))
+	ct, body, err := wire.Render(req, o.wireState(status, s.certOrder))
 	if err != nil {
 		return httpError(http.StatusInternalServerError, "collectssltest: rendering: "+err.Error())
 	}

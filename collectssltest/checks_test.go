@@ -243,29 +243,6 @@ func TestResponseMimeType(t *testing.T) {
 	}
 }
 
-func TestNotAForm(t *testing.T) {
-	srv := collectssltest.NewServer()
-	defer srv.Close()
-	o := srv.AddOrder(collectssltest.Order{})
-	body := validForm(srv, o.OrderNumber).Encode()
-	for _, ct := range []string{"", "text/plain", "application/json"} {
-		_, _, got := post(t, srv.HTTPServer().Client(), srv.URL(), http.MethodPost, ct, body)
-		if want := "-3\nThe 'loginName' argument is missing!\n"; string(got) != want {
-			t.Errorf("Content-Type %q: got %q, want %q (a servlet reads no form)", ct, got, want)
-		}
-	}
-}
-
-func TestQueryStringIsNotTheForm(t *testing.T) {
-	srv := collectssltest.NewServer()
-	defer srv.Close()
-	o := srv.AddOrder(collectssltest.Order{})
-	_, _, got := post(t, srv.HTTPServer().Client(), srv.URL()+"?"+validForm(srv, o.OrderNumber).Encode(), http.MethodPost, formType, "")
-	if want := "-3\nThe 'loginName' argument is missing!\n"; string(got) != want {
-		t.Errorf("got %q, want %q", got, want)
-	}
-}
-
 func TestLimitsAndPaths(t *testing.T) {
 	srv := collectssltest.NewServer()
 	defer srv.Close()

@@ -1,12 +1,13 @@
 // This file holds the HTTP side of the fake server: ServeHTTP (the call
 // log entry, the overlap meter, injected faults and latency), reading the
-// request (path, method, body size, form, TLS) and writing the answer.
+// request (path, body, the form from the body and the query string, method,
+// TLS) and writing the answer.
 
 package collectssltest
 
 import (
+	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,41 +18,70 @@ import (
 	"github.com/collectssl/collectssl/internal/wire"
 )
 
-// ServeHTTP answers one CollectSSL call.
+// errBodyTooLarge reports a request body over maxRequestBytes.
+var errBodyTooLarge = errors.New("collectssltest: request body over " + strconv.Itoa(maxRequestBytes) + " bytes")
+
+// ServeHTTP answers one CollectSSL call, or a control API request when the
+// control API is mounted (Options.ControlToken).
+//
+// It reads the whole request body before anything else (faults, latency,
+// checks), so that net/http watches the connection from then on and the
+// request's context ends when the client goes away; the call is recorded,
+// and leaves the in-flight count, just before its answer is written.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	call := Call{Time: time.Now(), Method: r.Method}
-	n := s.inFlight.Add(1)
-	if n > 1 {
-		call.Overlapped = true
-		s.overlaps.Add(1)
+	if s.control != nil && (r.URL.Path == strings.TrimSuffix(ControlPath, "/") || strings.HasPrefix(r.URL.Path, ControlPath)) {
+		s.meters.controlOnConn(r.Context())
+		s.control.ServeHTTP(w, r)
+		return
 	}
-	for m := s.maxInFlight.Load(); n > m && !s.maxInFlight.CompareAndSwap(m, n); m = s.maxInFlight.Load() {
+	call := Call{
+		Time: time.Now(), Method: r.Method, Path: r.URL.Path,
+		UserAgent: r.UserAgent(), ContentType: r.Header.Get("Content-Type"),
 	}
-	defer func() {
+	call.Overlapped = s.meters.enter()
+	s.meters.callOnConn(r.Context())
+	answered := false
+	// begin records the call and takes it out of the in-flight count: it
+	// runs once, before the first byte of the answer (or the abort).
+	begin := func() {
+		if answered {
+			return
+		}
+		answered = true
 		call.Duration = time.Since(call.Time)
 		s.record(call)
-		s.inFlight.Add(-1)
-	}()
+		s.meters.inFlight.Add(-1)
+	}
+	defer begin() // a handler that panics for another reason
 
 	if r.URL.Path != Path {
-		http.NotFound(w, r)
 		call.HTTPStatus = http.StatusNotFound
+		begin()
+		http.NotFound(w, r)
 		return
+	}
+	raw, bodyErr := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+	if bodyErr == nil && len(raw) > maxRequestBytes {
+		bodyErr = errBodyTooLarge
 	}
 	if f, ok := s.nextFault(); ok {
 		call.Fault = f.String()
-		if st, done := serveFault(w, r, f); done {
+		call.Form = sentForm(r, raw, bodyErr)
+		st, done := serveFault(w, r, f, s.closing, func(st int) { call.HTTPStatus = st; begin() })
+		if done {
 			call.HTTPStatus = st
 			return
 		}
 	}
 	if s.latency > 0 {
-		serveFault(w, r, Delay(s.latency))
+		serveFault(w, r, Delay(s.latency), s.closing, nil)
 	}
 
 	var a answer
-	call.Form, a = s.handle(r)
-	call.HTTPStatus, call.Status = a.write(w)
+	call.Form, a = s.handle(r, raw, bodyErr)
+	call.HTTPStatus, call.Status = a.httpCode(), a.status
+	begin()
+	a.write(w)
 }
 
 // answer is what the server sends: a rendered body, or an HTTP error.
@@ -62,50 +92,85 @@ type answer struct {
 	body        []byte
 }
 
-func (a answer) write(w http.ResponseWriter) (int, collectssl.StatusCode) {
-	code := a.httpStatus
-	if code == 0 {
-		code = http.StatusOK
+func (a answer) httpCode() int {
+	if a.httpStatus == 0 {
+		return http.StatusOK
 	}
+	return a.httpStatus
+}
+
+func (a answer) write(w http.ResponseWriter) {
 	if a.contentType != "" {
 		w.Header().Set("Content-Type", a.contentType)
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
-	w.WriteHeader(code)
+	w.WriteHeader(a.httpCode())
 	w.Write(a.body)
-	return code, a.status
 }
 
 func httpError(code int, msg string) answer {
 	return answer{httpStatus: code, contentType: "text/plain; charset=utf-8", body: []byte(msg + "\n")}
 }
 
-// handle checks the request and returns the form as received (redacted) and
-// the answer.
-func (s *Server) handle(r *http.Request) (url.Values, answer) {
+// handle checks the request, whose body is raw (or bodyErr), and returns
+// the form as received (redacted) and the answer.
+func (s *Server) handle(r *http.Request, raw []byte, bodyErr error) (url.Values, answer) {
 	if r.Method != http.MethodPost {
 		// The form of a GET is in the query: use its responseFormat if any.
 		q, _ := url.ParseQuery(r.URL.RawQuery)
 		return redact(q), failure(collectssl.StatusGETNotPOST, msgGET, formatOf(q))
 	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+	switch {
+	case errors.Is(bodyErr, errBodyTooLarge):
+		return nil, httpError(http.StatusRequestEntityTooLarge, bodyErr.Error())
+	case bodyErr != nil:
+		return nil, httpError(http.StatusBadRequest, "collectssltest: reading the request body: "+bodyErr.Error())
+	}
+	form, err := requestForm(raw, r.URL.RawQuery)
 	if err != nil {
-		return nil, httpError(http.StatusBadRequest, "collectssltest: reading the request body: "+err.Error())
-	}
-	if len(raw) > maxRequestBytes {
-		return nil, httpError(http.StatusRequestEntityTooLarge, "collectssltest: request body over "+strconv.Itoa(maxRequestBytes)+" bytes")
-	}
-	form := url.Values{}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
-		form, err = url.ParseQuery(string(raw))
-		if err != nil {
-			return redact(form), failure(collectssl.StatusUnknownError, msgUnknownError, formatOf(form))
-		}
+		return redact(form), failure(collectssl.StatusUnknownError, msgUnknownError, formatOf(form))
 	}
 	if r.TLS == nil {
 		return redact(form), failure(collectssl.StatusNotHTTPS, msgNotHTTPS, formatOf(form))
 	}
 	return redact(form), s.check(form)
+}
+
+// requestForm returns the parameters of a POST: the body read as a
+// URL-encoded form whatever its Content-Type, and the query string's
+// parameters whose names (compared without case) the body does not have:
+// on a conflict the body wins. An error (bad escapes in either) comes with
+// what could be read.
+func requestForm(body []byte, rawQuery string) (url.Values, error) {
+	form, err := url.ParseQuery(string(body))
+	if rawQuery == "" {
+		return form, err
+	}
+	query, qerr := url.ParseQuery(rawQuery)
+	inBody := make(map[string]bool, len(form))
+	for k := range form {
+		inBody[strings.ToLower(k)] = true
+	}
+	for k, vs := range query {
+		if !inBody[strings.ToLower(k)] {
+			form[k] = append(form[k], vs...)
+		}
+	}
+	return form, errors.Join(err, qerr)
+}
+
+// sentForm is the form of the request as Call.Form records it (redacted),
+// for a call that a fault ends before the checks.
+func sentForm(r *http.Request, raw []byte, bodyErr error) url.Values {
+	if r.Method != http.MethodPost {
+		q, _ := url.ParseQuery(r.URL.RawQuery)
+		return redact(q)
+	}
+	if bodyErr != nil {
+		return nil
+	}
+	form, _ := requestForm(raw, r.URL.RawQuery)
+	return redact(form)
 }
 
 // formatOf returns the responseFormat the form asks for, when it can be

@@ -111,6 +111,36 @@ func (k KeyType) certgen() certgen.KeyType {
 	return certgen.KeyType(-1 - int(k))
 }
 
+// CertOrder is the order of the certificates inside a container (the ZIP of
+// responseType 0, the Netscape sequence of 1, the PKCS#7 of 2).
+// Individually encoded certificates (responseType 3) always come root
+// first, leaf last, as CollectSSL sends them.
+type CertOrder int
+
+// The certificate orders. The zero value defers to the server.
+const (
+	// CertOrderDefault is, for an order, the server's Options.CertOrder;
+	// for the server, CertOrderRootFirst.
+	CertOrderDefault CertOrder = iota
+	// CertOrderRootFirst is the root first, the leaf last: the order of
+	// CollectSSL's text formats.
+	CertOrderRootFirst
+	// CertOrderLeafFirst is the leaf first, then its issuer, up to the root.
+	CertOrderLeafFirst
+)
+
+func (c CertOrder) String() string {
+	switch c {
+	case CertOrderDefault:
+		return "default"
+	case CertOrderRootFirst:
+		return "root-first"
+	case CertOrderLeafFirst:
+		return "leaf-first"
+	}
+	return "CertOrder(" + strconv.Itoa(int(c)) + ")"
+}
+
 // Order is one order on the fake server. Fill in what the test cares about
 // and pass it to Server.AddOrder, which fills in the rest and returns it; the
 // zero value is an issued test-mode order for www.example.test.
@@ -188,6 +218,16 @@ type Order struct {
 	// Quirks lay out this order's answers the way some real servers and
 	// proxies do; the zero value is what the production service sends.
 	Quirks Quirks
+	// CertOrder is the order of the certificates inside its containers.
+	CertOrder CertOrder
+
+	// Renews, when not "", is the order number of the order this one
+	// renews: the leaf gets a new key (not the one shared by the server's
+	// other leaves), and empty Domains, BaseOrderNumber and NotBefore
+	// default to the renewed order's domains, its base order number, and
+	// 00:00 UTC today or, when that is not later, an hour after the renewed
+	// order's NotBefore.
+	Renews string
 
 	// Filled in by AddOrder.
 
@@ -268,9 +308,9 @@ func cloneDomains(d []collectssl.DomainStatus) []collectssl.DomainStatus {
 }
 
 // wireState is the order as wire renders it, for a call whose status is
-// status (>= 0). It shares the order's slices: o is a snapshot (see
-// Server.poll).
-func (o *Order) wireState(status collectssl.StatusCode) wire.State {
+// status (>= 0), on a server whose default certificate order is def. It
+// shares the order's slices: o is a snapshot (see Server.poll).
+func (o *Order) wireState(status collectssl.StatusCode, def CertOrder) wire.State {
 	st := wire.State{
 		Status:            status,
 		NotBefore:         o.NotBefore,
@@ -288,6 +328,11 @@ func (o *Order) wireState(status collectssl.StatusCode) wire.State {
 		CAAStatus:         o.CAAStatus,
 		Layout:            o.Quirks.layout(),
 	}
+	co := o.CertOrder
+	if co == CertOrderDefault {
+		co = def
+	}
+	st.Layout.LeafFirst = co == CertOrderLeafFirst
 	for i, c := range o.CACertificates {
 		st.CAs[i] = c.Raw
 	}

@@ -20,7 +20,24 @@
 // Besides answering, the server records what tests assert on: every call
 // (with the password redacted), how many calls overlapped in time (the API
 // asks for one call in flight per account, so a correct client makes 0), and
-// how many TLS connections it accepted. FailNext injects transport failures.
+// how many connections carried calls. Each call is recorded before its
+// answer is written, so all of it is exact when the client returns.
+// FailNext injects transport failures; SetState moves an order.
+//
+// The server's TLS certificate is issued by a CA of its own
+// (Server.CACertificate) for 127.0.0.1, ::1 and localhost.
+//
+// # Where the parameters are read
+//
+// Like the real service, the server reads the parameters of a POST from its
+// body whatever its Content-Type (application/x-www-form-urlencoded,
+// text/plain, none at all: the body is read as a URL-encoded form; .NET's
+// WebClient.UploadString sends no Content-Type) and from the query string
+// of the URL (a Python client sends every parameter there, with an empty
+// body), and from both together. When both name the same parameter
+// (names compared without case), the body wins and the query string's
+// value is ignored. A name repeated within the body, or within the query
+// string, is still -4.
 //
 // # Request checks
 //
@@ -28,11 +45,11 @@
 // in the requested responseFormat when that parameter could be read (format 0
 // otherwise):
 //
-//   - a path other than the CollectSSL path: HTTP 404;
+//   - a path other than the CollectSSL path (and the control API's, when
+//     enabled): HTTP 404;
 //   - a method other than POST: -17;
-//   - a body over 64 KiB: HTTP 413; a body that is not a form (bad escapes):
-//     -14; a Content-Type other than application/x-www-form-urlencoded reads
-//     as an empty form, as a servlet does; the query string is not read;
+//   - a body over 64 KiB: HTTP 413; a body or a query string that is not a
+//     URL-encoded form (bad escapes): -14;
 //   - not over TLS (only when the Server is mounted on a plain-HTTP server):
 //     -1;
 //   - parameter names are case-insensitive; an unknown one: -2
@@ -57,25 +74,32 @@
 // queryType, responseType, responseEncoding and responseFormat default to 0,
 // 3, 0 and 0 when omitted or empty; flags default to N. The messages are the
 // specification's, with the parameter name (as the specification spells it)
-// where it prints 'xxxx'.
+// where it prints 'xxxx'. Parameters lists every parameter with its values.
+//
+// # Control API
+//
+// ControlHandler serves the same operations as the Go API (orders, states,
+// faults, the call log and the counters) as JSON over HTTP, for test suites
+// in other languages; `collectssl serve` mounts it under ControlPath. See
+// ControlHandler for its paths and shapes.
 //
 // # Limits
 //
-// A request body is read up to 64 KiB (HTTP 413 beyond). Server.Calls keeps
-// the last 16384 calls; Server.CallCount counts them all.
+// A request body is read up to 64 KiB (HTTP 413 beyond); a control API body
+// up to 64 KiB too. Server.Calls keeps the last MaxCalls calls;
+// Server.CallCount counts them all. FailNext queues at most MaxFaults faults.
 package collectssltest
 
 import (
+	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/collectssl/collectssl"
@@ -94,15 +118,19 @@ const (
 	// maxRequestBytes bounds the request body: the longest valid form is
 	// under 2 KiB.
 	maxRequestBytes = 64 << 10
-	// maxCallLog is how many calls Calls keeps (the most recent); CallCount
-	// counts them all.
-	maxCallLog = 1 << 14
 	// maxFreeText bounds collectionCode and responseMimeType, which the
 	// specification does not describe.
 	maxFreeText = 256
+	// readHeaderTimeout bounds how long a connection may take to send its
+	// request headers.
+	readHeaderTimeout = 10 * time.Second
 )
 
-// Options configure NewServerWith. The zero value is what NewServer uses.
+// MaxFaults is how many faults FailNext keeps queued; more are dropped.
+const MaxFaults = 1 << 16
+
+// Options configure NewServerWith and NewUnstartedServer. The zero value is
+// what NewServer uses.
 type Options struct {
 	// Credentials are the account the server accepts; the zero value means
 	// DefaultCredentials.
@@ -110,33 +138,57 @@ type Options struct {
 	// Now is the server's clock: chains are generated around it, and default
 	// validity periods start on its day. Nil means time.Now.
 	Now func() time.Time
-	// Latency delays every answer, for a slow server.
+	// Latency delays every answer (after the request has been read), for a
+	// slow server.
 	Latency time.Duration
+	// CertOrder is the order of the certificates inside the containers of
+	// orders whose own CertOrder is CertOrderDefault; the zero value is
+	// root first, as CollectSSL sends its text formats.
+	CertOrder CertOrder
+	// Listener, when not nil, is where the server accepts connections
+	// instead of a new listener on 127.0.0.1 (the server closes it). Make
+	// it a loopback one: the server has a test password.
+	Listener net.Listener
+	// OnCall, when not nil, is called with each recorded call, before its
+	// answer is written (the password already redacted). It must be quick
+	// and safe for concurrent use; `collectssl serve -v` logs with it.
+	OnCall func(Call)
+	// ControlToken, when not "", mounts ControlHandler(ControlToken) under
+	// ControlPath on the server itself (see ControlURL).
+	ControlToken string
 }
 
 // Server is a fake CollectSSL server. Its methods are safe for concurrent
 // use. Server is also an http.Handler, so it can be mounted on another
 // server (a plain-HTTP one answers -1).
 type Server struct {
-	ts      *httptest.Server
-	now     func() time.Time
-	latency time.Duration
+	ts        *httptest.Server
+	ca        *x509.Certificate
+	now       func() time.Time
+	latency   time.Duration
+	certOrder CertOrder
+	onCall    func(Call)
+	control   http.Handler // nil unless Options.ControlToken
 
-	inFlight    atomic.Int64
-	maxInFlight atomic.Int64
-	overlaps    atomic.Int64
-	conns       atomic.Int64
+	closing   chan struct{} // closed by Close: releases held calls
+	closeOnce sync.Once
+
+	clientOnce sync.Once
+	hc         *http.Client // Client's HTTP client, built once
+
+	meters counters
 
 	mu         sync.Mutex
 	creds      collectssl.Credentials
+	orders     []*Order // in the order added
 	byNumber   map[string]*Order
 	byCertID   map[string]*Order
 	byBase     map[string]*Order
 	nextNumber int64
 	chains     map[chainKey]*certgen.Chain
 	faults     []Fault
-	calls      []Call
-	callCount  int
+	log        callLog
+	release    chan struct{} // what the control API's holds and stalls wait for
 }
 
 type chainKey struct {
@@ -151,15 +203,27 @@ func NewServer() *Server { return NewServerWith(Options{}) }
 
 // NewServerWith starts a fake CollectSSL server configured by o.
 func NewServerWith(o Options) *Server {
+	s := NewUnstartedServer(o)
+	s.Start()
+	return s
+}
+
+// NewUnstartedServer returns a server that does not accept connections yet:
+// add its orders, then call Start (or Close). Its URL is already known.
+func NewUnstartedServer(o Options) *Server {
 	s := &Server{
 		now:        o.Now,
 		latency:    o.Latency,
+		certOrder:  o.CertOrder,
+		onCall:     o.OnCall,
 		creds:      o.Credentials,
+		closing:    make(chan struct{}),
 		byNumber:   map[string]*Order{},
 		byCertID:   map[string]*Order{},
 		byBase:     map[string]*Order{},
 		chains:     map[chainKey]*certgen.Chain{},
 		nextNumber: 1,
+		release:    make(chan struct{}),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -167,37 +231,81 @@ func NewServerWith(o Options) *Server {
 	if s.creds == (collectssl.Credentials{}) {
 		s.creds = DefaultCredentials
 	}
-	s.ts = httptest.NewUnstartedServer(s)
-	s.ts.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-		if st == http.StateNew {
-			s.conns.Add(1)
-		}
+	if o.ControlToken != "" {
+		s.control = s.ControlHandler(o.ControlToken)
 	}
-	s.ts.StartTLS()
+	// The TLS certificate follows the real clock, not Options.Now: clients
+	// verify it against theirs.
+	ca, cert, err := serverCert(time.Now())
+	if err != nil {
+		panic("collectssltest: the server's TLS certificate: " + err.Error())
+	}
+	s.ca = ca
+	s.ts = httptest.NewUnstartedServer(s)
+	if o.Listener != nil {
+		s.ts.Listener.Close()
+		s.ts.Listener = o.Listener
+	}
+	s.ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	s.ts.Config.ConnContext = s.meters.connContext
+	s.ts.Config.ReadHeaderTimeout = readHeaderTimeout
 	return s
 }
 
-// Close shuts the server down and blocks until every call has finished.
-func (s *Server) Close() { s.ts.Close() }
+// Start starts accepting connections (TLS). It panics if called twice.
+func (s *Server) Start() { s.ts.StartTLS() }
+
+// Close releases every call held by a Hold or StalledBody fault or delayed,
+// shuts the server down, blocks until every call has finished, and closes
+// the connections of Client's HTTP client.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
+	s.ts.Close()
+	if s.hc != nil {
+		s.hc.CloseIdleConnections()
+	}
+}
 
 // URL returns the CollectSSL endpoint: https://127.0.0.1:port/products/download/CollectSSL.
-func (s *Server) URL() string { return s.ts.URL + Path }
+func (s *Server) URL() string { return "https://" + s.ts.Listener.Addr().String() + Path }
 
-// HTTPServer returns the underlying httptest server (for its certificate or
-// its http.Client).
+// ControlURL returns the base URL of the control API
+// (https://127.0.0.1:port/control/), or "" unless Options.ControlToken was
+// set.
+func (s *Server) ControlURL() string {
+	if s.control == nil {
+		return ""
+	}
+	return "https://" + s.ts.Listener.Addr().String() + ControlPath
+}
+
+// HTTPServer returns the underlying httptest server (for its http.Client,
+// which trusts the server's TLS certificate).
 func (s *Server) HTTPServer() *httptest.Server { return s.ts }
 
-// Client returns a new collectssl.Client for this server: its endpoint, its
-// credentials and an HTTP client that trusts its TLS certificate. Retries
-// wait at most 5ms, to keep tests of them fast; change Retry to taste.
+// CACertificate returns the CA that issued the server's TLS certificate:
+// what a client must trust.
+func (s *Server) CACertificate() *x509.Certificate { return s.ca }
+
+// Client returns a collectssl.Client for this server: its endpoint, its
+// credentials and an HTTP client that trusts its TLS certificate. Each call
+// returns a new Client (a test may change its fields), but they all share
+// one HTTP client, built on the first call, whose connections Close
+// releases. Retries wait at most 5ms, to keep tests of them fast; change
+// Retry to taste.
 func (s *Server) Client() *collectssl.Client {
+	s.clientOnce.Do(func() {
+		pool := x509.NewCertPool()
+		pool.AddCert(s.ca)
+		// The library's own transport (timeouts, keep-alive, no
+		// redirects), trusting this server's CA.
+		s.hc = collectssl.NewHTTPClient(&tls.Config{RootCAs: pool})
+	})
 	return &collectssl.Client{
 		Credentials: s.Credentials(),
 		Endpoint:    s.URL(),
-		// The library's own transport (timeouts, keep-alive, no redirects),
-		// trusting this server's certificate.
-		HTTPClient: collectssl.NewHTTPClient(s.ts.Client().Transport.(*http.Transport).TLSClientConfig),
-		Retry:      collectssl.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+		HTTPClient:  s.hc,
+		Retry:       collectssl.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
 	}
 }
 
@@ -219,11 +327,47 @@ func (s *Server) SetCredentials(c collectssl.Credentials) {
 // AddOrder adds an order and returns it with every empty identifier
 // generated, its FQDN, validity and chain filled in (see Order). It panics
 // if an identifier is invalid, if the order number or the certificate ID is
-// already taken (a base order number may be shared), or if the chain cannot
-// be generated: those are mistakes in the test.
+// already taken (a base order number may be shared), if Renews names no
+// order, or if the chain cannot be generated: those are mistakes in the
+// test. (The control API reports them as errors instead.)
 func (s *Server) AddOrder(o Order) Order {
+	o, err := s.addOrder(o)
+	if err != nil {
+		panic(err.Error())
+	}
+	return o
+}
+
+// errOrder is wrapped by the errors of addOrder that are mistakes in the
+// order (not failures to generate its chain).
+var errOrder = errors.New("collectssltest: AddOrder")
+
+// addOrder is AddOrder, with its mistakes as errors (wrapping errOrder, or
+// a chain generation failure).
+func (s *Server) addOrder(o Order) (Order, error) {
 	o = o.clone()
 	o.Chain, o.CACertificates, o.Leaf, o.LeafKey, o.Polls = nil, nil, nil, nil, 0
+	var renewed Order
+	if o.Renews != "" {
+		var ok bool
+		if renewed, ok = s.Order(o.Renews); !ok {
+			return Order{}, fmt.Errorf("%w: renews %q: no such order number", errOrder, o.Renews)
+		}
+		if len(o.Domains) == 0 {
+			o.Domains = append([]string(nil), renewed.Domains...)
+		}
+		if o.BaseOrderNumber == "" {
+			o.BaseOrderNumber = renewed.BaseOrderNumber
+		}
+		if o.NotBefore.IsZero() {
+			// Sectigo's style (today 00:00 UTC), but always after the
+			// renewed order's.
+			o.NotBefore = s.now().UTC().Truncate(24 * time.Hour)
+			if !o.NotBefore.After(renewed.NotBefore) {
+				o.NotBefore = renewed.NotBefore.Add(time.Hour)
+			}
+		}
+	}
 	if len(o.Domains) == 0 {
 		o.Domains = []string{"www.example.test"}
 	}
@@ -234,24 +378,28 @@ func (s *Server) AddOrder(o Order) Order {
 		o.FQDN = ""
 	}
 	if o.CertificateID != "" && !isDigits(o.CertificateID, maxCertificateIDDigits) {
-		panic(fmt.Sprintf("collectssltest: AddOrder: certificateID %q is not 1 to %d digits", o.CertificateID, maxCertificateIDDigits))
+		return Order{}, fmt.Errorf("%w: certificateID %q is not 1 to %d digits", errOrder, o.CertificateID, maxCertificateIDDigits)
 	}
 	if o.BaseOrderNumber != "" && !isDigits(o.BaseOrderNumber, maxBaseOrderDigits) {
-		panic(fmt.Sprintf("collectssltest: AddOrder: baseOrderNumber %q is not 1 to %d digits", o.BaseOrderNumber, maxBaseOrderDigits))
+		return Order{}, fmt.Errorf("%w: baseOrderNumber %q is not 1 to %d digits", errOrder, o.BaseOrderNumber, maxBaseOrderDigits)
 	}
 	if n := len([]rune(o.OrderNumber)); n > maxOrderNumber {
-		panic(fmt.Sprintf("collectssltest: AddOrder: orderNumber of %d characters, more than %d", n, maxOrderNumber))
+		return Order{}, fmt.Errorf("%w: orderNumber of %d characters, more than %d", errOrder, n, maxOrderNumber)
+	}
+	if !o.NotAfter.IsZero() && !o.NotAfter.After(o.NotBefore) {
+		return Order{}, fmt.Errorf("%w: notAfter %v is not after notBefore %v", errOrder, o.NotAfter, o.NotBefore)
 	}
 
 	chain, err := s.chain(chainKey{o.Shape, o.KeyType, o.ExpiredCross, o.SHA1Root})
 	if err != nil {
-		panic("collectssltest: AddOrder: " + err.Error())
+		return Order{}, fmt.Errorf("collectssltest: AddOrder: %w", err)
 	}
 	leaf, key, err := chain.IssueLeaf(certgen.LeafOptions{
 		Domains: o.Domains, Now: s.now(), LeafNotBefore: o.NotBefore, LeafNotAfter: o.NotAfter,
+		FreshKey: o.Renews != "",
 	})
 	if err != nil {
-		panic("collectssltest: AddOrder: " + err.Error())
+		return Order{}, fmt.Errorf("collectssltest: AddOrder: %w", err)
 	}
 	served := chain.Served()
 	o.CACertificates = append([]*x509.Certificate(nil), served[:len(served)-1]...)
@@ -262,19 +410,20 @@ func (s *Server) AddOrder(o Order) Order {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o.OrderNumber != "" && s.byNumber[o.OrderNumber] != nil {
-		panic(fmt.Sprintf("collectssltest: AddOrder: orderNumber %q is taken", o.OrderNumber))
+		return Order{}, fmt.Errorf("%w: orderNumber %q is taken", errOrder, o.OrderNumber)
 	}
 	if o.CertificateID != "" && s.byCertID[o.CertificateID] != nil {
-		panic(fmt.Sprintf("collectssltest: AddOrder: certificateID %q is taken", o.CertificateID))
+		return Order{}, fmt.Errorf("%w: certificateID %q is taken", errOrder, o.CertificateID)
 	}
 	o.OrderNumber = s.fillLocked(o.OrderNumber, s.byNumber, 1_000_000)
 	o.CertificateID = s.fillLocked(o.CertificateID, s.byCertID, 9_000_000)
 	o.BaseOrderNumber = s.fillLocked(o.BaseOrderNumber, s.byBase, 2_000_000)
 	stored := o.clone()
+	s.orders = append(s.orders, &stored)
 	s.byNumber[o.OrderNumber] = &stored
 	s.byCertID[o.CertificateID] = &stored
 	s.byBase[o.BaseOrderNumber] = &stored
-	return o
+	return o, nil
 }
 
 // fillLocked returns v, or when v is "" a number not yet in m.
@@ -302,6 +451,33 @@ func (s *Server) Order(orderNumber string) (Order, bool) {
 	return o.clone(), true
 }
 
+// Orders returns every order, in the order they were added, as Order
+// returns them.
+func (s *Server) Orders() []Order {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Order, len(s.orders))
+	for i, o := range s.orders {
+		out[i] = o.clone()
+	}
+	return out
+}
+
+// SetState moves the order with this order number to st from the next call
+// on, and clears its IssueAfterPolls (the state then stays until changed
+// again). It returns the order as changed, or false if there is no such
+// order.
+func (s *Server) SetState(orderNumber string, st State) (Order, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.byNumber[orderNumber]
+	if o == nil {
+		return Order{}, false
+	}
+	o.State, o.IssueAfterPolls = st, 0
+	return o.clone(), true
+}
+
 // chain returns the server's chain for k, generating it on first use.
 func (s *Server) chain(k chainKey) (*certgen.Chain, error) {
 	s.mu.Lock()
@@ -326,71 +502,30 @@ func (s *Server) chain(k chainKey) (*certgen.Chain, error) {
 	return c, nil
 }
 
-// Overlap returns how many calls started while another call was in flight.
-// The API asks for one call at a time per account: a correct client scores 0.
-func (s *Server) Overlap() int { return int(s.overlaps.Load()) }
-
-// MaxInFlight returns the largest number of calls that were in flight at the
-// same time (1 for a correct client that made any call).
-func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
-
-// InFlight returns how many calls are in the server right now.
-func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
-
-// ConnCount returns how many connections the server has accepted.
-func (s *Server) ConnCount() int { return int(s.conns.Load()) }
-
-// Call is one recorded call.
-type Call struct {
-	Time     time.Time
-	Duration time.Duration
-	Method   string
-	// Form is the form as received (parameter names as sent; for a method
-	// other than POST, the query string), with the value of every parameter
-	// whose name may carry the password replaced by "[REDACTED]" (see
-	// redact); nil when it was not read (another path, a fault that ended
-	// the call, a body that could not be read or was too large).
-	Form url.Values
-	// Overlapped reports that the call started while another was in flight.
-	Overlapped bool
-	// Fault is the injected fault (Fault.String), or "".
-	Fault string
-	// HTTPStatus is the HTTP status sent, 0 when the connection was closed.
-	HTTPStatus int
-	// Status is the CollectSSL status code answered; meaningful only when
-	// HTTPStatus is 200 and Fault is "", a Delay or a Hold.
-	Status collectssl.StatusCode
-}
-
-// Calls returns the recorded calls, oldest first: the last 16384.
-func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Call, len(s.calls))
-	for i, c := range s.calls {
-		c.Form = cloneValues(c.Form)
-		out[i] = c
-	}
-	return out
-}
-
-// CallCount returns how many calls the server has received.
-func (s *Server) CallCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.callCount
-}
-
 // FailNext makes the next n calls to Path fail with f, before any check of
 // the request but its path (a call to another path gets HTTP 404 and leaves
 // the faults queued). Faults queue: FailNext(1, a) then FailNext(2, b)
-// serves a, b, b.
+// serves a, b, b. At most MaxFaults stay queued; the rest are dropped.
 func (s *Server) FailNext(n int, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for range n {
+	for range min(n, MaxFaults-len(s.faults)) {
 		s.faults = append(s.faults, f)
 	}
+}
+
+// ClearFaults drops every queued fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// QueuedFaults returns how many faults are queued.
+func (s *Server) QueuedFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults)
 }
 
 func (s *Server) nextFault() (Fault, bool) {
@@ -400,44 +535,7 @@ func (s *Server) nextFault() (Fault, bool) {
 		return Fault{}, false
 	}
 	f := s.faults[0]
+	s.faults[0] = Fault{}
 	s.faults = s.faults[1:]
 	return f, true
-}
-
-func (s *Server) record(c Call) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.callCount++
-	if len(s.calls) == maxCallLog {
-		copy(s.calls, s.calls[1:])
-		s.calls = s.calls[:maxCallLog-1]
-	}
-	s.calls = append(s.calls, c)
-}
-
-func cloneValues(v url.Values) url.Values {
-	if v == nil {
-		return nil
-	}
-	out := make(url.Values, len(v))
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
-}
-
-// redact returns a copy of form with every value whose name may be the
-// password replaced: loginPassword by any spelling the checks accept (they
-// fold case with strings.ToLower, which maps 'İ' to 'i'), and any other name
-// that looks like a password (a client's typo still carries the secret).
-func redact(form url.Values) url.Values {
-	out := cloneValues(form)
-	for k, vs := range out {
-		if lk := strings.ToLower(k); strings.Contains(lk, "pass") || strings.Contains(lk, "pwd") {
-			for i := range vs {
-				vs[i] = "[REDACTED]"
-			}
-		}
-	}
-	return out
 }

@@ -214,7 +214,7 @@ func TestFaults(t *testing.T) {
 		{"HTTP 503 retried to the end", collectssltest.HTTPError(503), 3, collectssl.ErrHTTPStatus, []int{503, 503, 503}, "HTTPError(503)"},
 		{"HTTP 404 not retried", collectssltest.HTTPError(404), 1, collectssl.ErrHTTPStatus, []int{404}, "HTTPError(404)"},
 		{"connection closed", collectssltest.CloseConnection(), 1, nil, []int{0, 200}, "CloseConnection"},
-		{"truncated body", collectssltest.TruncatedBody(), 1, nil, []int{0, 200}, "TruncatedBody"},
+		{"truncated body", collectssltest.TruncatedBody(), 1, nil, []int{200, 200}, "TruncatedBody"},
 		{"empty body", collectssltest.EmptyBody(), 1, nil, []int{200, 200}, "EmptyBody"},
 		{"HTML page", collectssltest.HTMLPage(), 1, collectssl.ErrNotCollectSSL, []int{200}, "HTMLPage"},
 		{"oversized body", collectssltest.OversizedBody(collectssl.DefaultMaxResponseBytes + 1), 1, collectssl.ErrTooLarge, []int{200}, "OversizedBody(4194305)"},

@@ -229,13 +229,19 @@ type LeafOptions struct {
 	// time.Now().
 	Now                         time.Time
 	LeafNotBefore, LeafNotAfter time.Time
+	// FreshKey gives the leaf a newly generated key instead of the one
+	// shared with the chain's other leaves (a renewal's new key).
+	FreshKey bool
 }
 
 // IssueLeaf issues another leaf under the chain's issuing CA and returns it
 // with its private key. The key is shared with the chain's other leaves of the
-// same key type (see the package documentation).
+// same key type (see the package documentation) unless o.FreshKey.
 func (c *Chain) IssueLeaf(o LeafOptions) (*x509.Certificate, crypto.Signer, error) {
 	key, err := poolKey(RoleLeaf, c.KeyType)
+	if o.FreshKey {
+		key, err = newKey(RoleLeaf, c.KeyType)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -509,6 +515,17 @@ func poolKey(r Role, kt KeyType) (crypto.Signer, error) {
 	if k, ok := pool[id]; ok {
 		return k, nil
 	}
+	k, err := newKey(r, kt)
+	if err != nil {
+		return nil, err
+	}
+	pool[id] = k
+	return k, nil
+}
+
+// newKey generates a key of type kt for a certificate of role r: RSA 2048,
+// or ECDSA P-384 for roots and cross-certificates and P-256 otherwise.
+func newKey(r Role, kt KeyType) (crypto.Signer, error) {
 	var (
 		k   crypto.Signer
 		err error
@@ -528,6 +545,5 @@ func poolKey(r Role, kt KeyType) (crypto.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	pool[id] = k
 	return k, nil
 }

@@ -13,6 +13,7 @@ import (
 	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,12 @@ func PKCS7(certs [][]byte) ([]byte, error) {
 // per CA certificate (root-first), the leaf's .crt, and a .ca-bundle repeating
 // the CA certificates. names is as State.ZIPNames.
 func ZIP(cas [][]byte, leaf []byte, names []string) ([]byte, error) {
+	return zipArchive(cas, leaf, names, false)
+}
+
+// zipArchive is ZIP, with the leaf's entry first and the CAs (entries and
+// bundle) from the leaf's issuer to the root when leafFirst.
+func zipArchive(cas [][]byte, leaf []byte, names []string, leafFirst bool) ([]byte, error) {
 	if names != nil && len(names) != len(cas)+1 {
 		return nil, fmt.Errorf("%w: %d ZIP names for %d CAs and a leaf", ErrInvalid, len(names), len(cas))
 	}
@@ -76,16 +83,28 @@ func ZIP(cas [][]byte, leaf []byte, names []string) ([]byte, error) {
 		_, err = w.Write(data)
 		return err
 	}
-	var bundle []byte
+	type entry struct {
+		name   string
+		der    []byte
+		isLeaf bool
+	}
+	entries := make([]entry, 0, len(cas)+1)
 	for i, der := range cas {
-		p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-		bundle = append(bundle, p...)
-		if err := add(names[i], p); err != nil {
-			return nil, fmt.Errorf("%w: zip: %v", ErrInvalid, err)
-		}
+		entries = append(entries, entry{names[i], der, false})
 	}
 	if leaf != nil {
-		if err := add(names[len(cas)], pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf})); err != nil {
+		entries = append(entries, entry{names[len(cas)], leaf, true})
+	}
+	if leafFirst {
+		slices.Reverse(entries)
+	}
+	var bundle []byte
+	for _, e := range entries {
+		p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: e.der})
+		if !e.isLeaf {
+			bundle = append(bundle, p...)
+		}
+		if err := add(e.name, p); err != nil {
 			return nil, fmt.Errorf("%w: zip: %v", ErrInvalid, err)
 		}
 	}

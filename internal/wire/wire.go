@@ -42,6 +42,7 @@ package wire
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,6 +130,13 @@ type Layout struct {
 	// values are empty, MDC domain details without a domain. (Nil
 	// StatusDetails and an empty CAAStatus are always left out.)
 	OmitEmpty bool
+	// LeafFirst puts the certificates inside a container (the ZIP's
+	// entries and CA bundle, the Netscape sequence, the PKCS#7) leaf first,
+	// then the CAs from the leaf's issuer to the root; false keeps the order
+	// CollectSSL sends its text formats in: root first, leaf last.
+	// Individually encoded certificates (responseType 3) keep that order
+	// either way.
+	LeafFirst bool
 	// EveryField renders every non-empty field of the state whatever the
 	// status and the show flags (format 1 only): tests use it to re-render a
 	// parsed result faithfully.
@@ -260,13 +268,16 @@ func buildCerts(req *collectssl.Request, st State) (certData, error) {
 	if leaf != nil {
 		all = append(all, leaf)
 	}
+	if st.Layout.LeafFirst {
+		slices.Reverse(all)
+	}
 	var err error
 	switch req.ResponseType {
 	case collectssl.ResponseZIP:
 		d.key, d.label = "zipFile", "ZIP"
 		d.container = st.Container
 		if d.container == nil {
-			d.container, err = ZIP(cas, leaf, st.ZIPNames)
+			d.container, err = zipArchive(cas, leaf, st.ZIPNames, st.Layout.LeafFirst)
 		}
 	case collectssl.ResponseNetscapeSequence:
 		d.key, d.label = "netscapeCertificateSequence", "CERTIFICATE"
