@@ -16,7 +16,10 @@
 //
 // Client.Collect reads at most Client.MaxResponseBytes of a response body
 // (DefaultMaxResponseBytes, 4 MiB), refusing a longer declared
-// Content-Length before reading anything.
+// Content-Length before reading anything, and takes at most Client.Timeout
+// (DefaultTimeout, 2 minutes) from the moment its call leaves the account's
+// queue, every attempt, retry and backoff included. Errors and log lines
+// quote at most 256 bytes of a server's message.
 //
 // ParseResponse, ParseLines and ParseURLEncoded: a body of 4 MiB at most
 // (a *ParseError that also matches ErrTooLarge); 131,072 lines in
@@ -49,9 +52,11 @@
 // *RequestError (matches ErrInvalidRequest) and is never sent; a failure
 // below the protocol is a *TransportError; a container that cannot be decoded
 // is a *ContainerError (ErrMalformedContainer); certificates without exactly
-// one leaf give a *BundleError (ErrNoLeaf, ErrSeveralLeaves). A context that
-// ended gives ctx.Err() as it is. Every error string starts with
-// "collectssl: ", once, and none contains the account password.
+// one leaf give a *BundleError (ErrNoLeaf, ErrSeveralLeaves). Every error
+// string of this package starts with "collectssl: ", once; the one error that
+// is not the package's is a context that ended, which comes back as ctx.Err()
+// itself. No error, log line or Result of Client.Collect contains the account
+// password, even when the server echoes it.
 package collectssl
 
 import (
@@ -267,6 +272,9 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 	if err == nil {
 		res, err = ParseResponse(req, contentType, body)
 	}
+	// A server may echo the password: it reaches no error, log line or
+	// Result.
+	res, err = scrubResult(res, c.Credentials.LoginPassword), scrubError(err, c.Credentials.LoginPassword)
 	c.log(ctx, req, res, err, time.Since(start), len(body), attempts)
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -981,5 +982,111 @@ func TestClientsShareOneTransport(t *testing.T) {
 	clients[0].CloseIdleConnections()
 	if n := settle(); n-before > 4 {
 		t.Errorf("after CloseIdleConnections, %d more goroutines than before, want about none", n-before)
+	}
+}
+
+// echoPassword answers with the password it was sent, in every place a
+// server's text can reach: call 1 in a negative status's message, call 2 in
+// a body that does not parse, call 3 in the fields of a status answer.
+func echoPassword(w http.ResponseWriter, r *http.Request, call int64) {
+	r.ParseForm()
+	pw := r.PostForm.Get("loginPassword")
+	switch call % 3 {
+	case 1:
+		fmt.Fprintf(w, "-4\nThe value of the 'loginPassword' argument (%s, or %s) is invalid!\n", pw, url.QueryEscape(pw))
+	case 2:
+		fmt.Fprintf(w, "%s\n", pw)
+	default:
+		fmt.Fprintf(w, "1\n%s.example.com\nIssued %s\nComplete\n%s\nAuthorized\n", pw, pw, pw)
+	}
+}
+
+// TestCollectScrubsEchoedPassword: a server that echoes the password puts
+// it into no error, no %+v of one, no log line and no Result.
+func TestCollectScrubsEchoedPassword(t *testing.T) {
+	ts, _ := loopbackServer(t, echoPassword)
+	var logged bytes.Buffer
+	c := loopbackClient(ts)
+	c.Logger = slog.New(slog.NewJSONHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	req := &collectssl.Request{OrderNumber: "1", ShowFQDN: true, ShowExtStatus: true}
+	leaks := func(what, s string) {
+		t.Helper()
+		if strings.Contains(s, testPassword) || strings.Contains(s, url.QueryEscape(testPassword)) {
+			t.Errorf("%s holds the password: %s", what, s)
+		}
+	}
+
+	_, err := c.Collect(context.Background(), req)
+	var se *collectssl.StatusError
+	if !errors.As(err, &se) || se.Code != -4 || !strings.Contains(se.Message, "[REDACTED]") {
+		t.Fatalf("echo in a status message: %v; want a StatusError -4 with the password redacted", err)
+	}
+	leaks("StatusError", fmt.Sprintf("%v %+v %#v %s %s", err, err, se, se.Message, se.Argument))
+
+	_, err = c.Collect(context.Background(), req)
+	var pe *collectssl.ParseError
+	if !errors.As(err, &pe) || !errors.Is(err, collectssl.ErrMalformedResponse) {
+		t.Fatalf("echo as the status line: %v; want a ParseError", err)
+	}
+	leaks("ParseError", fmt.Sprintf("%v %+v", err, err))
+	for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+		leaks("an error it wraps", e.Error())
+	}
+
+	res, err := c.Collect(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Extra[collectssl.ExtraLineKey]; !slices.Contains(got, "[REDACTED].example.com") || !slices.Contains(got, "Issued [REDACTED]") {
+		t.Errorf("Result %+v: want the lines that held the password kept, redacted", res)
+	}
+	leaks("Result", fmt.Sprintf("%+v", res))
+	leaks("the log", logged.String())
+
+	// A password that reads as a host name and a status lands in the
+	// typed fields, scrubbed there.
+	c.Credentials.LoginPassword = "hunter2x"
+	c.Collect(context.Background(), req)
+	c.Collect(context.Background(), req)
+	res, err = c.Collect(context.Background(), req)
+	if err != nil || res.FQDN != "[REDACTED].example.com" || res.CertificateStatus != "Issued [REDACTED]" {
+		t.Errorf("Collect() = %+v, %v; want the password redacted in the FQDN and the certificate status", res, err)
+	}
+	if n := strings.Count(logged.String(), "collectssl call"); n != 6 {
+		t.Errorf("%d log lines, want 6:\n%s", n, logged.String())
+	}
+}
+
+// TestCollectCapsServerText: a megabyte-long message is in the StatusError,
+// but its error string and the log line quote only its start.
+func TestCollectCapsServerText(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	ts, _ := loopbackServer(t, func(w http.ResponseWriter, r *http.Request, _ int64) { io.WriteString(w, "-14\n"+long+"\n") })
+	var logged bytes.Buffer
+	c := loopbackClient(ts)
+	c.Logger = slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	_, err := c.Collect(context.Background(), loopbackReq)
+	var se *collectssl.StatusError
+	if !errors.As(err, &se) || se.Message != long {
+		t.Fatalf("got %T; want a StatusError with the whole message", err)
+	}
+	if n := len(err.Error()); n > 1024 || !strings.Contains(err.Error(), "1048576 bytes in all") {
+		t.Errorf("error string of %d bytes, want at most 1 KiB saying how long the message was", n)
+	}
+	if n := logged.Len(); n > 2048 {
+		t.Errorf("log line of %d bytes, want at most 2 KiB", n)
+	}
+}
+
+// TestResultBundleWithoutCertificates: Bundle on an answer that carries no
+// certificate says so.
+func TestResultBundleWithoutCertificates(t *testing.T) {
+	res, err := collectssl.ParseLines(nil, []byte("1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = res.Bundle()
+	if !errors.Is(err, collectssl.ErrNoLeaf) || !strings.Contains(err.Error(), "carries no certificates") {
+		t.Errorf("Bundle() = %v; want ErrNoLeaf saying the answer carries no certificates", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 const errPrefix = "collectssl: "
@@ -130,12 +131,30 @@ type StatusError struct {
 	Argument string
 }
 
+// maxMessageInError bounds how much of a server's message an error string
+// (and so a log line) quotes: a real message is one short sentence, and a
+// hostile server could send megabytes.
+const maxMessageInError = 256
+
 func (e *StatusError) Error() string {
 	s := fmt.Sprintf("%sstatus %d (%s)", errPrefix, int(e.Code), e.Code)
 	if e.Message != "" {
-		s += ": " + strconv.Quote(e.Message)
+		s += ": " + quoteCapped(e.Message, maxMessageInError)
 	}
 	return s
+}
+
+// quoteCapped quotes s, or, when it is longer than max bytes, its first max
+// bytes (whole characters) and how long it was.
+func quoteCapped(s string, max int) string {
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + fmt.Sprintf("... (%d bytes in all)", len(s))
 }
 
 // Is reports whether target is the sentinel for e.Code (ErrRejected for -20,

@@ -115,11 +115,16 @@ type Result struct {
 
 // Bundle orders the delivered certificates into leaf, intermediates and root
 // (see NewBundle), starting from r.Certificate, so that Bundle.Leaf is always
-// r.Certificate. When r.Certificate is nil, the certificates of
-// r.CACertificates did not hold exactly one end-entity certificate, and the
+// r.Certificate. When the answer carries no certificate at all (a status
+// query, an order not issued yet), the error is a *BundleError matching
+// ErrNoLeaf that says so. When r.Certificate is nil but CA certificates were
+// delivered, they did not hold exactly one end-entity certificate, and the
 // error is the *BundleError NewBundle gives for them (ErrNoLeaf or
 // ErrSeveralLeaves).
 func (r *Result) Bundle() (*Bundle, error) {
+	if r.Certificate == nil && len(r.CACertificates) == 0 {
+		return nil, &BundleError{Err: fmt.Errorf("%w: the answer (status %d, %s) carries no certificates", ErrNoLeaf, int(r.Status), r.Status)}
+	}
 	if r.Certificate == nil {
 		return NewBundle(r.CACertificates)
 	}

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/collectssl/collectssl"
 )
@@ -149,7 +150,38 @@ func exitCode(stderr io.Writer, err error) int {
 // oneLine folds a message onto one line.
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+	return printable(strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " "))
+}
+
+// printable returns s with every control character (C0 but the tab, DEL, C1)
+// and every byte that is not UTF-8 written as a \x or \u escape, so that
+// text from a server (a status, a message, a certificate's subject) cannot
+// drive the terminal it is printed on.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || r < 0x20 && r != '\t' || r >= 0x7f && r < 0xa0 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r < 0x20 && r != '\t' || r >= 0x7f && r < 0xa0:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 // parseFlags parses args with fs. The flag package's own messages are

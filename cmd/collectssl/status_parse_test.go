@@ -9,11 +9,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -353,5 +358,42 @@ func TestParseInfersOptionalLines(t *testing.T) {
 	v = decodeView(t, got.stdout)
 	if v.CertificateStatus != "Issued" || v.ValidationStatus != "Complete" || len(v.Extra["line"]) != 1 || v.CAAStatus != "" {
 		t.Errorf("got %+v; want the extended status and one line under extra", v)
+	}
+}
+
+// TestStatusEchoingServer: a server that echoes the password, and sends
+// terminal control sequences, gets neither onto the command's output
+// (runCmd fails a test that prints the password).
+func TestStatusEchoingServer(t *testing.T) {
+	var calls atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		pw := r.PostForm.Get("loginPassword")
+		switch calls.Add(1) {
+		case 1:
+			fmt.Fprintf(w, "-4\nThe value '%s' (%s) is invalid! \x1b]0;owned\x07\n", pw, url.QueryEscape(pw))
+		case 2:
+			fmt.Fprintf(w, "%s\n", pw)
+		default:
+			fmt.Fprintf(w, "1\nIssued \x1b[31m%s\nComplete \u009b31m\nAuthorized\n", pw)
+		}
+	}))
+	defer ts.Close()
+	args := []string{"status", "-order", "1", "-endpoint", ts.URL + "/x"}
+	for i, wantCode := range []int{exitRefused, exitFailure, exitOK} {
+		got := runCmd(t, testEnv(), "", args...)
+		if got.code != wantCode {
+			t.Fatalf("call %d: exit code %d, want %d; stderr %q", i+1, got.code, wantCode, got.stderr)
+		}
+		out := got.stdout + got.stderr
+		if strings.ContainsAny(out, "\x1b\x07\u009b") {
+			t.Errorf("call %d: a control character reached the output: %q", i+1, out)
+		}
+		if strings.Contains(out, url.QueryEscape(testPassword)) {
+			t.Errorf("call %d: the escaped password reached the output: %q", i+1, out)
+		}
+		if i != 1 && !strings.Contains(out, "[REDACTED]") {
+			t.Errorf("call %d: output %q does not show where the password was", i+1, out)
+		}
 	}
 }

@@ -177,25 +177,25 @@ const dateTime = "2006-01-02 15:04:05 MST"
 // names, the chain above it, and the validity.
 func printBundle(w io.Writer, b *collectssl.Bundle, now time.Time) {
 	leaf := b.Leaf
-	fmt.Fprintf(w, "Subject:    %s\n", leaf.Subject)
+	fmt.Fprintf(w, "Subject:    %s\n", printable(leaf.Subject.String()))
 	if names := sans(leaf); names != "" {
-		fmt.Fprintf(w, "Names:      %s\n", names)
+		fmt.Fprintf(w, "Names:      %s\n", printable(names))
 	}
 	fmt.Fprintf(w, "Key:        %s, serial %s\n", leaf.PublicKeyAlgorithm, leaf.SerialNumber.Text(16))
 	fmt.Fprintf(w, "Valid:      %s to %s (%s)\n", leaf.NotBefore.UTC().Format(dateTime), leaf.NotAfter.UTC().Format(dateTime), remaining(leaf, now))
 	label := "Issued by:"
 	for _, c := range b.Intermediates {
-		fmt.Fprintf(w, "%-11s %s\n", label, c.Subject)
+		fmt.Fprintf(w, "%-11s %s\n", label, printable(c.Subject.String()))
 		label = ""
 	}
 	switch {
 	case b.Root != nil:
-		fmt.Fprintf(w, "%-11s %s (root, delivered)\n", label, b.Root.Subject)
+		fmt.Fprintf(w, "%-11s %s (root, delivered)\n", label, printable(b.Root.Subject.String()))
 	case len(b.Intermediates) > 0:
 		last := b.Intermediates[len(b.Intermediates)-1]
-		fmt.Fprintf(w, "%-11s %s (root, not delivered)\n", label, last.Issuer)
+		fmt.Fprintf(w, "%-11s %s (root, not delivered)\n", label, printable(last.Issuer.String()))
 	default:
-		fmt.Fprintf(w, "%-11s %s (not delivered)\n", label, leaf.Issuer)
+		fmt.Fprintf(w, "%-11s %s (not delivered)\n", label, printable(leaf.Issuer.String()))
 	}
 }
 
@@ -249,11 +249,11 @@ func printStatus(w io.Writer, r *collectssl.Result) {
 		fmt.Fprintf(w, "Validity:     %s to %s\n", fmtTime(r.NotBefore), fmtTime(r.NotAfter))
 	}
 	if r.FQDN != "" {
-		fmt.Fprintf(w, "FQDN:         %s\n", r.FQDN)
+		fmt.Fprintf(w, "FQDN:         %s\n", printable(r.FQDN))
 	}
 	if r.CertificateStatus != "" || r.ValidationStatus != "" {
-		fmt.Fprintf(w, "Certificate:  %s\n", orDash(r.CertificateStatus))
-		fmt.Fprintf(w, "Validation:   %s\n", orDash(r.ValidationStatus))
+		fmt.Fprintf(w, "Certificate:  %s\n", printable(orDash(r.CertificateStatus)))
+		fmt.Fprintf(w, "Validation:   %s\n", printable(orDash(r.ValidationStatus)))
 	}
 	printDomains(w, "Domains:", r.MDCDomainDetails)
 	printDomains(w, "Domains (2):", r.MDCDomainDetails2)
@@ -262,18 +262,18 @@ func printStatus(w io.Writer, r *collectssl.Result) {
 		fmt.Fprintf(w, "              free DV UP %s, EV click-through %s, brand validation %s\n", progress(d.FreeDVUP), progress(d.EVClickThrough), progress(d.BrandValidation))
 	}
 	if r.CAAStatus != "" {
-		fmt.Fprintf(w, "CAA:          %s\n", r.CAAStatus)
+		fmt.Fprintf(w, "CAA:          %s\n", printable(r.CAAStatus))
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Extra)) {
 		for _, v := range r.Extra[k] {
-			fmt.Fprintf(w, "Extra:        %s=%q\n", k, v)
+			fmt.Fprintf(w, "Extra:        %s=%q\n", printable(k), v)
 		}
 	}
 }
 
 func printDomains(w io.Writer, label string, ds []collectssl.DomainStatus) {
 	for _, d := range ds {
-		fmt.Fprintf(w, "%-13s %s %s\n", label, d.Domain, d.Status)
+		fmt.Fprintf(w, "%-13s %s %s\n", label, printable(d.Domain), printable(d.Status))
 		label = ""
 	}
 }

@@ -1,0 +1,129 @@
+// This file holds the scrubbing of the account password out of what a
+// server sends back: a server that echoes the request puts the password
+// into its messages, and from there it would reach errors, log lines and
+// the command's output. Client.Collect scrubs every text of the Result and
+// of the error before anyone sees it.
+
+package collectssl
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+)
+
+// secretForms are the spellings of secret a server may echo: as sent in the
+// form (escaped both ways URL encoding allows) and as decoded.
+func secretForms(secret string) []string {
+	if secret == "" {
+		return nil
+	}
+	forms := []string{secret}
+	for _, f := range []string{url.QueryEscape(secret), url.PathEscape(secret)} {
+		if !strings.Contains(strings.Join(forms, "\x00"), f) {
+			forms = append(forms, f)
+		}
+	}
+	return forms
+}
+
+// scrubText replaces every form of secret in s with "[REDACTED]".
+func scrubText(s string, forms []string) string {
+	for _, f := range forms {
+		if strings.Contains(s, f) {
+			s = strings.ReplaceAll(s, f, redacted)
+		}
+	}
+	return s
+}
+
+func holdsSecret(s string, forms []string) bool {
+	for _, f := range forms {
+		if strings.Contains(s, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// scrubResult scrubs the text fields of r (in place: Collect made it).
+// Certificates and the container are binary and left alone.
+func scrubResult(r *Result, secret string) *Result {
+	forms := secretForms(secret)
+	if r == nil || forms == nil {
+		return r
+	}
+	for _, p := range []*string{&r.FQDN, &r.CertificateStatus, &r.ValidationStatus, &r.CAAStatus} {
+		*p = scrubText(*p, forms)
+	}
+	for _, list := range [][]DomainStatus{r.MDCDomainDetails, r.MDCDomainDetails2} {
+		for i := range list {
+			list[i].Domain, list[i].Status = scrubText(list[i].Domain, forms), scrubText(list[i].Status, forms)
+		}
+	}
+	for k, vs := range r.Extra {
+		if sk := scrubText(k, forms); sk != k {
+			delete(r.Extra, k)
+			r.Extra[sk] = append(r.Extra[sk], vs...)
+			k = sk
+		}
+		for i, v := range r.Extra[k] {
+			r.Extra[k][i] = scrubText(v, forms)
+		}
+	}
+	return r
+}
+
+// scrubError returns err, or, when its message holds secret, an error of
+// the same kind whose texts do not: a *StatusError with its Message and
+// Argument scrubbed; a *ParseError or *TransportError whose reason is
+// replaced by a scrubbed one that still matches the same sentinels and
+// error types through errors.Is and errors.As; anything else scrubbed the
+// same way.
+func scrubError(err error, secret string) error {
+	forms := secretForms(secret)
+	if err == nil || forms == nil {
+		return err
+	}
+	var (
+		se *StatusError
+		pe *ParseError
+		te *TransportError
+	)
+	if errors.As(err, &se) {
+		// Its Error() shows only the start of a long Message: look at the
+		// fields themselves.
+		if !holdsSecret(se.Message, forms) && !holdsSecret(se.Argument, forms) {
+			return err
+		}
+		c := *se
+		c.Message, c.Argument = scrubText(c.Message, forms), scrubText(c.Argument, forms)
+		return &c
+	}
+	if !holdsSecret(err.Error(), forms) {
+		return err
+	}
+	switch {
+	case errors.As(err, &pe):
+		c := *pe
+		c.Field, c.Err = scrubText(c.Field, forms), &scrubbedError{msg: scrubText(c.Err.Error(), forms), orig: c.Err}
+		return &c
+	case errors.As(err, &te):
+		c := *te
+		c.Err = &scrubbedError{msg: scrubText(c.Err.Error(), forms), orig: c.Err}
+		return &c
+	}
+	return &scrubbedError{msg: scrubText(err.Error(), forms), orig: err}
+}
+
+// scrubbedError is an error whose message was scrubbed of a secret. It
+// matches what the original matches, but does not unwrap to it: the
+// original's message still holds the secret.
+type scrubbedError struct {
+	msg  string
+	orig error
+}
+
+func (e *scrubbedError) Error() string        { return e.msg }
+func (e *scrubbedError) Is(target error) bool { return errors.Is(e.orig, target) }
+func (e *scrubbedError) As(target any) bool   { return errors.As(e.orig, target) }
