@@ -53,10 +53,9 @@ func addOrder(srv *collectssltest.Server, st collectssltest.State) *collectssl.R
 }
 
 // settledCalls returns how many calls srv has received, once none is in
-// flight. The server records a call after it has answered, so right after
-// Collect returns CallCount may lag; a call leaves InFlight only after it is
-// recorded, and every call the client saw an answer to entered InFlight
-// before it was answered.
+// flight: the calls a client is still making (a retry after a failure the
+// test provoked) are counted too. The server records a call before it
+// answers, so a Collect that returned is always counted.
 func settledCalls(t *testing.T, srv *collectssltest.Server) int {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); srv.InFlight() != 0; time.Sleep(100 * time.Microsecond) {
