@@ -595,7 +595,7 @@ func (p *lineParser) base64Container(r *Result) error {
 		break
 	}
 	container := decoded[:n:n]
-	certs, err := DecodeCertificates(container)
+	certs, err := decodeResponseContainer(container)
 	if err != nil {
 		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
 	}

@@ -246,7 +246,7 @@ func looksURLEncoded(text []byte) bool {
 // PKCS#7 container and nothing else.
 func parseBinary(body []byte) (*Result, error) {
 	container := bytes.Clone(body)
-	certs, err := DecodeCertificates(container)
+	certs, err := decodeResponseContainer(container)
 	if err != nil {
 		return nil, &ParseError{Field: "container", Err: err}
 	}
