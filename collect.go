@@ -146,6 +146,12 @@ const (
 	// maxDrainBytes is how much of an HTTP error page is read (and dropped)
 	// so that its connection can be reused.
 	maxDrainBytes = 4 << 10
+
+	// maxIdleConnsPerHost is how many idle connections to one endpoint the
+	// shared transport keeps: one per account polling in parallel (each has
+	// one call in flight at most), for fleets of up to this many accounts,
+	// so that polling does not pay a TLS handshake per call.
+	maxIdleConnsPerHost = 128
 )
 
 // Client calls the CollectSSL API for one account. Its zero value (with
@@ -398,7 +404,7 @@ func NewHTTPClient(tlsConfig *tls.Config) *http.Client {
 			TLSHandshakeTimeout:   tlsHandshakeTimeout,
 			ResponseHeaderTimeout: responseHeaderTimeout,
 			IdleConnTimeout:       idleConnTimeout,
-			MaxIdleConnsPerHost:   2,
+			MaxIdleConnsPerHost:   maxIdleConnsPerHost,
 			ForceAttemptHTTP2:     true,
 		},
 		Timeout:       overallTimeout,
