@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -177,5 +178,85 @@ func BenchmarkProtocol(b *testing.B) {
 func BenchmarkProtocolPaired(b *testing.B) {
 	for _, pc := range protocolCases(b) {
 		b.Run(pc.name, func(b *testing.B) { runPaired(b, pc.ours, pc.floor) })
+	}
+}
+
+// BenchmarkRetained measures what a parsed Result keeps alive, per body byte
+// (metric retained/body), next to a floor that keeps only what a Result
+// must: the container, decoded once, and its certificates parsed from it
+// (metric floor/body). The certificates' parsed fields (names, keys,
+// extensions) make both exceed 1: compare the two.
+//
+//	go test -run '^$' -bench Retained -benchtime 200x .
+func BenchmarkRetained(b *testing.B) {
+	leaf, cas := certsDER(sharedChain(b, certgen.Pre2025, certgen.RSA))
+	state := wire.State{Status: 2, Leaf: leaf, CAs: cas}
+	for _, tt := range []struct {
+		name string
+		req  collectssl.Request
+	}{
+		{"binary-PKCS7", collectssl.Request{QueryType: 1, ResponseType: 2, ResponseEncoding: 1}},
+		{"lines-PKCS7", collectssl.Request{QueryType: 1, ResponseType: 2}},
+		{"urlencoded-PKCS7", collectssl.Request{QueryType: 1, ResponseType: 2, ResponseFormat: 1}},
+		{"lines-PEM", collectssl.Request{QueryType: 1, ResponseType: 3}},
+		{"urlencoded-individual", collectssl.Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1}},
+	} {
+		ct, body := render(b, &tt.req, state)
+		first, err := collectssl.ParseResponse(&tt.req, ct, body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ders := [][]byte{first.Certificate.Raw}
+		for _, c := range first.CACertificates {
+			ders = append(ders, c.Raw)
+		}
+		floor := func() any {
+			// One buffer of all the DER (the container, or the
+			// certificates' own bytes), and the certificates parsed from it.
+			var buf []byte
+			if first.Container != nil {
+				buf = bytes.Clone(first.Container)
+			} else {
+				buf = bytes.Join(ders, nil)
+			}
+			var out []*x509.Certificate
+			for _, der := range ders {
+				i := bytes.Index(buf, der)
+				c, err := x509.ParseCertificate(buf[i : i+len(der)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				out = append(out, c)
+			}
+			return out
+		}
+		ours := func() any {
+			r, err := collectssl.ParseResponse(&tt.req, ct, body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return r
+		}
+		b.Run(tt.name, func(b *testing.B) {
+			perBody := func(run func() any, n int) float64 {
+				kept := make([]any, 0, n)
+				runtime.GC()
+				var m0, m1 runtime.MemStats
+				runtime.ReadMemStats(&m0)
+				for range n {
+					kept = append(kept, run())
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&m1)
+				runtime.KeepAlive(kept)
+				return float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / float64(n) / float64(len(body))
+			}
+			var n int
+			for b.Loop() {
+				n++
+			}
+			b.ReportMetric(perBody(ours, max(n, 50)), "retained/body")
+			b.ReportMetric(perBody(floor, max(n, 50)), "floor/body")
+		})
 	}
 }
