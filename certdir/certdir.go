@@ -23,7 +23,7 @@
 //	  current -> versions/0002       the one link whose rename switches sets
 //	  cert.pem -> current/cert.pem   stable names, created once, never rewritten
 //	  chain.pem -> current/chain.pem
-//	  ...                            (one link per file name above)
+//	  ...                            (one link per file name a version has held)
 //
 // Servers are pointed at the stable names (DIR/fullchain.pem,
 // DIR/privkey.pem). Each goes through DIR/current, so a rename of current

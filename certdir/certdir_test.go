@@ -6,8 +6,8 @@ package certdir
 
 import (
 	"bytes"
-	"crypto"
 	"context"
+	"crypto"
 	"errors"
 	"os"
 	"path/filepath"

@@ -279,7 +279,15 @@ func (d *Dir) install(ctx context.Context, leaf *x509.Certificate, files []file,
 	// The new set is live. The stable links go through current, so they
 	// need creating only once; an earlier release's regular files are
 	// replaced by links here, each in one rename.
+	// A regular file this version lacks (an earlier release's chain.pem)
+	// becomes a link too, dangling like any name the version lacks.
 	for _, name := range names {
+		has := slices.ContainsFunc(files, func(f file) bool { return f.name == name })
+		if !has {
+			if fi, err := os.Lstat(filepath.Join(dir, name)); err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+		}
 		if err := ensureLink(dir, name); err != nil {
 			return nil, err
 		}
