@@ -82,9 +82,11 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 		af accountFlags
 		lf layoutFlags
 		cf collectFlags
+		cp captureFlag
 	)
 	of.register(fs)
 	af.register(fs)
+	cp.register(fs)
 	lf.register(fs, collectssl.ResponseIndividual)
 	fs.StringVar(&cf.out, "out", ".", "the live `DIR` (created with mode 0755 when missing)")
 	fs.BoolVar(&cf.wait, "wait", false, "poll while the order is being processed, until it is issued or refused")
@@ -127,6 +129,9 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 	}
 	client, err := af.client(e)
 	if err != nil {
+		return err
+	}
+	if err := cp.install(e, client); err != nil {
 		return err
 	}
 	if cf.verbose {

@@ -427,3 +427,28 @@ func TestStatusCaptureThenParse(t *testing.T) {
 		t.Errorf("parse of the capture printed\n%s\nstatus -json printed\n%s", parsed.stdout, live.stdout)
 	}
 }
+
+// TestCollectCaptureThenParse: collect -capture DIR against the fake server,
+// then parse of the capture prints the Result of what collect read: the
+// order's certificate.
+func TestCollectCaptureThenParse(t *testing.T) {
+	srv, flags := testServer(t)
+	o := srv.AddOrder(collectssltest.Order{})
+	dir, out := t.TempDir(), t.TempDir()
+	got := runCmd(t, testEnv(), "", append([]string{"collect", "-q", "-capture", dir, "-out", out, "-order", o.OrderNumber}, flags...)...)
+	if got.code != exitOK {
+		t.Fatalf("collect: exit %d, stderr %q", got.code, got.stderr)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.capture"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("captures %v, %v; want one file", files, err)
+	}
+	parsed := runCmd(t, nil, "", "parse", files[0])
+	if parsed.code != exitOK {
+		t.Fatalf("parse: exit %d, stderr %q", parsed.code, parsed.stderr)
+	}
+	v := decodeView(t, parsed.stdout)
+	if v.Status != 2 || v.Certificate == nil || v.Certificate.SHA256 != fingerprint(o.Leaf.Raw) {
+		t.Errorf("parse of the capture: %+v; want status 2 and the order's certificate", v)
+	}
+}
