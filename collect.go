@@ -276,8 +276,11 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 		return nil, err
 	}
 	contentType, body, attempts, timedOut, err := c.postLocked(ctx, endpoint, form)
-	if err == nil && c.Capture != nil {
-		c.Capture(c.capture(endpoint, form, contentType, body))
+	if err == nil {
+		body = scrubBody(body, c.Credentials.LoginPassword)
+		if c.Capture != nil {
+			c.Capture(c.capture(endpoint, form, contentType, body))
+		}
 	}
 	switch {
 	case err == nil:
@@ -291,7 +294,8 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 		res, err = ParseResponse(req, contentType, body)
 	}
 	// A server may echo the password: it reaches no error, log line or
-	// Result.
+	// Result. The body was scrubbed before anything read it; what a charset
+	// decoded into the password is scrubbed here.
 	res, err = scrubResult(res, c.Credentials.LoginPassword), scrubError(err, c.Credentials.LoginPassword)
 	c.log(ctx, req, res, err, time.Since(start), len(body), attempts)
 	if err != nil {
@@ -393,19 +397,16 @@ func (c *Client) httpClient() *http.Client {
 // http.Client.CloseIdleConnections does. Connections in use are left alone.
 func (c *Client) CloseIdleConnections() { c.httpClient().CloseIdleConnections() }
 
-// capture makes the Capture of one answer: the form without the password
-// (and without the login name unless asked), the body scrubbed of it.
+// capture makes the Capture of one answer, whose body Collect scrubbed of
+// the password: the form without the password (and without the login name
+// unless asked).
 func (c *Client) capture(endpoint string, form url.Values, contentType string, body []byte) *Capture {
 	sent := cloneValues(form)
 	sent.Del("loginPassword")
 	if !c.CaptureLoginName {
 		sent.Del("loginName")
 	}
-	kept := bytes.Clone(body)
-	for _, f := range secretForms(c.Credentials.LoginPassword) {
-		kept = bytes.ReplaceAll(kept, []byte(f), []byte(redacted))
-	}
-	return &Capture{Time: time.Now().UTC(), Endpoint: endpoint, Form: sent, HTTPStatus: http.StatusOK, ContentType: contentType, Body: kept}
+	return &Capture{Time: time.Now().UTC(), Endpoint: endpoint, Form: sent, HTTPStatus: http.StatusOK, ContentType: contentType, Body: bytes.Clone(body)}
 }
 
 // timeout is Timeout resolved.

@@ -30,6 +30,7 @@ import (
 	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/collectssltest"
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // defaultAttempts is how many attempts the default RetryPolicy makes.
@@ -1042,15 +1043,27 @@ func TestCollectScrubsEchoedPassword(t *testing.T) {
 	leaks("Result", fmt.Sprintf("%+v", res))
 	leaks("the log", logged.String())
 
-	// A password that reads as a host name and a status lands in the
-	// typed fields, scrubbed there.
-	c.Credentials.LoginPassword = "hunter2x"
-	c.Collect(context.Background(), req)
-	c.Collect(context.Background(), req)
-	res, err = c.Collect(context.Background(), req)
-	if err != nil || res.FQDN != "[REDACTED].example.com" || res.CertificateStatus != "Issued [REDACTED]" {
-		t.Errorf("Collect() = %+v, %v; want the password redacted in the FQDN and the certificate status", res, err)
+	// A password the server echoes in its own charset is not in the body
+	// as sent: it appears only once the parser decodes the text, in a
+	// typed field, and is scrubbed there.
+	c.Credentials.LoginPassword = "pässwörd-Ä1"
+	enc, err := charmap.ISO8859_1.NewEncoder().String("1\nIssued " + c.Credentials.LoginPassword + "\nComplete\n")
+	if err != nil {
+		t.Fatal(err)
 	}
+	ts2, _ := loopbackServer(t, func(w http.ResponseWriter, r *http.Request, _ int64) {
+		w.Header().Set("Content-Type", "text/plain; charset=iso-8859-1")
+		io.WriteString(w, enc)
+	})
+	c2 := loopbackClient(ts2)
+	c2.Credentials = c.Credentials
+	res, err = c2.Collect(context.Background(), req)
+	if err != nil || res.CertificateStatus != "Issued [REDACTED]" {
+		t.Errorf("Collect() = %+v, %v; want the password redacted in the certificate status", res, err)
+	}
+	c.Collect(context.Background(), req)
+	c.Collect(context.Background(), req)
+	c.Collect(context.Background(), req)
 	if n := strings.Count(logged.String(), "collectssl call"); n != 6 {
 		t.Errorf("%d log lines, want 6:\n%s", n, logged.String())
 	}
@@ -1125,4 +1138,31 @@ func BenchmarkManyAccounts(b *testing.B) {
 	}
 	ideal := float64(accounts) / latency.Seconds()
 	b.ReportMetric(100*float64(calls)/elapsed.Seconds()/ideal, "ideal%")
+}
+
+// TestCollectScrubsQuotedPassword: an error that quotes the body with %q,
+// or cuts it at 40 characters, shows no part of an echoed password.
+func TestCollectScrubsQuotedPassword(t *testing.T) {
+	const pw = `pa"ss\word-hunter2-secret`
+	for _, body := range []string{
+		"Bad login " + pw + "\n",                    // quoted: escapes the " and the \
+		strings.Repeat("x", 20) + " password=" + pw, // cut at 40 inside the password
+	} {
+		ts, _ := loopbackServer(t, func(w http.ResponseWriter, r *http.Request, _ int64) { io.WriteString(w, body) })
+		var logged bytes.Buffer
+		c := loopbackClient(ts)
+		c.Credentials.LoginPassword = pw
+		c.Logger = slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		_, err := c.Collect(context.Background(), loopbackReq)
+		if !errors.Is(err, collectssl.ErrMalformedResponse) {
+			t.Fatalf("Collect() = %v; want a ParseError", err)
+		}
+		for _, out := range []string{err.Error(), fmt.Sprintf("%+v", err), logged.String()} {
+			for _, part := range []string{"pa\"ss", `pa\"ss`, "hunter2"} {
+				if strings.Contains(out, part) {
+					t.Errorf("%q holds %q, a part of the password", out, part)
+				}
+			}
+		}
+	}
 }

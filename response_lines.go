@@ -149,7 +149,18 @@ func splitLines(body []byte, newlines int) []lineSpan {
 }
 
 func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, error) {
+	return parseLinesSpan(req, body, enc, nil)
+}
+
+// parseLinesSpan is parseLines that also sets *cert, when cert is not nil,
+// to where the certificate data stands in body once its byte order mark is
+// dropped and it is decoded to UTF-8: body[cert[0]:cert[1]], its line
+// endings included ({0, 0} when there is none).
+func parseLinesSpan(req *Request, body []byte, enc encoding.Encoding, cert *[2]int) (*Result, error) {
 	body = toUTF8(bytes.TrimPrefix(body, utf8BOM), enc)
+	if cert == nil {
+		cert = new([2]int)
+	}
 	n := bytes.Count(body, []byte{'\n'})
 	if n > maxResponseLines {
 		return nil, &ParseError{Field: "body", Err: fmt.Errorf("%w: %d lines, more than %d", ErrTooLarge, n, maxResponseLines)}
@@ -185,8 +196,13 @@ func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, erro
 	if code == int(StatusAttached) {
 		p.skipBlank()
 		if p.more() {
+			cert[0] = p.lines[p.next].start
 			if err := p.certificates(r); err != nil {
 				return nil, err
+			}
+			cert[1] = len(body)
+			if p.more() {
+				cert[1] = p.lines[p.next].start
 			}
 		}
 	}

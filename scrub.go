@@ -7,24 +7,45 @@
 package collectssl
 
 import (
+	"bytes"
 	"errors"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 )
 
-// secretForms are the spellings of secret a server may echo: as sent in the
-// form (escaped both ways URL encoding allows) and as decoded.
+// secretForms are the spellings of secret a server may echo, or an error
+// quote: as sent in the form (escaped both ways URL encoding allows), as
+// decoded, and as %q escapes it.
 func secretForms(secret string) []string {
 	if secret == "" {
 		return nil
 	}
+	q := strconv.Quote(secret)
 	forms := []string{secret}
-	for _, f := range []string{url.QueryEscape(secret), url.PathEscape(secret)} {
-		if !strings.Contains(strings.Join(forms, "\x00"), f) {
+	for _, f := range []string{url.QueryEscape(secret), url.PathEscape(secret), q[1 : len(q)-1]} {
+		if !slices.Contains(forms, f) {
 			forms = append(forms, f)
 		}
 	}
 	return forms
+}
+
+// scrubBody replaces the password in a text body, before anything reads
+// it: an error that quotes part of the body, or cuts it, cannot show what
+// is not there. A binary container is left alone: it holds no text, and its
+// certificates must stay as they are.
+func scrubBody(body []byte, secret string) []byte {
+	if isBinaryContainer(body) {
+		return body
+	}
+	for _, f := range secretForms(secret) {
+		if bytes.Contains(body, []byte(f)) {
+			body = bytes.ReplaceAll(body, []byte(f), []byte(redacted))
+		}
+	}
+	return body
 }
 
 // scrubText replaces every form of secret in s with "[REDACTED]".
@@ -77,9 +98,8 @@ func scrubResult(r *Result, secret string) *Result {
 // scrubError returns err, or, when its message holds secret, an error of
 // the same kind whose texts do not: a *StatusError with its Message and
 // Argument scrubbed; a *ParseError or *TransportError whose reason is
-// replaced by a scrubbed one that still matches the same sentinels and
-// error types through errors.Is and errors.As; anything else scrubbed the
-// same way.
+// replaced by a scrubbed one that still matches the same sentinels through
+// errors.Is; anything else scrubbed the same way.
 func scrubError(err error, secret string) error {
 	forms := secretForms(secret)
 	if err == nil || forms == nil {
@@ -117,8 +137,9 @@ func scrubError(err error, secret string) error {
 }
 
 // scrubbedError is an error whose message was scrubbed of a secret. It
-// matches what the original matches, but does not unwrap to it: the
-// original's message still holds the secret.
+// matches the sentinels the original matches (errors.Is), but hands out
+// neither the original nor anything it wraps: their messages still hold the
+// secret.
 type scrubbedError struct {
 	msg  string
 	orig error
@@ -126,4 +147,3 @@ type scrubbedError struct {
 
 func (e *scrubbedError) Error() string        { return e.msg }
 func (e *scrubbedError) Is(target error) bool { return errors.Is(e.orig, target) }
-func (e *scrubbedError) As(target any) bool   { return errors.As(e.orig, target) }
