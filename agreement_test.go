@@ -161,6 +161,8 @@ func TestFormatsAgreeQuirks(t *testing.T) {
 		"latin-1 hidden":         {Charset: "iso-8859-1", HideCharset: true},
 		"CRLF BOM no final EOL":  {CRLF: true, BOM: true, NoFinalNewline: true},
 		"split, names, blank":    {SplitValidity: true, StatusDetailSep: "=", BlankAfterCertificates: true},
+		"names with a colon":     {StatusDetailSep: ": "},
+		"names with a space":     {StatusDetailSep: " "},
 		"raw plus, spaces after": {PlusAs: "+", TrailingSpaces: true},
 		"space plus":             {PlusAs: " "},
 	} {

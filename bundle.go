@@ -457,7 +457,9 @@ func (b *Bundle) PKCS7() ([]byte, error) {
 func certsOnlyPKCS7(certs []*x509.Certificate) []byte {
 	var set []byte
 	for _, c := range certs {
-		set = append(set, c.Raw...)
+		if c != nil {
+			set = append(set, c.Raw...)
+		}
 	}
 	signedData := derElement(0x30,
 		[]byte{0x02, 0x01, 0x01}, // version 1

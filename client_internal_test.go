@@ -6,6 +6,7 @@ package collectssl
 
 import (
 	"context"
+	"math"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -40,6 +41,11 @@ func TestRetryDelay(t *testing.T) {
 			}
 		}
 	}
+	for n := 1; n < 70; n++ { // no overflow, however large the delays
+		if d := (RetryPolicy{BaseDelay: 1 << 62, MaxDelay: math.MaxInt64}).delay(n); d <= 0 {
+			t.Fatalf("delay(%d) = %v with huge delays", n, d)
+		}
+	}
 	if got := (RetryPolicy{}).attempts(); got != 3 {
 		t.Errorf("zero policy attempts = %d, want 3", got)
 	}
@@ -49,7 +55,8 @@ func TestLockKeyFoldsSpellings(t *testing.T) {
 	same := [][]string{
 		{DefaultEndpoint, "HTTPS://Secure.Trust-Provider.COM/products/download/CollectSSL", DefaultEndpoint + "/",
 			"https://secure.trust-provider.com:443/products/download/CollectSSL",
-			"https://secure.comodo.net/products/download/CollectSSL"}, // Sectigo's two hostnames: one service
+			"https://secure.comodo.net/products/download/CollectSSL", // Sectigo's two hostnames: one service
+			"https://secure.comodo.net./products/download/CollectSSL"},
 		{"https://127.0.0.1:8443/products/download/CollectSSL", "https://[::ffff:127.0.0.1]:8443/products/download/CollectSSL/",
 			"HTTPS://LOCALHOST:8443/products/download/CollectSSL", "https://[::1]:8443/products/download/CollectSSL",
 			"https://127.0.0.2:8443/products/download/CollectSSL"},

@@ -25,7 +25,8 @@
 // (a *ParseError that also matches ErrTooLarge); 131,072 lines in
 // responseFormat=0, 4,096 fields in responseFormat=1; 32 certificates per
 // answer; 100 signature checks to tell the end-entity certificate from the
-// CAs (only a certificate without basic constraints needs any).
+// CAs (only a version 1 or 2 certificate, which has no basic constraints,
+// needs any).
 //
 // NewBundle: 64 certificates (before duplicates are removed); a chain of 8;
 // 100 signature checks; 4096 candidate paths.
@@ -140,7 +141,7 @@ const (
 	dialTimeout           = 15 * time.Second
 	tlsHandshakeTimeout   = 15 * time.Second
 	responseHeaderTimeout = 60 * time.Second
-	overallTimeout        = 2 * time.Minute
+	overallTimeout        = DefaultTimeout
 	idleConnTimeout       = 90 * time.Second
 
 	// maxDrainBytes is how much of an HTTP error page is read (and dropped)
@@ -156,8 +157,7 @@ const (
 
 // Client calls the CollectSSL API for one account. Its zero value (with
 // Credentials set) works; set fields before the first call and do not change
-// them after. A Client is safe for concurrent use and must not be copied after
-// first use.
+// them after. A Client is safe for concurrent use.
 //
 // The API asks for one call in flight per account. Client enforces that for
 // every Client of the same account and endpoint in the process: callers from
@@ -183,7 +183,9 @@ type Client struct {
 
 	// Timeout bounds each Collect from the moment its call leaves the
 	// account's queue: every attempt, retry and backoff included; 0 means
-	// DefaultTimeout. When it runs out, Collect fails with a *TransportError
+	// DefaultTimeout. (The shared HTTP client also bounds each attempt to
+	// DefaultTimeout: a longer Timeout allows more retries, not a longer
+	// attempt.) When it runs out, Collect fails with a *TransportError
 	// that matches context.DeadlineExceeded. A context that ends sooner wins,
 	// and gives ctx.Err() itself.
 	Timeout time.Duration
@@ -227,9 +229,9 @@ type Client struct {
 // a retry cannot mend (a certificate that fails verification, no protocol
 // version in common, a server that does not speak TLS) is retried. Delays
 // grow exponentially from BaseDelay to MaxDelay with full jitter; a
-// Retry-After header (seconds or an HTTP date) on a 429 or 503 is honoured
-// instead when it asks for longer, provided it fits in what is left of the
-// Client's Timeout (otherwise Collect gives up at once, and the
+// Retry-After header (seconds or an HTTP date) on a 429 or 5xx answer is
+// honoured instead when it asks for longer, provided it fits in what is left
+// of the Client's Timeout (otherwise Collect gives up at once, and the
 // *TransportError carries RetryAfter).
 type RetryPolicy struct {
 	MaxAttempts int           // attempts in all, including the first; 0 means 3; 1 turns retries off
@@ -254,16 +256,16 @@ func (p RetryPolicy) delay(n int) time.Duration {
 		maxDelay = defaultRetryMaxDelay
 	}
 	d := base
-	for i := 1; i < n && d < maxDelay; i++ {
-		d *= 2
+	for i := 1; i < n && d <= maxDelay/2; i++ {
+		d *= 2 // cannot overflow: d <= maxDelay/2
 	}
 	d = min(d, maxDelay)
 	return time.Duration(rand.Int64N(int64(d)) + 1) // full jitter: (0, d]
 }
 
 // Collect sends req for the Client's account and parses the answer. The error
-// is ctx.Err() when the context ended, an ErrInvalidRequest error before
-// anything is sent, a *TransportError, an ErrTooLarge error, a *StatusError
+// is ctx.Err() when the context ended, an ErrInvalidRequest or
+// ErrInvalidEndpoint error before anything is sent, a *TransportError, an ErrTooLarge error, a *StatusError
 // (the API said no) or a *ParseError.
 func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 	start := time.Now()
@@ -309,7 +311,7 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 // MaxPollInterval, and returns the first Result whose status is not 0. A
 // negative status ends the wait with its *StatusError. An HTTP 429 that
 // Collect could not retry does not: Wait pauses for its Retry-After (at
-// least the interval) and polls again. Other errors end the wait (Collect
+// least the interval, at most MaxPollInterval) and polls again. Other errors end the wait (Collect
 // has already retried what is safe to retry). The wait ends with ctx.Err()
 // when the context does.
 func (c *Client) Wait(ctx context.Context, req *Request, interval time.Duration) (*Result, error) {
@@ -328,8 +330,9 @@ func (c *Client) Wait(ctx context.Context, req *Request, interval time.Duration)
 		switch {
 		case errors.As(err, &te) && te.StatusCode == http.StatusTooManyRequests:
 			// Told to slow down: wait as long as the server asks, at
-			// least the interval, and poll again.
-			pause = max(pause, te.RetryAfter)
+			// least the interval and at most MaxPollInterval, and poll
+			// again.
+			pause = min(max(pause, te.RetryAfter), maxInterval)
 		case err != nil || res.Status != StatusProcessing:
 			return res, err
 		}
@@ -452,9 +455,8 @@ func (c *Client) maxBytes() int64 {
 }
 
 // postLocked is postWithRetry while holding the account's lock, released
-// however the call ends (a RoundTripper may panic), bounded by the Client's
-// Timeout;
-// timedOut reports whether the Client's Timeout ran out.
+// however the call ends (a RoundTripper may panic), and bounded by the
+// Client's Timeout; timedOut reports whether that Timeout ran out.
 func (c *Client) postLocked(ctx context.Context, endpoint string, form url.Values) (contentType string, body []byte, attempts int, timedOut bool, err error) {
 	lock := lockAccount(endpoint, c.Credentials.LoginName)
 	if err := lock.acquire(ctx); err != nil {

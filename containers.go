@@ -1,6 +1,5 @@
 // This file holds DecodeCertificates: content sniffing over every container
-// CollectSSL can hand back, the container error model (ContainerError and its
-// sentinels), the limits, and the decoders for DER certificates, PKCS#7
+// CollectSSL can hand back, the limits, and the decoders for DER certificates, PKCS#7
 // SignedData (DER and BER) and the Netscape certificate sequence. Text (PEM,
 // bare base64, UTF-16) is in containers_text.go, ZIP in containers_zip.go,
 // the BER walker in ber.go.
@@ -287,8 +286,12 @@ func (d *decoder) decodeCertSeq(w *walker, b []byte, top elem) error {
 }
 
 // checkCount refuses n more certificates when they would take the decoder
-// over its limit.
+// over its limit. Inside a ZIP archive, whose entries may repeat a
+// certificate (the copies are dropped), it leaves the count to addCert.
 func (d *decoder) checkCount(n, off int, format string) error {
+	if d.seen != nil {
+		return nil // in a ZIP, where copies are dropped: addCert counts
+	}
 	if len(d.certs)+n > d.lim.certs {
 		return &ContainerError{Format: format, Offset: off, Err: fmt.Errorf("%w: %d certificates, more than %d", ErrTooLarge, len(d.certs)+n, d.lim.certs)}
 	}

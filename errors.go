@@ -319,8 +319,8 @@ func (e *ContainerError) Unwrap() error { return e.Err }
 func (e *ContainerError) Is(target error) bool { return target == ErrMalformedContainer }
 
 // BundleError is the error NewBundle returns when the certificates do not
-// hold exactly one end-entity certificate. Err is ErrNoLeaf or
-// ErrSeveralLeaves.
+// hold exactly one end-entity certificate. Err matches ErrNoLeaf or
+// ErrSeveralLeaves (errors.Is).
 type BundleError struct {
 	Err error
 	// Subjects are the subjects of the candidate end-entity certificates

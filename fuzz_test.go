@@ -693,9 +693,7 @@ func FuzzFormatsAgree(f *testing.F) {
 		st.Layout.CRLF = quirks&2 != 0
 		st.Layout.TrailingSpaces = quirks&4 != 0
 		st.Layout.BlankAfterCertificates = quirks&8 != 0
-		if quirks&16 != 0 {
-			st.Layout.StatusDetailSep = "="
-		}
+		st.Layout.StatusDetailSep = []string{"", "=", ": ", " "}[quirks>>6]
 		st.Layout.SplitValidity = quirks&32 != 0
 		req := &collectssl.Request{OrderNumber: "1", QueryType: collectssl.QueryCertificateAndChain, ResponseType: rt,
 			ShowValidityPeriod: flags&1 != 0, ShowFQDN: flags&2 != 0, ShowExtStatus: flags&4 != 0,

@@ -46,8 +46,9 @@ func lockAccount(endpoint, login string) *accountLock {
 // server shares one lock per login name (login names are case-sensitive, as
 // the specification says): the scheme and host fold case; an IPv4 address
 // mapped into IPv6 is the IPv4 address; every loopback host (localhost,
-// 127.0.0.0/8, ::1) is one; the port is explicit (443 for https, 80 for
-// http); a trailing slash is dropped. Sectigo's two hostnames for the API,
+// 127.0.0.0/8, ::1) is one; a fully qualified name's final dot is dropped;
+// the port is explicit (443 for https, 80 for http); a trailing slash is
+// dropped. Sectigo's two hostnames for the API,
 // secure.trust-provider.com and secure.comodo.net, serve the same accounts
 // and are one server.
 func lockKey(endpoint, login string) string {
@@ -55,9 +56,14 @@ func lockKey(endpoint, login string) string {
 	if err != nil {
 		return endpoint + "\x00" + login
 	}
-	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	scheme, host, port := strings.ToLower(u.Scheme), strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), u.Port()
 	if port == "" {
-		port = map[string]string{"https": "443", "http": "80"}[scheme]
+		switch scheme {
+		case "https":
+			port = "443"
+		case "http":
+			port = "80"
+		}
 	}
 	if ip := net.ParseIP(host); ip != nil {
 		if v4 := ip.To4(); v4 != nil {
@@ -68,14 +74,11 @@ func lockKey(endpoint, login string) string {
 	if isLoopback(host) {
 		host = "loopback"
 	}
-	if sectigoHosts[host] {
+	if host == "secure.trust-provider.com" || host == "secure.comodo.net" {
 		return "sectigo\x00" + login
 	}
 	return scheme + "://" + net.JoinHostPort(host, port) + strings.TrimSuffix(u.EscapedPath(), "/") + "\x00" + login
 }
-
-// sectigoHosts are the hostnames of Sectigo's CollectSSL service.
-var sectigoHosts = map[string]bool{"secure.trust-provider.com": true, "secure.comodo.net": true}
 
 // acquire takes the lock, or returns ctx.Err() (and gives up its place) if the
 // context ends first. Every lockAccount is followed by exactly one successful

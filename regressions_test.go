@@ -347,3 +347,28 @@ func TestResultSharesItsContainer(t *testing.T) {
 		}
 	}
 }
+
+// TestURLEncodedCertificateCapBeforeParsing: the 33rd certificate value of
+// a format 1 body is refused before it is parsed (it is no certificate
+// here: parsing it would fail otherwise).
+func TestURLEncodedCertificateCapBeforeParsing(t *testing.T) {
+	leaf := url.QueryEscape(b64(sharedChain(t, certgen.TestMode, certgen.ECDSA).Leaf.Raw))
+	body := "errorCode=2" + strings.Repeat("&caCertificate="+leaf, 32) + "&certificate=AAAA"
+	_, err := collectssl.ParseURLEncoded([]byte(body))
+	if !errors.Is(err, collectssl.ErrTooLarge) {
+		t.Errorf("ParseURLEncoded of 33 certificate values = %v; want ErrTooLarge before the 33rd is parsed", err)
+	}
+}
+
+// TestPKCS7SkipsNilIntermediates: a hand-built Bundle with a nil
+// intermediate encodes, as its PEM outputs do, instead of panicking.
+func TestPKCS7SkipsNilIntermediates(t *testing.T) {
+	ch := sharedChain(t, certgen.Shape2025, certgen.ECDSA)
+	der, err := (&collectssl.Bundle{Leaf: ch.Leaf, Intermediates: []*x509.Certificate{nil, ch.Issuing}}).PKCS7()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := collectssl.DecodeCertificates(der); err != nil || len(got) != 2 {
+		t.Errorf("PKCS7 decodes to %d certificates, %v; want 2", len(got), err)
+	}
+}

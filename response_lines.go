@@ -375,10 +375,12 @@ func isHostname(line []byte) bool {
 // extStatus reads the two lines of showExtStatus=Y, the certificate status
 // ("Issued", "Awaiting Validation", "NO STATUS", ...) and the validation
 // status ("Complete", "Awaiting Brand Validation", ...), when the next two
-// lines both read as such a status: words, not a number, a domain list or
-// certificate data.
+// lines both read as such a status: words, not a number, a domain list, a
+// named status detail or certificate data; and the first is no CAA status
+// (none of the specification's extended statuses is one).
 func (p *lineParser) extStatus(r *Result) bool {
-	if p.next+1 >= len(p.lines) || !isStatusText(p.line(p.next)) || !isStatusText(p.line(p.next+1)) {
+	if p.next+1 >= len(p.lines) || !isStatusText(p.line(p.next)) || !isStatusText(p.line(p.next+1)) ||
+		isCAAStatus(p.line(p.next)) {
 		return false
 	}
 	r.CertificateStatus, r.ValidationStatus = p.text(), p.text()
@@ -388,7 +390,7 @@ func (p *lineParser) extStatus(r *Result) bool {
 // isStatusText reports whether line reads as an extended status: it starts
 // with a letter (or any character beyond ASCII: a translated status) and
 // holds letters, digits, blanks and the punctuation of prose, and it is no
-// domain list.
+// domain list and no status detail that names itself ("csrStatus: 1").
 func isStatusText(line []byte) bool {
 	if len(line) == 0 || !(line[0] >= 'a' && line[0] <= 'z' || line[0] >= 'A' && line[0] <= 'Z' || line[0] >= 0x80) {
 		return false
@@ -401,8 +403,11 @@ func isStatusText(line []byte) bool {
 			return false
 		}
 	}
-	_, ok := domainList(line, true)
-	return !ok
+	if _, ok := domainList(line, true); ok {
+		return false
+	}
+	name, _, ok := parseStatusDetail(string(line))
+	return !ok || !slices.Contains(statusDetailNames[:], strings.ToLower(name))
 }
 
 // domains reads an MDC domain details line into *dst when the next line is

@@ -250,6 +250,9 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 			all = append(all, list...)
 			continue
 		}
+		if len(all) >= maxResponseCertificates { // before parsing one more
+			return nil, &ParseError{Field: cv.key, Err: fmt.Errorf("%w: more than %d certificates", ErrTooLarge, maxResponseCertificates)}
+		}
 		c, err := x509.ParseCertificate(der)
 		if err != nil {
 			return nil, &ParseError{Field: cv.key, Err: err}

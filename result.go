@@ -101,7 +101,10 @@ type Result struct {
 	// Certificate is nil because several end-entity certificates were
 	// delivered, those too, so that nothing delivered is lost.
 	CACertificates []*x509.Certificate
-	Container      []byte // the raw ZIP / Netscape sequence / PKCS#7 bytes when one was delivered
+	// Container is the raw ZIP, Netscape sequence or PKCS#7 when one was
+	// delivered. The certificates parsed from it share its memory: treat it
+	// as read-only (copy it to change it).
+	Container []byte
 
 	CertificateStatus string // showExtStatus
 	ValidationStatus  string // showExtStatus
@@ -142,7 +145,7 @@ func (r *Result) Bundle() (*Bundle, error) {
 // DER each), so even a ZIP of them in base64 with a CA bundle stays under
 // 64 KiB; 4 MiB leaves room for odd chains and verbose servers while keeping a
 // hostile or broken server from making us buffer and parse without bound.
-const maxResponseBytes = 4 << 20
+const maxResponseBytes = DefaultMaxResponseBytes
 
 // maxResponseCertificates bounds the certificates one response may deliver:
 // Sectigo sends at most four (root, cross-certificate, intermediate, leaf),

@@ -27,11 +27,11 @@ func renderLines(req *collectssl.Request, st State, certs certData, enc encoding
 	var b bytes.Buffer
 	text := func(s string) error {
 		if enc != nil {
-			var err error
-			s, err = enc.NewEncoder().String(s)
+			encoded, err := enc.NewEncoder().String(s)
 			if err != nil {
-				return fmt.Errorf("%w: %q in %s: %v", ErrInvalid, s, l.Charset, err)
+				return fmt.Errorf("%w: %q in %s: %w", ErrInvalid, s, l.Charset, err)
 			}
+			s = encoded
 		}
 		b.WriteString(s)
 		if l.TrailingSpaces {
