@@ -99,10 +99,10 @@ func (d *decoder) decodeZIP(b []byte) error {
 }
 
 // centralCount counts the central directory headers at the start of cd,
-// stopping at max.
-func centralCount(cd []byte, max int) int {
+// stopping at limit.
+func centralCount(cd []byte, limit int) int {
 	n := 0
-	for len(cd) >= zipCentralMin && string(cd[:4]) == zipCentralSig && n < max {
+	for len(cd) >= zipCentralMin && string(cd[:4]) == zipCentralSig && n < limit {
 		size := zipCentralMin + int(binary.LittleEndian.Uint16(cd[28:])) +
 			int(binary.LittleEndian.Uint16(cd[30:])) + int(binary.LittleEndian.Uint16(cd[32:]))
 		if size > len(cd) {

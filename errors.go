@@ -144,13 +144,13 @@ func (e *StatusError) Error() string {
 	return s
 }
 
-// quoteCapped quotes s, or, when it is longer than max bytes, its first max
-// bytes (whole characters) and how long it was.
-func quoteCapped(s string, max int) string {
-	if len(s) <= max {
+// quoteCapped quotes s, or, when it is longer than limit bytes, its first
+// limit bytes (whole characters) and how long it was.
+func quoteCapped(s string, limit int) string {
+	if len(s) <= limit {
 		return strconv.Quote(s)
 	}
-	cut := max
+	cut := limit
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}

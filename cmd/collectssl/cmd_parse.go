@@ -53,7 +53,7 @@ func runParse(ctx context.Context, e *env, args []string) error {
 	req := &collectssl.Request{QueryType: query}
 	lf.apply(req)
 	sf.apply(req)
-	if !sf.any(fs) {
+	if !sf.given(fs) {
 		allShowFlags(req) // see parseHelp: every optional line is recognised by its content
 	}
 

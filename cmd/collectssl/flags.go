@@ -131,8 +131,8 @@ func (s *showFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&s.statusDetails, "show-status-details", false, "the request had showStatusDetails=Y")
 }
 
-// any reports whether any -show- flag was given on the command line.
-func (s *showFlags) any(fs *flag.FlagSet) bool {
+// given reports whether any -show- flag was given on the command line.
+func (s *showFlags) given(fs *flag.FlagSet) bool {
 	given := false
 	fs.Visit(func(f *flag.Flag) { given = given || strings.HasPrefix(f.Name, "show-") })
 	return given

@@ -212,7 +212,10 @@ func oneLine(s string) string {
 // printable returns s with every control character (C0 but the tab, DEL, C1)
 // and every byte that is not UTF-8 written as a \x or \u escape, so that
 // text from a server (a status, a message, a certificate's subject) cannot
-// drive the terminal it is printed on.
+// drive the terminal it is printed on. (Unicode's bidirectional and format
+// characters are left alone: they reorder text, they send no command. The
+// JSON output escapes C0 control characters as JSON does, and is meant for
+// programs.)
 func printable(s string) string {
 	clean := true
 	for _, r := range s {

@@ -95,7 +95,7 @@ func renderURLEncoded(req *collectssl.Request, st State, certs certData, enc enc
 		text(f.Key, f.Value)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: charset %s: %v", ErrInvalid, l.Charset, err)
+		return nil, fmt.Errorf("%w: charset %s: %w", ErrInvalid, l.Charset, err)
 	}
 	return b.Bytes(), nil
 }
