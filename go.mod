@@ -7,3 +7,5 @@ require (
 	go.mozilla.org/pkcs7 v0.10.0
 	golang.org/x/text v0.41.0
 )
+
+require golang.org/x/oauth2 v0.36.0
