@@ -432,7 +432,7 @@ func (c *Client) token(ctx context.Context, hc *http.Client) (*oauth2.Token, err
 		if err != nil {
 			attrs = append(attrs, slog.String("error", c.scrubError(err).Error()))
 		} else {
-			attrs = append(attrs, slog.Int64("expires_in", tok.ExpiresIn))
+			attrs = append(attrs, slog.Duration("lifetime", lifetime(tok)))
 		}
 		c.Logger.LogAttrs(ctx, slog.LevelDebug, "trustico token", attrs...)
 	}
@@ -480,14 +480,23 @@ func (s *clientState) store(tok *oauth2.Token) {
 	defer s.mu.Unlock()
 	s.tok = tok
 	s.renewAt = time.Time{}
-	if tok.ExpiresIn > 0 {
-		life := time.Duration(tok.ExpiresIn) * time.Second
+	if life := lifetime(tok); life > 0 {
 		s.renewAt = s.now().Add(life - min(life/10, maxRenewMargin))
 	}
 	if len(s.tokens) >= 8 {
 		s.tokens = s.tokens[1:]
 	}
 	s.tokens = append(s.tokens, tok.AccessToken)
+}
+
+// lifetime is how long a token just received is valid: its expires_in, which
+// the oauth2 package turns into Expiry as of its arrival; 0 when the answer
+// had none (the token is then used until refused).
+func lifetime(tok *oauth2.Token) time.Duration {
+	if tok.Expiry.IsZero() {
+		return 0
+	}
+	return max(time.Until(tok.Expiry).Round(time.Second), time.Second)
 }
 
 // invalidate drops tok if it is still the cached one.
