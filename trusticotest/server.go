@@ -225,6 +225,10 @@ func (s *Server) TokenURL() string { return s.ts.URL + "/oauth2/token" }
 // HTTPClient returns an HTTP client that trusts the server's certificate.
 func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 
+// Certificate returns the server's TLS certificate, which HTTPClient
+// trusts: write it as PEM for a process that must trust the server.
+func (s *Server) Certificate() *x509.Certificate { return s.ts.Certificate() }
+
 // Client returns a trustico.Client configured for the server: endpoint,
 // token URL, TLS trust and credentials.
 func (s *Server) Client() *trustico.Client {

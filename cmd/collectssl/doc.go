@@ -13,6 +13,7 @@
 //	status   show an order's status, validation details and CAA status
 //	parse    read a captured response body and print it as JSON
 //	serve    run the fake CollectSSL server until interrupted
+//	trustico talk to Trustico's REST reseller API: "trustico status -order REF [-json]"
 //
 // Run "collectssl <command> -h" for the flags of a command. Try it first with
 //
@@ -25,6 +26,15 @@
 // collectssl.DefaultEndpoint unless -endpoint URL says otherwise. -cacert
 // FILE trusts the CA certificates in FILE (PEM) instead of the system's: use
 // it with the CA file that "collectssl serve" writes.
+//
+// # Trustico
+//
+// "collectssl trustico status -order REF [-json]" shows a Trustico order's
+// status and its certificate's status and dates, through package trustico.
+// Its credentials come from TRUSTICO_CLIENT_ID and TRUSTICO_CLIENT_SECRET,
+// or from -credentials FILE with client_id= and client_secret= lines, never
+// from a flag; -endpoint, -token-url and -cacert work as for the CollectSSL
+// commands. "trustico collect" waits for the live directory writer.
 //
 // # Credentials
 //
