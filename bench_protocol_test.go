@@ -11,11 +11,10 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/collectssl/collectssl"
@@ -56,21 +55,11 @@ func protocolCases(b *testing.B) []protocolCase {
 	pemReq := &collectssl.Request{QueryType: 1, ResponseType: 3, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true}
 	_, pemBody := render(b, pemReq, state)
 	pemFloor := func() error {
-		rest, n := pemBody, 0
-		for {
-			var blk *pem.Block
-			if blk, rest = pem.Decode(rest); blk == nil {
-				break
-			}
-			if err := parseAll(blk.Bytes); err != nil {
-				return err
-			}
-			n++
+		n, err := tightPEM(pemBody)
+		if err == nil && n != 4 {
+			err = fmt.Errorf("%d certificates", n)
 		}
-		if n != 4 {
-			return fmt.Errorf("%d certificates", n)
-		}
-		return nil
+		return err
 	}
 
 	// Format 1, three caCertificate and a certificate. The floor splits the
@@ -79,21 +68,40 @@ func protocolCases(b *testing.B) []protocolCase {
 	urlReq := &collectssl.Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1, ShowExtStatus: true}
 	_, urlBody := render(b, urlReq, state)
 	urlFloor := func() error {
+		// One pass over the fields; each certificate value is unescaped
+		// into a scratch buffer, then base64-decoded into its own.
+		scratch := make([]byte, 0, len(urlBody))
 		n := 0
-		for _, kv := range strings.Split(string(urlBody), "&") {
-			k, v, _ := strings.Cut(kv, "=")
-			if k != "caCertificate" && k != "certificate" {
+		for rest := urlBody; len(rest) > 0; {
+			field := rest
+			if i := bytes.IndexByte(rest, '&'); i >= 0 {
+				field, rest = rest[:i], rest[i+1:]
+			} else {
+				rest = nil
+			}
+			k, v, _ := bytes.Cut(field, []byte{'='})
+			if string(k) != "caCertificate" && string(k) != "certificate" {
 				continue
 			}
-			v, err := url.QueryUnescape(v)
+			scratch = scratch[:0]
+			for i := 0; i < len(v); i++ {
+				if v[i] == '%' && i+2 < len(v) {
+					h, err := strconv.ParseUint(string(v[i+1:i+3]), 16, 8)
+					if err != nil {
+						return err
+					}
+					scratch = append(scratch, byte(h))
+					i += 2
+					continue
+				}
+				scratch = append(scratch, v[i])
+			}
+			der := make([]byte, base64.StdEncoding.DecodedLen(len(scratch)))
+			m, err := base64.StdEncoding.Decode(der, scratch)
 			if err != nil {
 				return err
 			}
-			der, err := base64.StdEncoding.DecodeString(v)
-			if err != nil {
-				return err
-			}
-			if err := parseAll(der); err != nil {
+			if err := parseAll(der[:m]); err != nil {
 				return err
 			}
 			n++
@@ -170,5 +178,85 @@ func BenchmarkProtocol(b *testing.B) {
 func BenchmarkProtocolPaired(b *testing.B) {
 	for _, pc := range protocolCases(b) {
 		b.Run(pc.name, func(b *testing.B) { runPaired(b, pc.ours, pc.floor) })
+	}
+}
+
+// BenchmarkRetained measures what a parsed Result keeps alive, per body byte
+// (metric retained/body), next to a floor that keeps only what a Result
+// must: the container, decoded once, and its certificates parsed from it
+// (metric floor/body). The certificates' parsed fields (names, keys,
+// extensions) make both exceed 1: compare the two.
+//
+//	go test -run '^$' -bench Retained -benchtime 200x .
+func BenchmarkRetained(b *testing.B) {
+	leaf, cas := certsDER(sharedChain(b, certgen.Pre2025, certgen.RSA))
+	state := wire.State{Status: 2, Leaf: leaf, CAs: cas}
+	for _, tt := range []struct {
+		name string
+		req  collectssl.Request
+	}{
+		{"binary-PKCS7", collectssl.Request{QueryType: 1, ResponseType: 2, ResponseEncoding: 1}},
+		{"lines-PKCS7", collectssl.Request{QueryType: 1, ResponseType: 2}},
+		{"urlencoded-PKCS7", collectssl.Request{QueryType: 1, ResponseType: 2, ResponseFormat: 1}},
+		{"lines-PEM", collectssl.Request{QueryType: 1, ResponseType: 3}},
+		{"urlencoded-individual", collectssl.Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1}},
+	} {
+		ct, body := render(b, &tt.req, state)
+		first, err := collectssl.ParseResponse(&tt.req, ct, body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ders := [][]byte{first.Certificate.Raw}
+		for _, c := range first.CACertificates {
+			ders = append(ders, c.Raw)
+		}
+		floor := func() any {
+			// One buffer of all the DER (the container, or the
+			// certificates' own bytes), and the certificates parsed from it.
+			var buf []byte
+			if first.Container != nil {
+				buf = bytes.Clone(first.Container)
+			} else {
+				buf = bytes.Join(ders, nil)
+			}
+			var out []*x509.Certificate
+			for _, der := range ders {
+				i := bytes.Index(buf, der)
+				c, err := x509.ParseCertificate(buf[i : i+len(der)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				out = append(out, c)
+			}
+			return out
+		}
+		ours := func() any {
+			r, err := collectssl.ParseResponse(&tt.req, ct, body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return r
+		}
+		b.Run(tt.name, func(b *testing.B) {
+			perBody := func(run func() any, n int) float64 {
+				kept := make([]any, 0, n)
+				runtime.GC()
+				var m0, m1 runtime.MemStats
+				runtime.ReadMemStats(&m0)
+				for range n {
+					kept = append(kept, run())
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&m1)
+				runtime.KeepAlive(kept)
+				return float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / float64(n) / float64(len(body))
+			}
+			var n int
+			for b.Loop() {
+				n++
+			}
+			b.ReportMetric(perBody(ours, max(n, 50)), "retained/body")
+			b.ReportMetric(perBody(floor, max(n, 50)), "floor/body")
+		})
 	}
 }

@@ -146,6 +146,12 @@ const (
 	// maxDrainBytes is how much of an HTTP error page is read (and dropped)
 	// so that its connection can be reused.
 	maxDrainBytes = 4 << 10
+
+	// maxIdleConnsPerHost is how many idle connections to one endpoint the
+	// shared transport keeps: one per account polling in parallel (each has
+	// one call in flight at most), for fleets of up to this many accounts,
+	// so that polling does not pay a TLS handshake per call.
+	maxIdleConnsPerHost = 128
 )
 
 // Client calls the CollectSSL API for one account. Its zero value (with
@@ -202,6 +208,15 @@ type Client struct {
 	// identifier, status, duration, bytes and attempts. Never the password or
 	// the certificates.
 	Logger *slog.Logger
+
+	// Capture, if not nil, is handed every answer Collect reads (HTTP 200
+	// and a body, whatever the body says), before it is parsed: to keep
+	// answers as files (Capture.MarshalText), for tests, replays and fuzz
+	// seeds. The Capture never holds the password (scrubbed from the body
+	// too, should the server echo it), and holds the login name only when
+	// CaptureLoginName is set. It is called on the calling goroutine.
+	Capture          func(*Capture)
+	CaptureLoginName bool
 }
 
 // RetryPolicy is how Collect retries what is safe to retry: transport errors
@@ -261,6 +276,9 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 		return nil, err
 	}
 	contentType, body, attempts, timedOut, err := c.postLocked(ctx, endpoint, form)
+	if err == nil && c.Capture != nil {
+		c.Capture(c.capture(endpoint, form, contentType, body))
+	}
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
@@ -375,6 +393,21 @@ func (c *Client) httpClient() *http.Client {
 // http.Client.CloseIdleConnections does. Connections in use are left alone.
 func (c *Client) CloseIdleConnections() { c.httpClient().CloseIdleConnections() }
 
+// capture makes the Capture of one answer: the form without the password
+// (and without the login name unless asked), the body scrubbed of it.
+func (c *Client) capture(endpoint string, form url.Values, contentType string, body []byte) *Capture {
+	sent := cloneValues(form)
+	sent.Del("loginPassword")
+	if !c.CaptureLoginName {
+		sent.Del("loginName")
+	}
+	kept := bytes.Clone(body)
+	for _, f := range secretForms(c.Credentials.LoginPassword) {
+		kept = bytes.ReplaceAll(kept, []byte(f), []byte(redacted))
+	}
+	return &Capture{Time: time.Now().UTC(), Endpoint: endpoint, Form: sent, HTTPStatus: http.StatusOK, ContentType: contentType, Body: kept}
+}
+
 // timeout is Timeout resolved.
 func (c *Client) timeout() time.Duration {
 	if c.Timeout > 0 {
@@ -398,7 +431,7 @@ func NewHTTPClient(tlsConfig *tls.Config) *http.Client {
 			TLSHandshakeTimeout:   tlsHandshakeTimeout,
 			ResponseHeaderTimeout: responseHeaderTimeout,
 			IdleConnTimeout:       idleConnTimeout,
-			MaxIdleConnsPerHost:   2,
+			MaxIdleConnsPerHost:   maxIdleConnsPerHost,
 			ForceAttemptHTTP2:     true,
 		},
 		Timeout:       overallTimeout,

@@ -1089,3 +1089,40 @@ func TestResultBundleWithoutCertificates(t *testing.T) {
 		t.Errorf("Bundle() = %v; want ErrNoLeaf saying the answer carries no certificates", err)
 	}
 }
+
+// BenchmarkManyAccounts: 100 accounts poll one server whose every answer
+// takes 20 ms, each account with one call in flight at a time (the fake
+// server has one account: the others are answered -16, after the same
+// latency). The metric ideal% is the calls per second reached, as a share of
+// accounts/latency, what 100 perfectly parallel pollers would reach.
+//
+//	go test -run '^$' -bench ManyAccounts -benchtime 10x .
+func BenchmarkManyAccounts(b *testing.B) {
+	const accounts, latency, rounds = 100, 20 * time.Millisecond, 10
+	srv := collectssltest.NewServerWith(collectssltest.Options{Credentials: testCreds, Latency: latency})
+	defer srv.Close()
+	req := &collectssl.Request{OrderNumber: srv.AddOrder(collectssltest.Order{State: collectssltest.StateProcessing}).OrderNumber}
+	clients := make([]*collectssl.Client, accounts)
+	for i := range clients {
+		clients[i] = srv.Client()
+		clients[i].Credentials.LoginName = fmt.Sprintf("account-%03d", i)
+	}
+	var calls int
+	var elapsed time.Duration
+	for b.Loop() {
+		start := time.Now()
+		var wg sync.WaitGroup
+		for _, c := range clients {
+			wg.Go(func() {
+				for range rounds {
+					c.Collect(context.Background(), req) // -16 for all but one: a full round trip all the same
+				}
+			})
+		}
+		wg.Wait()
+		elapsed += time.Since(start)
+		calls += accounts * rounds
+	}
+	ideal := float64(accounts) / latency.Seconds()
+	b.ReportMetric(100*float64(calls)/elapsed.Seconds()/ideal, "ideal%")
+}

@@ -64,6 +64,15 @@ var defaultLimits = limits{
 	zipInflated: maxZipInflated,
 }
 
+// responseLimits are the limits on the certificates of a response: the
+// response's own cap on certificates applies while decoding, before the
+// certificates past it are parsed.
+var responseLimits = func() limits {
+	l := defaultLimits
+	l.certs = maxResponseCertificates
+	return l
+}()
+
 // DecodeCertificates decodes every certificate in data and returns them in
 // the order found. It sniffs the content and trusts no label or name:
 //
@@ -95,10 +104,24 @@ func DecodeCertificates(data []byte) ([]*x509.Certificate, error) {
 
 // decodeCertificates is DecodeCertificates under the given limits.
 func decodeCertificates(data []byte, lim limits) ([]*x509.Certificate, error) {
+	return decodeWith(data, lim, false)
+}
+
+// decodeResponseContainer decodes the container of a response under the
+// response limits (maxResponseCertificates), taking data over: the
+// certificates alias it, so that a Result keeps one copy of its container,
+// not two.
+func decodeResponseContainer(data []byte) ([]*x509.Certificate, error) {
+	return decodeWith(data, responseLimits, true)
+}
+
+// decodeWith decodes data under lim. owned says data is the caller's to
+// give: DER is then not copied before the certificates alias it.
+func decodeWith(data []byte, lim limits, owned bool) ([]*x509.Certificate, error) {
 	if len(data) > lim.input {
 		return nil, &ContainerError{Offset: -1, Err: fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), lim.input)}
 	}
-	d := decoder{lim: lim}
+	d := decoder{lim: lim, owned: owned}
 	if err := d.decode(data, true); err != nil {
 		return nil, err
 	}
@@ -115,6 +138,10 @@ type decoder struct {
 	// container is the first ZIP archive, PKCS#7 or Netscape container
 	// decoded (the outermost one), for decodePEMText.
 	container []byte
+
+	// owned says the input of decode is the decoder's to keep (see
+	// decodeWith).
+	owned bool
 }
 
 // decode sniffs data and decodes it; allowZIP is false inside a ZIP entry,
@@ -135,8 +162,11 @@ func (d *decoder) decode(data []byte, allowZIP bool) error {
 		err = d.decodeUTF16(data, allowZIP)
 	case data[0] == 0x30:
 		// Certificates alias the buffer they were parsed from; the caller's
-		// buffer is not ours to keep.
-		err = d.decodeDER(bytes.Clone(data))
+		// buffer is not ours to keep, unless it was handed over.
+		if !d.owned {
+			data = bytes.Clone(data)
+		}
+		err = d.decodeDER(data)
 	default:
 		err = d.decodeText(data, allowZIP)
 	}
@@ -226,6 +256,18 @@ func (d *decoder) decodeDER(b []byte) error {
 // of which is top. Anything after them that does not start a SEQUENCE is
 // trailing data.
 func (d *decoder) decodeCertSeq(w *walker, b []byte, top elem) error {
+	// Count first, as decodeCertSet does; a malformed element ends the count
+	// and is reported by the loop below, in order.
+	n := 1
+	for e := top; e.next < len(b) && b[e.next] == 0x30; n++ {
+		var err error
+		if e, err = w.readElem(b, e.next, 1); err != nil {
+			break
+		}
+	}
+	if err := d.checkCount(n, top.start, "DER"); err != nil {
+		return err
+	}
 	e := top
 	for {
 		if err := d.addCert(b, e, "DER"); err != nil {
@@ -242,6 +284,15 @@ func (d *decoder) decodeCertSeq(w *walker, b []byte, top elem) error {
 			return err
 		}
 	}
+}
+
+// checkCount refuses n more certificates when they would take the decoder
+// over its limit.
+func (d *decoder) checkCount(n, off int, format string) error {
+	if len(d.certs)+n > d.lim.certs {
+		return &ContainerError{Format: format, Offset: off, Err: fmt.Errorf("%w: %d certificates, more than %d", ErrTooLarge, len(d.certs)+n, d.lim.certs)}
+	}
+	return nil
 }
 
 // addCert parses the certificate element e of b and appends it, skipping a
@@ -352,6 +403,24 @@ func (d *decoder) decodePKCS7(w *walker, b []byte, top elem, it elemIter) error 
 // other choices of PKCS#7 (context-tagged extended and attribute
 // certificates) are skipped.
 func (d *decoder) decodeCertSet(w *walker, b []byte, set elem, format string) error {
+	// Count first: a set over the limit is refused before any certificate
+	// of it is parsed. Walking the headers costs little beside parsing.
+	n := 0
+	for it := w.children(b, set); ; n++ {
+		c, ok, err := it.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if c.class == classContext {
+			n--
+		}
+	}
+	if err := d.checkCount(n, set.start, format); err != nil {
+		return err
+	}
 	it := w.children(b, set)
 	for {
 		c, ok, err := it.next()

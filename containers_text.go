@@ -196,7 +196,7 @@ func (d *decoder) decodePEM(text []byte, allowZIP bool) error {
 // returns the first ZIP archive, PKCS#7 or Netscape container one of its
 // blocks held, or nil. The responseFormat=0 parser hands it the PEM text of a body.
 func decodePEMText(text []byte) (certs []*x509.Certificate, container []byte, err error) {
-	d := decoder{lim: defaultLimits}
+	d := decoder{lim: responseLimits}
 	if err := d.decodePEM(text, true); err != nil {
 		return nil, nil, err
 	}

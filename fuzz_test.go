@@ -450,7 +450,70 @@ func seedFiles(f *testing.F) [][]byte {
 	if err != nil {
 		f.Fatal(err)
 	}
+	return append(out, corpusBodies(f)...)
+}
+
+// corpusBodies returns the bodies of the captures in the directory that
+// COLLECTSSL_CORPUS names (see collectssl collect -capture), so that the
+// fuzz targets start from a user's own traffic:
+//
+//	COLLECTSSL_CORPUS=$HOME/captures go test -run '^$' -fuzz FuzzParseResponse .
+//
+// A file there that is not a capture is used as it is.
+func corpusBodies(f *testing.F) [][]byte {
+	dir := os.Getenv("COLLECTSSL_CORPUS")
+	if dir == "" {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		f.Fatalf("COLLECTSSL_CORPUS: %v", err)
+	}
+	var out [][]byte
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			f.Fatal(err)
+		}
+		if c, err := collectssl.ReadCapture(b); err == nil {
+			b = c.Body
+		}
+		out = append(out, b)
+	}
+	f.Logf("COLLECTSSL_CORPUS: %d seeds from %s", len(out), dir)
 	return out
+}
+
+// FuzzReadCapture checks ReadCapture against its contract (a capture or a
+// *ParseError, never a panic) and that what it reads writes back to a file
+// that reads the same.
+func FuzzReadCapture(f *testing.F) {
+	f.Add([]byte("collectssl-capture 1\ntime 2026-11-30T12:00:00Z\nendpoint https://x\nform orderNumber=1\nhttp-status 200\ncontent-type text/plain\nbody text 2\n\n0\n"))
+	f.Add([]byte("collectssl-capture 1\ntime 2026-11-30T12:00:00Z\nendpoint https://x\nform a=b\nhttp-status 200\ncontent-type application/pkcs7-mime\nbody base64 3\n\nMIIA\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := collectssl.ReadCapture(data)
+		if err != nil {
+			var pe *collectssl.ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v (%T) is not a *ParseError", err, err)
+			}
+			return
+		}
+		out, err := c.MarshalText()
+		if err != nil {
+			return // a header value with a line break cannot be written back
+		}
+		back, err := collectssl.ReadCapture(out)
+		if err != nil {
+			t.Fatalf("a capture read does not read again: %v\n%q", err, out)
+		}
+		if diff := cmp.Diff(c, back); diff != "" {
+			t.Fatalf("round trip (-first +second):\n%s", diff)
+		}
+	})
 }
 
 // requestFromFlags spreads 12 bits over a Request: the six show flags, then

@@ -11,11 +11,14 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
+	"github.com/collectssl/collectssl/internal/wire"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -267,5 +270,80 @@ func TestZIPEntryCountWraps(t *testing.T) {
 	}
 	if allocs > 100 {
 		t.Errorf("%v allocations before refusing, want the count checked before archive/zip reads the directory", allocs)
+	}
+}
+
+// TestCertificateCountBeforeParsing: a container with more certificates than
+// allowed is refused before any of them is parsed. The elements here are
+// SEQUENCEs that are no certificates: a decoder that parsed before counting
+// would fail on the first with "invalid certificate", not ErrTooLarge.
+func TestCertificateCountBeforeParsing(t *testing.T) {
+	junk := func(n int) [][]byte {
+		out := make([][]byte, n)
+		for i := range out {
+			out[i] = []byte{0x30, 0x05, 0x30, 0x03, 0x02, 0x01, byte(i)}
+		}
+		return out
+	}
+	var concat []byte
+	for _, j := range junk(collectssl.MaxCertificates + 1) {
+		concat = append(concat, j...)
+	}
+	for name, in := range map[string][]byte{
+		"PKCS#7":        encPKCS7(p7opts{}, junk(collectssl.MaxCertificates+1)...),
+		"BER PKCS#7":    encPKCS7(p7opts{indef: true}, junk(collectssl.MaxCertificates+1)...),
+		"Netscape":      netscape(junk(collectssl.MaxCertificates + 1)...),
+		"concatenated":  concat,
+		"base64 PKCS#7": []byte(b64(encPKCS7(p7opts{}, junk(collectssl.MaxCertificates+1)...))),
+	} {
+		_, err := collectssl.DecodeCertificates(in)
+		if !errors.Is(err, collectssl.ErrTooLarge) || strings.Contains(err.Error(), "invalid certificate") {
+			t.Errorf("%s of %d non-certificates: %v; want ErrTooLarge before any is parsed", name, collectssl.MaxCertificates+1, err)
+		}
+	}
+	// A response allows 32: the 33rd is refused before parsing too.
+	p7 := encPKCS7(p7opts{}, junk(33)...)
+	for name, body := range map[string][]byte{
+		"binary":   p7,
+		"format 0": []byte("2\n" + wrap(b64(p7), 64, "\n")),
+		"format 1": []byte("errorCode=2&pkcs7=" + url.QueryEscape(b64(p7))),
+	} {
+		_, err := collectssl.ParseResponse(&collectssl.Request{QueryType: 1, ResponseType: 2}, "", body)
+		if !errors.Is(err, collectssl.ErrTooLarge) || strings.Contains(err.Error(), "invalid certificate") {
+			t.Errorf("%s response of 33 non-certificates: %v; want ErrTooLarge before any is parsed", name, err)
+		}
+	}
+}
+
+// TestResultSharesItsContainer: the certificates of a Result alias its
+// Container, so a Result keeps one copy of the decoded container, not two.
+func TestResultSharesItsContainer(t *testing.T) {
+	ch := sharedChain(t, certgen.Shape2025, certgen.RSA)
+	leaf, cas := certsDER(ch)
+	st := wire.State{Status: 2, Leaf: leaf, CAs: cas}
+	for _, tt := range []struct {
+		name string
+		req  collectssl.Request
+	}{
+		{"binary PKCS#7", collectssl.Request{QueryType: 1, ResponseType: 2, ResponseEncoding: 1}},
+		{"format 0 PKCS#7", collectssl.Request{QueryType: 1, ResponseType: 2}},
+		{"format 0 Netscape", collectssl.Request{QueryType: 1, ResponseType: 1}},
+		{"format 1 PKCS#7", collectssl.Request{QueryType: 1, ResponseType: 2, ResponseFormat: 1}},
+	} {
+		ct, body := render(t, &tt.req, st)
+		r, err := collectssl.ParseResponse(&tt.req, ct, body)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		within := func(c *x509.Certificate) bool {
+			start := uintptr(unsafe.Pointer(unsafe.SliceData(r.Container)))
+			p := uintptr(unsafe.Pointer(unsafe.SliceData(c.Raw)))
+			return p >= start && p+uintptr(len(c.Raw)) <= start+uintptr(len(r.Container))
+		}
+		for _, c := range append([]*x509.Certificate{r.Certificate}, r.CACertificates...) {
+			if !within(c) {
+				t.Errorf("%s: certificate %q is a copy, not a slice of Container", tt.name, c.Subject.CommonName)
+			}
+		}
 	}
 }

@@ -124,10 +124,11 @@ func (p *lineParser) skipBlank() {
 // keep consumes the next line into Extra.
 func (p *lineParser) keep() { p.extra = append(p.extra, p.text()) }
 
-// splitLines cuts body at '\n', trims '\r' and trailing spaces and tabs from
+// splitLines cuts body (which holds newlines '\n' characters, counted by
+// the caller) at each '\n', trims '\r' and trailing spaces and tabs from
 // each line and drops blank lines at the end.
-func splitLines(body []byte) []lineSpan {
-	lines := make([]lineSpan, 0, bytes.Count(body, []byte{'\n'})+1)
+func splitLines(body []byte, newlines int) []lineSpan {
+	lines := make([]lineSpan, 0, newlines+1)
 	for start := 0; start < len(body); {
 		end := bytes.IndexByte(body[start:], '\n')
 		next := start + end + 1
@@ -149,10 +150,11 @@ func splitLines(body []byte) []lineSpan {
 
 func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, error) {
 	body = toUTF8(bytes.TrimPrefix(body, utf8BOM), enc)
-	if n := bytes.Count(body, []byte{'\n'}); n > maxResponseLines {
+	n := bytes.Count(body, []byte{'\n'})
+	if n > maxResponseLines {
 		return nil, &ParseError{Field: "body", Err: fmt.Errorf("%w: %d lines, more than %d", ErrTooLarge, n, maxResponseLines)}
 	}
-	p := &lineParser{body: body, lines: splitLines(body)}
+	p := &lineParser{body: body, lines: splitLines(body, n)}
 	if !p.more() {
 		return nil, &ParseError{Line: 1, Field: "status", Err: errNoStatusLine}
 	}
@@ -595,7 +597,7 @@ func (p *lineParser) base64Container(r *Result) error {
 		break
 	}
 	container := decoded[:n:n]
-	certs, err := DecodeCertificates(container)
+	certs, err := decodeResponseContainer(container)
 	if err != nil {
 		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
 	}

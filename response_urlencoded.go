@@ -242,7 +242,7 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 			return nil, &ParseError{Field: cv.key, Err: err}
 		}
 		if cv.field == fContainer {
-			list, err := DecodeCertificates(der)
+			list, err := decodeResponseContainer(der)
 			if err != nil {
 				return nil, &ParseError{Field: cv.key, Err: err}
 			}

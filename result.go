@@ -193,7 +193,7 @@ func ParseResponse(req *Request, contentType string, body []byte) (*Result, erro
 		return parseBinary(body)
 	}
 	enc := charsetOf(contentType)
-	if isUTF16Charset(enc) {
+	if enc != defaultCharset && isUTF16Charset(enc) {
 		// UTF-16's ASCII is ASCII with NUL bytes: decode the whole body
 		// before anything looks at it, whichever format it is in.
 		body, enc = fromUTF16(body, enc), defaultCharset
@@ -246,7 +246,7 @@ func looksURLEncoded(text []byte) bool {
 // PKCS#7 container and nothing else.
 func parseBinary(body []byte) (*Result, error) {
 	container := bytes.Clone(body)
-	certs, err := DecodeCertificates(container)
+	certs, err := decodeResponseContainer(container)
 	if err != nil {
 		return nil, &ParseError{Field: "container", Err: err}
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/collectssltest"
@@ -187,4 +188,58 @@ func collectBench(b *testing.B, mk func(string) *collectssl.Request) (*collectss
 		b.Fatal(err)
 	}
 	return srv, c, req
+}
+
+// BenchmarkCollectPaired alternates Collect and its floor (see
+// BenchmarkCollectFloor) in one loop, which runs first changing every
+// iteration, and reports the ratio of their summed times as ours/floor.
+func BenchmarkCollectPaired(b *testing.B) {
+	for _, bc := range collectCases {
+		b.Run(bc.name, func(b *testing.B) {
+			srv, c, req := collectBench(b, bc.req)
+			defer srv.Close()
+			form, err := req.Form(c.Credentials)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			ours := func() {
+				if _, err := c.Collect(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			floor := func() {
+				resp, err := c.HTTPClient.PostForm(c.Endpoint, form)
+				if err != nil {
+					b.Fatal(err)
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n := parsePEM(b, body); n != bc.certs {
+					b.Fatalf("%d certificates in the body, want %d", n, bc.certs)
+				}
+			}
+			var tOurs, tFloor time.Duration
+			for i := 0; b.Loop(); i++ {
+				first, second := ours, floor
+				if i%2 == 1 {
+					first, second = floor, ours
+				}
+				t0 := time.Now()
+				first()
+				t1 := time.Now()
+				second()
+				t2 := time.Now()
+				if i%2 == 0 {
+					tOurs, tFloor = tOurs+t1.Sub(t0), tFloor+t2.Sub(t1)
+				} else {
+					tFloor, tOurs = tFloor+t1.Sub(t0), tOurs+t2.Sub(t1)
+				}
+			}
+			b.ReportMetric(float64(tOurs)/float64(tFloor), "ours/floor")
+		})
+	}
 }

@@ -8,6 +8,7 @@ package collectssltest
 
 import (
 	"crypto/subtle"
+	"errors"
 	"mime"
 	"net/http"
 	"net/url"
@@ -227,6 +228,18 @@ func (s *Server) check(form url.Values) answer {
 	o, bad := s.poll(p)
 	if o == nil {
 		return fail(collectssl.StatusArgumentInvalid, msgInvalid(bad))
+	}
+	if c := o.Replay; c != nil {
+		a := answer{httpStatus: c.HTTPStatus, contentType: c.ContentType, body: c.Body}
+		if a.httpStatus == http.StatusOK {
+			a.httpStatus = 0
+		}
+		if r, err := c.Parse(); err == nil {
+			a.status = r.Status
+		} else if se := (*collectssl.StatusError)(nil); errors.As(err, &se) {
+			a.status = se.Code
+		}
+		return a
 	}
 	var status collectssl.StatusCode
 	switch o.State {

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/collectssl/collectssl"
 )
 
 // ControlPath is the path prefix of the control API: Options.ControlToken
@@ -61,7 +63,8 @@ const (
 // generated when absent), "domains" (strings), "fqdn", "state", "issueAfterPolls"
 // (int), "shape", "keyType", "expiredCross", "sha1Root" (bools), "certOrder",
 // "renews" (an order number), "notBefore", "notAfter" (RFC 3339),
-// "certificateStatus", "validationStatus", "caaStatus"}; every field is
+// "certificateStatus", "validationStatus", "caaStatus", "replay" (a capture
+// file, see Order.Replay)}; every field is
 // optional, as in Order. Out, also "polls" (int) and "certificatePEM" (the
 // leaf), "caCertificatesPEM" (root first) and "keyPEM" (the leaf's PKCS #8
 // key). Enumerations are spelt as their String methods print them: state
@@ -144,6 +147,9 @@ type orderJSON struct {
 	CertificateStatus string    `json:"certificateStatus,omitempty"`
 	ValidationStatus  string    `json:"validationStatus,omitempty"`
 	CAAStatus         string    `json:"caaStatus,omitempty"`
+	// Replay is a capture file (see collectssl.Capture.MarshalText) that
+	// the order answers with (Order.Replay).
+	Replay string `json:"replay,omitempty"`
 
 	// Outputs only.
 	Polls             int    `json:"polls"`
@@ -177,6 +183,11 @@ func (j *orderJSON) order() (Order, error) {
 	if j.IssueAfterPolls < 0 {
 		return o, fmt.Errorf("issueAfterPolls %d is negative", j.IssueAfterPolls)
 	}
+	if j.Replay != "" {
+		if o.Replay, err = collectssl.ReadCapture([]byte(j.Replay)); err != nil {
+			return o, fmt.Errorf("replay: %v", err)
+		}
+	}
 	return o, nil
 }
 
@@ -192,6 +203,11 @@ func orderView(o Order) orderJSON {
 		CertOrder: o.CertOrder.String(), Renews: o.Renews, NotBefore: o.NotBefore, NotAfter: o.NotAfter,
 		CertificateStatus: o.CertificateStatus, ValidationStatus: o.ValidationStatus, CAAStatus: o.CAAStatus,
 		Polls: o.Polls,
+	}
+	if o.Replay != nil {
+		if b, err := o.Replay.MarshalText(); err == nil {
+			j.Replay = string(b)
+		}
 	}
 	if o.Leaf != nil {
 		j.CertificatePEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: o.Leaf.Raw}))

@@ -218,3 +218,41 @@ func TestControlOperations(t *testing.T) {
 		t.Errorf("after DELETE /faults: %d queued", q.Queued)
 	}
 }
+
+// TestControlReplay: an order added through the control API with a capture
+// file answers with the captured answer, byte for byte.
+func TestControlReplay(t *testing.T) {
+	srv := collectssltest.NewServerWith(collectssltest.Options{ControlToken: testToken})
+	defer srv.Close()
+	o := srv.AddOrder(collectssltest.Order{State: collectssltest.StateProcessing})
+	var cp *collectssl.Capture
+	c := srv.Client()
+	c.Capture = func(x *collectssl.Capture) { cp = x }
+	req := &collectssl.Request{OrderNumber: o.OrderNumber, ShowExtStatus: true, ShowStatusDetails: true}
+	live, err := c.Collect(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := cp.MarshalText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(map[string]string{"orderNumber": "REPLAY-1", "replay": string(file)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := ctl(t, srv, testToken, "POST", "/orders", string(body), nil); code != http.StatusCreated {
+		t.Fatalf("POST /orders with a replay: HTTP %d", code)
+	}
+	req.OrderNumber = "REPLAY-1"
+	got, err := srv.Client().Collect(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != live.Status || got.CertificateStatus != live.CertificateStatus || *got.StatusDetails != *live.StatusDetails {
+		t.Errorf("replayed %+v, live %+v", got, live)
+	}
+	if code := ctl(t, srv, testToken, "POST", "/orders", `{"replay":"not a capture"}`, nil); code != http.StatusBadRequest {
+		t.Errorf("a replay that is no capture: HTTP %d, want 400", code)
+	}
+}

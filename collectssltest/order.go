@@ -229,6 +229,13 @@ type Order struct {
 	// order's NotBefore.
 	Renews string
 
+	// Replay, when not nil, is answered to every valid call for the order,
+	// whatever it asks: the captured answer's HTTP status, Content-Type and
+	// body, byte for byte (see collectssl.Client.Capture and
+	// collectssl.ReadCapture). An answer seen once in production becomes a
+	// regression test: AddOrder(Order{Replay: capture}), then Collect.
+	Replay *collectssl.Capture
+
 	// Filled in by AddOrder.
 
 	// Chain is the chain as CollectSSL serves it: CA certificates root

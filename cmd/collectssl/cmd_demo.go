@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/collectssl/collectssl"
+	"github.com/collectssl/collectssl/certdir"
 	"github.com/collectssl/collectssl/collectssltest"
 )
 
@@ -92,7 +93,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := saveResult(e, e.stdout, res, filepath.Join(out, c.name), true, "order "+o.OrderNumber); err != nil {
+		d := &certdir.Dir{Path: filepath.Join(out, c.name)}
+		if err := install(ctx, e, e.stdout, d, res, &certdir.Options{Force: true}, &collectFlags{}, "order "+o.OrderNumber); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +26,10 @@ recognises each optional line by its content (a validity period, an FQDN,
 the extended status, MDC domain details, status details, a CAA status).
 Lines that fit nowhere are printed under extra, and a note on standard error
 says how many. The format and a binary body are recognised by content.
+
+FILE may also be a capture file (written by collect and status with
+-capture DIR): the request and the Content-Type come from the file, and the
+flags are not needed.
 
 Exit status: 0 parsed, 1 the body carries a negative status (printed as JSON
 too), 2 usage error, 3 the body could not be read or parsed.
@@ -58,14 +63,23 @@ func runParse(ctx context.Context, e *env, args []string) error {
 		err  error
 	)
 	if name == "-" {
-		body, err = readLimited(e.stdin, "standard input", collectssl.DefaultMaxResponseBytes)
+		body, err = readLimited(e.stdin, "standard input", maxParseInput)
 	} else {
-		body, err = readFileLimited(name, collectssl.DefaultMaxResponseBytes)
+		body, err = readFileLimited(name, maxParseInput)
 	}
 	if err != nil {
 		return err
 	}
-	res, err := collectssl.ParseResponse(req, contentType, body)
+	var res *collectssl.Result
+	if bytes.HasPrefix(body, []byte("collectssl-capture ")) {
+		// A capture file: the request and the Content-Type are in it.
+		var cp *collectssl.Capture
+		if cp, err = collectssl.ReadCapture(body); err == nil {
+			res, err = cp.Parse()
+		}
+	} else {
+		res, err = collectssl.ParseResponse(req, contentType, body)
+	}
 	var se *collectssl.StatusError
 	if errors.As(err, &se) {
 		if werr := writeJSON(e.stdout, viewStatusError(se)); werr != nil {
@@ -84,3 +98,8 @@ func runParse(ctx context.Context, e *env, args []string) error {
 	}
 	return nil
 }
+
+// maxParseInput bounds what parse reads: the largest body (the parsers
+// refuse a larger one with their own error), or a capture file of it, whose
+// body may be in base64.
+const maxParseInput = collectssl.DefaultMaxResponseBytes/3*4 + 1<<16

@@ -28,9 +28,11 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		af      accountFlags
 		format  = collectssl.FormatLines
 		jsonOut bool
+		cf      captureFlag
 	)
 	of.register(fs)
 	af.register(fs)
+	cf.register(fs)
 	fs.Var(&enumValue[collectssl.ResponseFormat]{&format, responseFormats}, "format", "the response `format` to ask for: "+enumNames(responseFormats))
 	fs.BoolVar(&jsonOut, "json", false, "print JSON")
 	if err := parseFlags(fs, e, args, 0); err != nil {
@@ -46,6 +48,9 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	}
 	client, err := af.client(e)
 	if err != nil {
+		return err
+	}
+	if err := cf.install(e, client); err != nil {
 		return err
 	}
 	res, err := client.Collect(ctx, req)

@@ -6,7 +6,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/x509"
 	"net/url"
 	"os"
@@ -67,7 +66,16 @@ func checkFiles(t *testing.T, dir string, o collectssltest.Order) {
 	}
 	sameCerts(t, "chain.p7b", p7.Certificates, append([]*x509.Certificate{o.Leaf}, inter...))
 
-	entries, err := os.ReadDir(dir)
+	// The version's files are regular, mode 0644; the stable names are
+	// links through current; no temporary entry is left anywhere.
+	// dir is a lineage, or one of its version directories.
+	_, err = os.Lstat(filepath.Join(dir, "current"))
+	lineage := err == nil
+	files := dir
+	if lineage {
+		files = filepath.Join(dir, "current")
+	}
+	entries, err := os.ReadDir(files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,13 +84,30 @@ func checkFiles(t *testing.T, dir string, o collectssltest.Order) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := fi.Mode(); got != 0o644 {
+		if got := fi.Mode(); got != 0o644 && e.Name() != "privkey.pem" && e.Name() != "combined.pem" && e.Name() != "cert.p12" {
 			t.Errorf("%s: mode %v, want -rw-r--r--", e.Name(), got)
 		}
-		if strings.Contains(e.Name(), ".tmp-") {
-			t.Errorf("temporary file %s left behind", e.Name())
+	}
+	for _, n := range []string{"cert.pem", "fullchain.pem", "chain.p7b"} {
+		if !lineage {
+			break
+		}
+		if target, err := os.Readlink(filepath.Join(dir, n)); err != nil || target != "current/"+n {
+			t.Errorf("%s: link to %q (%v), want current/%s", n, target, err, n)
 		}
 	}
+	noTemporary(t, dir)
+}
+
+// noTemporary fails if a temporary entry is left under dir.
+func noTemporary(t *testing.T, dir string) {
+	t.Helper()
+	filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+		if err == nil && strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary entry %s left behind", path)
+		}
+		return nil
+	})
 }
 
 func TestCollectWritesFiles(t *testing.T) {
@@ -129,72 +154,12 @@ func TestCollectWritesFiles(t *testing.T) {
 			if fi.Mode().Perm() != 0o755 {
 				t.Errorf("directory mode %v, want 0755", fi.Mode().Perm())
 			}
-			for _, want := range []string{"Subject:    " + o.Leaf.Subject.String(), "cert.pem       written"} {
+			for _, want := range []string{"Subject:    " + o.Leaf.Subject.String(), "Live set in " + dir + " created: " + dir + "/versions/0001 is live"} {
 				if !strings.Contains(got.stdout, want) {
 					t.Errorf("stdout does not contain %q:\n%s", want, got.stdout)
 				}
 			}
 		})
-	}
-}
-
-func TestCollectNeverReplacesADifferentCertificate(t *testing.T) {
-	srv, flags := testServer(t)
-	first := srv.AddOrder(collectssltest.Order{Shape: collectssltest.ShapePre2025})
-	second := srv.AddOrder(collectssltest.Order{Shape: collectssltest.ShapePre2025, Domains: []string{"other.example.test"}})
-	dir := t.TempDir()
-	collect := func(order string, extra ...string) outcome {
-		return runCmd(t, testEnv(), "", append(append([]string{"collect", "-out", dir, "-order", order}, extra...), flags...)...)
-	}
-	snapshot := func() map[string][]byte {
-		m := map[string][]byte{}
-		for _, n := range []string{"cert.pem", "chain.pem", "fullchain.pem", "root.pem", "chain.p7b"} {
-			data, err := os.ReadFile(filepath.Join(dir, n))
-			if err != nil {
-				t.Fatal(err)
-			}
-			m[n] = data
-		}
-		return m
-	}
-
-	if got := collect(first.OrderNumber); got.code != exitOK {
-		t.Fatalf("first collection: exit code %d; stderr:\n%s", got.code, got.stderr)
-	}
-	before := snapshot()
-
-	got := collect(second.OrderNumber)
-	if got.code != exitFailure {
-		t.Errorf("another certificate without -force: exit code %d, want %d", got.code, exitFailure)
-	}
-	if want := "cert.pem, fullchain.pem and chain.p7b exist and differ; would overwrite a different file (use -force to replace it)"; !strings.Contains(got.stderr, want) {
-		t.Errorf("stderr = %q, want it to contain %q", got.stderr, want)
-	}
-	after := snapshot()
-	for n := range before {
-		if !bytes.Equal(before[n], after[n]) {
-			t.Errorf("%s changed although collect refused", n)
-		}
-	}
-	checkFiles(t, dir, first)
-
-	got = collect(first.OrderNumber)
-	if got.code != exitOK {
-		t.Errorf("the same certificate again: exit code %d, want 0; stderr:\n%s", got.code, got.stderr)
-	}
-	if n := strings.Count(got.stdout, "unchanged (same content already there)"); n != 5 {
-		t.Errorf("the same certificate again: %d files reported unchanged, want 5:\n%s", n, got.stdout)
-	}
-
-	got = collect(second.OrderNumber, "-force")
-	if got.code != exitOK {
-		t.Fatalf("-force: exit code %d, want 0; stderr:\n%s", got.code, got.stderr)
-	}
-	checkFiles(t, dir, second)
-	// The server issues both leaves under the same CAs: chain.pem and
-	// root.pem stay.
-	if n := strings.Count(got.stdout, " replaced\n"); n != 3 {
-		t.Errorf("-force: %d files reported replaced, want 3:\n%s", n, got.stdout)
 	}
 }
 
@@ -320,46 +285,5 @@ func TestRequestForm(t *testing.T) {
 				t.Errorf("form (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-// TestCollectStaleChain: a production certificate's chain.pem must not stay
-// next to a test-mode certificate, which has no intermediate: collect
-// refuses without -force and removes it with -force.
-func TestCollectStaleChain(t *testing.T) {
-	srv, flags := testServer(t)
-	prod := srv.AddOrder(collectssltest.Order{Shape: collectssltest.Shape2025})
-	test := srv.AddOrder(collectssltest.Order{Shape: collectssltest.ShapeTestMode})
-	dir := t.TempDir()
-	collect := func(order string, extra ...string) outcome {
-		return runCmd(t, testEnv(), "", append(append([]string{"collect", "-out", dir, "-order", order}, extra...), flags...)...)
-	}
-	if got := collect(prod.OrderNumber); got.code != exitOK {
-		t.Fatalf("first collection: exit code %d; stderr:\n%s", got.code, got.stderr)
-	}
-	chain, err := os.ReadFile(filepath.Join(dir, "chain.pem"))
-	if err != nil {
-		t.Fatalf("first collection: %v", err)
-	}
-
-	got := collect(test.OrderNumber)
-	if got.code != exitFailure {
-		t.Errorf("without -force: exit code %d, want %d", got.code, exitFailure)
-	}
-	if want := "chain.pem exists but this bundle has no intermediate certificate; would leave a file that may belong to another certificate (use -force to remove it)"; !strings.Contains(got.stderr, want) {
-		t.Errorf("without -force: stderr = %q, want it to contain %q", got.stderr, want)
-	}
-	if now, err := os.ReadFile(filepath.Join(dir, "chain.pem")); err != nil || !bytes.Equal(now, chain) {
-		t.Errorf("without -force: chain.pem changed or went away (err %v)", err)
-	}
-	checkFiles(t, dir, prod)
-
-	got = collect(test.OrderNumber, "-force")
-	if got.code != exitOK {
-		t.Fatalf("-force: exit code %d, want 0; stderr:\n%s", got.code, got.stderr)
-	}
-	checkFiles(t, dir, test) // fails if chain.pem is still there
-	if want := "chain.pem      removed: this bundle has no intermediate certificate\n"; !strings.Contains(got.stdout, want) {
-		t.Errorf("-force: stdout = %q, want it to contain %q", got.stdout, want)
 	}
 }

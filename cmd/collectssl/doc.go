@@ -9,11 +9,12 @@
 // The commands:
 //
 //	demo     run the whole job against a built-in fake server (needs nothing but Go)
-//	collect  collect an issued certificate and write cert.pem, chain.pem, fullchain.pem, root.pem, chain.p7b
+//	collect  collect an issued certificate and install it in a live directory
 //	status   show an order's status, validation details and CAA status
 //	parse    read a captured response body and print it as JSON
 //	serve    run the fake CollectSSL server until interrupted
-//	trustico talk to Trustico's REST reseller API: "trustico status -order REF [-json]"
+//	trustico talk to Trustico's REST reseller API: "trustico collect" and "trustico status"
+//	version  print the version, from the build information
 //
 // Run "collectssl <command> -h" for the flags of a command. Try it first with
 //
@@ -54,40 +55,47 @@
 //
 // # Files
 //
-// collect writes, into -out DIR (the current directory by default; created
-// with mode 0755 when missing), files of mode 0644:
+// collect installs the certificate in the live directory -out DIR (the
+// current directory by default) through package certdir: the files
+// (cert.pem, chain.pem, fullchain.pem, root.pem when delivered, chain.p7b;
+// with -key privkey.pem and combined.pem; with -p12 cert.p12) go into a new
+// version directory DIR/versions/NNNN, and one rename of the link DIR/current
+// makes the whole set live. The stable names DIR/cert.pem, ... are links
+// through current. The previous version stays (-keep). certdir's package
+// documentation has the layout, the renewal rule and the lock.
 //
-//	cert.pem       the end-entity certificate
-//	chain.pem      the intermediate certificates, the leaf's issuer first (not written when there are none)
-//	fullchain.pem  cert.pem then chain.pem: what nginx, Apache and HAProxy serve
-//	root.pem       the root, when the API delivered it
-//	chain.p7b      the leaf and intermediates as DER PKCS#7, for IIS and Java
+// Without -force, a certificate for the same names with a later notBefore
+// replaces the live one; the same certificate again changes nothing (exit
+// status 5); another name set or an older certificate is refused (exit
+// status 3). A second collect into DIR waits for the first.
 //
-// Each file is written to a temporary file in the same directory, synced,
-// then renamed over the old one, so a reader sees the old file or the new
-// one, never half of one. A file that already holds the same bytes is left
-// alone; collect refuses (and writes nothing, exit status 3) when a file
-// holds something else, unless -force is given.
-//
-// A chain.pem or root.pem that the new bundle does not have (no
-// intermediates, no root delivered) but that is already in DIR, from an
-// earlier collection, counts as different too: left there, it could hold the
-// chain of another certificate. Without -force collect refuses and names the
-// file; with -force it removes the file once the new files are in place.
-// When there was no such file before and there is none now, nothing is done.
+// -deploy-hook CMD runs /bin/sh -c CMD after the live set changed, with
+// RENEWED_LINEAGE, RENEWED_DOMAINS, COLLECTSSL_CHANGE, COLLECTSSL_VERSION and
+// COLLECTSSL_PREVIOUS set, and the passwords removed from its environment.
+// -key FILE is checked against the certificate before anything is written.
+// The PKCS#12 password comes from COLLECTSSL_P12_PASSWORD or
+// -p12-password-file FILE. Every file read must be a regular file: a named
+// pipe is refused at once.
 //
 // What the bundle left out (an expired cross-certificate, a duplicate, a
-// stray CA) is printed on standard error as notes.
+// stray CA) is printed on standard error as notes. With -wait, each poll
+// prints its status and when the next poll is on standard error; -q
+// silences that, -v logs every call (the password redacted).
 //
 // # Exit status
 //
-//	0  success
-//	1  the API said no: a negative status code (rejected, revoked, awaiting payment, ...)
-//	2  usage error: an unknown flag, a missing order identifier, missing credentials, an invalid request,
-//	   an unusable -endpoint (not a URL, no host, or not https while the host is not a loopback address)
-//	3  failure: the server could not be reached or timed out, the response could not be read, files could
-//	   not be written (or would have overwritten a different certificate, or left a stale chain.pem or root.pem)
-//	4  not issued yet: the order is still being processed (collect without -wait, or -wait -timeout ran out)
+//	0    success; for collect, the live set changed
+//	1    the API said no: a negative status code (rejected, revoked, awaiting payment, ...)
+//	2    usage error: an unknown flag, a missing order identifier, missing credentials, an invalid request,
+//	     an unusable -endpoint (not a URL, no host, or not https while the host is not a loopback address),
+//	     an unreadable -key
+//	3    failure: the server could not be reached or timed out, the response could not be read, files could
+//	     not be written; collect refused by the renewal rule, or a key that does not match
+//	4    not issued yet: the order is still being processed (collect without -wait, or -wait -timeout ran out)
+//	5    collect: unchanged, the same certificate is already live
+//	6    collect: the live set changed, but the deploy hook failed
+//	130  interrupted by SIGINT
+//	143  terminated by SIGTERM
 //
 // Errors are printed on standard error as one line starting "collectssl:".
 package main

@@ -10,6 +10,8 @@ import (
 	"crypto/x509"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -202,4 +204,45 @@ func enumNames[T interface {
 		parts[i] = fmt.Sprintf("%s (%d)", x, int(x))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// captureFlag is -capture DIR: every answer the command reads is written to
+// DIR as a capture file (collectssl.Capture), which `collectssl parse` reads
+// back and collectssltest can replay. A capture never holds the password.
+type captureFlag struct{ dir string }
+
+func (c *captureFlag) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.dir, "capture", "", "write each answer to `DIR` as a capture file (no password in it; see collectssl parse)")
+}
+
+// install makes client write its answers to the directory, if one was
+// given. A capture that cannot be written is noted on stderr; the call goes
+// on.
+func (c *captureFlag) install(e *env, client *collectssl.Client) error {
+	if c.dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return fmt.Errorf("collectssl: -capture: %w", err)
+	}
+	n := 0
+	client.Capture = func(cp *collectssl.Capture) {
+		n++
+		id := cp.Form.Get("orderNumber") + cp.Form.Get("certificateID") + cp.Form.Get("baseOrderNumber")
+		id = strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_' {
+				return r
+			}
+			return '_'
+		}, id)
+		name := filepath.Join(c.dir, fmt.Sprintf("%s-%s-%d.capture", cp.Time.UTC().Format("20060102T150405.000Z"), id, n))
+		b, err := cp.MarshalText()
+		if err == nil {
+			err = os.WriteFile(name, b, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "collectssl: note: capture not written: %s\n", oneLine(err.Error()))
+		}
+	}
+	return nil
 }

@@ -28,13 +28,42 @@ const (
 	exitUsage    = 2 // a bad command line: flags, order, credentials, request, endpoint
 	exitFailure  = 3 // transport, parse or local (file) failure
 	exitNotReady = 4 // the order is still being processed
+	exitSame     = 5 // collect: the same certificate was already live; nothing changed
+	exitHook     = 6 // collect: the live set changed, but the deploy hook failed
+
+	exitInterrupted = 130 // SIGINT (128 + 2)
+	exitTerminated  = 143 // SIGTERM (128 + 15)
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		cancel(signalError{sig})
+		signal.Stop(sigs) // a second signal ends the process at once
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
-	stop()
+	cancel(nil)
 	os.Exit(code)
+}
+
+// signalError is the cause of the command's context when a signal ended
+// it.
+type signalError struct{ sig os.Signal }
+
+func (e signalError) Error() string { return "interrupted by " + e.sig.String() }
+
+// interruptCode is the exit code of a run that ctx's end interrupted: 143
+// for SIGTERM, 130 for anything else (SIGINT, or a context cancelled
+// without a signal).
+func interruptCode(ctx context.Context) int {
+	var se signalError
+	if errors.As(context.Cause(ctx), &se) && se.sig == syscall.SIGTERM {
+		return exitTerminated
+	}
+	return exitInterrupted
 }
 
 // env is what a command needs from its surroundings. Everything is injected
@@ -58,7 +87,8 @@ func commands() []command {
 		{"status", "show an order's status and validation details", runStatus},
 		{"parse", "read a captured response body and print it as JSON", runParse},
 		{"serve", "run the fake CollectSSL server until interrupted", runServe},
-		{"trustico", "talk to Trustico's REST reseller API (status)", runTrustico},
+		{"trustico", "talk to Trustico's REST reseller API (collect, status)", runTrustico},
+		{"version", "print the version, from the build information", runVersion},
 	}
 }
 
@@ -84,7 +114,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	for _, c := range commands() {
 		if c.name == name {
-			return exitCode(stderr, c.run(ctx, e, rest))
+			err := c.run(ctx, e, rest)
+			code := exitCode(stderr, err)
+			if code == exitInterrupted {
+				code = interruptCode(ctx)
+			}
+			return code
 		}
 	}
 	fmt.Fprintf(stderr, "collectssl: unknown command %q; run 'collectssl -h' for the list\n", name)
@@ -99,7 +134,8 @@ func topUsage(w io.Writer) {
 	fmt.Fprint(w, "\nRun 'collectssl <command> -h' for a command's flags. Credentials come from\n"+
 		"COLLECTSSL_LOGIN and COLLECTSSL_PASSWORD, or from -credentials FILE.\n"+
 		"Exit status: 0 success, 1 the API said no, 2 usage error, 3 failure,\n"+
-		"4 not issued yet.\n")
+		"4 not issued yet, 5 collect: unchanged, 6 collect: the deploy hook failed,\n"+
+		"130 SIGINT, 143 SIGTERM.\n")
 }
 
 // usageError is a mistake on the command line: exit code 2.
@@ -119,11 +155,29 @@ type notReadyError struct{ msg string }
 
 func (e *notReadyError) Error() string { return e.msg }
 
+// codeError carries an exit code of its own: a collect that changed
+// nothing (5) or whose deploy hook failed (6). An empty message prints
+// nothing.
+type codeError struct {
+	code int
+	msg  string
+}
+
+func (e *codeError) Error() string { return e.msg }
+
 // exitCode prints err (if any) as one line on stderr and returns the exit
-// code it stands for.
+// code it stands for. An interruption (context.Canceled) is 130; run makes
+// it 143 when SIGTERM was the cause.
 func exitCode(stderr io.Writer, err error) int {
 	if err == nil || errors.Is(err, errHelp) {
 		return exitOK
+	}
+	var ce *codeError
+	if errors.As(err, &ce) {
+		if ce.msg != "" {
+			fmt.Fprintln(stderr, oneLine(ce.msg))
+		}
+		return ce.code
 	}
 	msg := oneLine(err.Error())
 	if errors.Is(err, context.Canceled) {
@@ -147,6 +201,8 @@ func exitCode(stderr io.Writer, err error) int {
 		return exitRefused
 	case errors.As(err, &nr):
 		return exitNotReady
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
 	}
 	return exitFailure
 }

@@ -397,3 +397,58 @@ func TestStatusEchoingServer(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusCaptureThenParse: status -capture DIR writes the answer it read;
+// parse of that file, without flags, prints the JSON status -json printed.
+func TestStatusCaptureThenParse(t *testing.T) {
+	srv, flags := testServer(t)
+	o := srv.AddOrder(collectssltest.Order{State: collectssltest.StateProcessing})
+	dir := t.TempDir()
+	live := runCmd(t, testEnv(), "", append([]string{"status", "-json", "-capture", dir, "-order", o.OrderNumber}, flags...)...)
+	if live.code != exitOK {
+		t.Fatalf("status: exit %d, stderr %q", live.code, live.stderr)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.capture"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("captures %v, %v; want one file", files, err)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), testPassword) || strings.Contains(string(b), testLogin) {
+		t.Errorf("the capture holds a credential:\n%s", b)
+	}
+	parsed := runCmd(t, nil, "", "parse", files[0])
+	if parsed.code != exitOK {
+		t.Fatalf("parse: exit %d, stderr %q", parsed.code, parsed.stderr)
+	}
+	if parsed.stdout != live.stdout {
+		t.Errorf("parse of the capture printed\n%s\nstatus -json printed\n%s", parsed.stdout, live.stdout)
+	}
+}
+
+// TestCollectCaptureThenParse: collect -capture DIR against the fake server,
+// then parse of the capture prints the Result of what collect read: the
+// order's certificate.
+func TestCollectCaptureThenParse(t *testing.T) {
+	srv, flags := testServer(t)
+	o := srv.AddOrder(collectssltest.Order{})
+	dir, out := t.TempDir(), t.TempDir()
+	got := runCmd(t, testEnv(), "", append([]string{"collect", "-q", "-capture", dir, "-out", out, "-order", o.OrderNumber}, flags...)...)
+	if got.code != exitOK {
+		t.Fatalf("collect: exit %d, stderr %q", got.code, got.stderr)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.capture"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("captures %v, %v; want one file", files, err)
+	}
+	parsed := runCmd(t, nil, "", "parse", files[0])
+	if parsed.code != exitOK {
+		t.Fatalf("parse: exit %d, stderr %q", parsed.code, parsed.stderr)
+	}
+	v := decodeView(t, parsed.stdout)
+	if v.Status != 2 || v.Certificate == nil || v.Certificate.SHA256 != fingerprint(o.Leaf.Raw) {
+		t.Errorf("parse of the capture: %+v; want status 2 and the order's certificate", v)
+	}
+}

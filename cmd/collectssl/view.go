@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/collectssl/collectssl"
+	"github.com/collectssl/collectssl/certdir"
 )
 
 // certView is a certificate as JSON.
@@ -230,15 +231,42 @@ func printFindings(w io.Writer, b *collectssl.Bundle) {
 	}
 }
 
-// printOutcomes lists the files and what happened to them.
-func printOutcomes(w io.Writer, dir string, outcomes []fileOutcome) {
-	fmt.Fprintf(w, "Files in %s:\n", dir)
-	for _, o := range outcomes {
-		what := o.what
-		if what == "unchanged" {
-			what = "unchanged (same content already there)"
+// installView is collect's outcome as JSON.
+type installView struct {
+	Change      string    `json:"change"` // unchanged, created, renewed, updated, replaced
+	Lineage     string    `json:"lineage"`
+	Version     string    `json:"version"`
+	Previous    string    `json:"previous,omitempty"`
+	Domains     []string  `json:"domains"`
+	Files       []string  `json:"files"`
+	Removed     []string  `json:"removed,omitempty"`
+	Certificate certView  `json:"certificate"`
+	Hook        *hookView `json:"hook,omitempty"`
+}
+
+func viewInstall(b *collectssl.Bundle, out *certdir.Outcome, hv *hookView) installView {
+	return installView{
+		Change: out.Change.String(), Lineage: out.Lineage, Version: out.Version, Previous: out.Previous,
+		Domains: out.Domains, Files: out.Files, Removed: out.Removed, Certificate: viewCert(b.Leaf), Hook: hv,
+	}
+}
+
+// printInstall says what collect did to the live set.
+func printInstall(w io.Writer, out *certdir.Outcome, hv *hookView) {
+	if out.Change == certdir.Unchanged {
+		fmt.Fprintf(w, "Live set in %s unchanged: this certificate is already live (%s)\n", out.Lineage, out.Version)
+	} else {
+		fmt.Fprintf(w, "Live set in %s %s: %s is live", out.Lineage, out.Change, out.Version)
+		if out.Previous != "" {
+			fmt.Fprintf(w, ", %s kept", out.Previous)
 		}
-		fmt.Fprintf(w, "  %-14s %s\n", o.name, what)
+		fmt.Fprintln(w)
+	}
+	for _, f := range out.Files {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+	if hv != nil {
+		fmt.Fprintf(w, "Deploy hook: %s\n", hv.Status)
 	}
 }
 

@@ -80,8 +80,8 @@ func TestWaitErr(t *testing.T) {
 		{"-timeout ran out between polls", live, expired, 50 * time.Millisecond, context.DeadlineExceeded, exitNotReady, "collectssl: order 7 still not issued after 50ms; nothing written"},
 		{"-timeout ran out during a call", live, expired, 50 * time.Millisecond, headerTimeout, exitNotReady, "still not issued after 50ms"},
 		{"refused as -timeout ran out", live, expired, 50 * time.Millisecond, refused, exitRefused, "status -20 (rejected)"},
-		{"interrupted with -timeout", interrupted, interruptedWait, time.Hour, context.Canceled, exitFailure, "collectssl: interrupted"},
-		{"interrupted without -timeout", interrupted, interrupted, 0, context.Canceled, exitFailure, "collectssl: interrupted"},
+		{"interrupted with -timeout", interrupted, interruptedWait, time.Hour, context.Canceled, exitInterrupted, "collectssl: interrupted"},
+		{"interrupted without -timeout", interrupted, interrupted, 0, context.Canceled, exitInterrupted, "collectssl: interrupted"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
