@@ -1,4 +1,5 @@
-// This file holds the trustico command: its subcommands (status), where the
+// This file holds the trustico command: its subcommands (collect, status) and
+// the demo's Trustico step, where the
 // Trustico API credentials come from (TRUSTICO_CLIENT_ID and
 // TRUSTICO_CLIENT_SECRET, or a file; never a flag) and how an order's status
 // and details are printed.
@@ -14,14 +15,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/collectssl/collectssl"
+	"github.com/collectssl/collectssl/certdir"
 	"github.com/collectssl/collectssl/trustico"
+	"github.com/collectssl/collectssl/trusticotest"
 )
 
 // The environment variables that hold the Trustico API credentials.
@@ -35,6 +40,7 @@ Talk to Trustico's REST reseller API, which resells Sectigo certificates.
 
 Subcommands:
 
+	collect  collect an order's certificate (GetOrderDetails) into the live directory
 	status   show an order's status, certificate status and dates
 
 Credentials come from TRUSTICO_CLIENT_ID and TRUSTICO_CLIENT_SECRET, or from
@@ -56,6 +62,8 @@ func runTrustico(ctx context.Context, e *env, args []string) error {
 		return errHelp
 	}
 	switch args[0] {
+	case "collect":
+		return runTrusticoCollect(ctx, e, args[1:])
 	case "status":
 		return runTrusticoStatus(ctx, e, args[1:])
 	}
@@ -271,4 +279,131 @@ func printTrusticoStatus(w io.Writer, v trusticoStatusView) {
 	if v.TestMode {
 		fmt.Fprintf(w, "mode:               TEST (%q)\n", trustico.TestModeMarker)
 	}
+}
+
+const trusticoCollectHelp = `
+Collect a Trustico order's certificate and its intermediates (GetOrderDetails:
+Certificate and IntermediateCAs, in PEM, bare base64 or PKCS#7) and install
+them in the live directory DIR (-out) exactly as "collectssl collect" does:
+a new version directory, one rename of DIR/current, the stable names
+cert.pem, chain.pem, fullchain.pem, root.pem (when delivered), chain.p7b and,
+with -key, privkey.pem, combined.pem and cert.p12 (with -p12). The renewal
+rule, the lock, -force, -keep, -deploy-hook, -key and -p12 work as there.
+
+An order whose certificate is not issued yet (empty certificate fields, or
+error 1008 or 1010) writes nothing and exits with status 4.
+
+Credentials come from TRUSTICO_CLIENT_ID and TRUSTICO_CLIENT_SECRET, or from
+-credentials FILE. Exit status: 0 the live set changed, 1 the API said no, 2
+usage error, 3 failure, 4 not issued yet, 5 unchanged, 6 the deploy hook
+failed.
+`
+
+func runTrusticoCollect(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("trustico collect", "-order REF [flags]", trusticoCollectHelp)
+	var (
+		af    trusticoFlags
+		cf    collectFlags
+		order string
+	)
+	fs.StringVar(&order, "order", "", "the order `reference` (an integer)")
+	af.register(fs)
+	fs.StringVar(&cf.out, "out", ".", "the live `DIR` (created with mode 0755 when missing)")
+	fs.BoolVar(&cf.force, "force", false, "install a certificate the renewal rule refuses (other names, not newer)")
+	fs.BoolVar(&cf.jsonOut, "json", false, "print the outcome as JSON on standard output")
+	fs.BoolVar(&cf.verbose, "v", false, "log every call to the API on standard error (secret and tokens redacted)")
+	fs.StringVar(&cf.hook, "deploy-hook", "", "run `CMD` (with /bin/sh) after the live set changed")
+	fs.StringVar(&cf.key, "key", "", "the certificate's private key `FILE` (PEM): checked, then written as privkey.pem and combined.pem")
+	fs.BoolVar(&cf.p12, "p12", false, "with -key, also write cert.p12 (password from "+envP12Password+" or -p12-password-file)")
+	fs.StringVar(&cf.p12File, "p12-password-file", "", "read the PKCS#12 password from `FILE` (its first line)")
+	fs.IntVar(&cf.keep, "keep", certdir.DefaultKeep, "how many versions to keep, the live one included; -1 keeps all")
+	if err := parseFlags(fs, e, args, 0); err != nil {
+		return err
+	}
+	ref, err := strconv.Atoi(order)
+	if err != nil || ref <= 0 {
+		return usagef("collectssl: trustico collect: -order takes the order reference, a positive integer")
+	}
+	if cf.keep == 0 {
+		return usagef("collectssl: trustico collect: -keep must be positive, or -1 to keep all")
+	}
+	opts, err := cf.installOptions(e)
+	if err != nil {
+		return err
+	}
+	client, err := af.client(e)
+	if err != nil {
+		return err
+	}
+	if cf.verbose {
+		client.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	what := fmt.Sprintf("Trustico order %d", ref)
+	d, err := client.GetOrderDetails(ctx, ref)
+	if errors.Is(err, trustico.ErrCertificateNotGenerated) || errors.Is(err, trustico.ErrOrderNotProcessed) {
+		return &notReadyError{msg: fmt.Sprintf("collectssl: %s is not issued yet (%v); nothing written", what, err)}
+	}
+	if err != nil {
+		return err
+	}
+	dir := &certdir.Dir{Path: cf.out, Keep: cf.keep, OnLockWait: func() {
+		fmt.Fprintf(e.stderr, "collectssl: %s is locked by another collect; waiting for it\n", cf.out)
+	}}
+	return installTrustico(ctx, e, e.stderr, dir, d, opts, &cf, what)
+}
+
+// installTrustico builds the bundle of an order's details and installs it
+// as install does a CollectSSL result: the same files, outcome, hook and
+// exit codes.
+func installTrustico(ctx context.Context, e *env, notes io.Writer, dir *certdir.Dir, d *trustico.OrderDetails, opts *certdir.Options, cf *collectFlags, what string) error {
+	if strings.TrimSpace(d.Certificate) == "" && strings.TrimSpace(d.IntermediateCAs) == "" {
+		return &notReadyError{msg: fmt.Sprintf("collectssl: %s has no certificate yet (certificate status %q); nothing written", what, d.CertificateStatus)}
+	}
+	b, err := d.Bundle()
+	if err != nil {
+		return err
+	}
+	defer printFindings(notes, b)
+	if d.TestMode {
+		fmt.Fprintf(notes, "collectssl: note: the API is in TEST mode (%q)\n", trustico.TestModeMarker)
+	}
+	out, err := dir.Install(ctx, b, opts)
+	if err != nil {
+		return err
+	}
+	var hv *hookView
+	if out.Change != certdir.Unchanged && cf.hook != "" {
+		hv = runHook(ctx, e, cf.hook, out)
+	}
+	if cf.jsonOut {
+		if err := writeJSON(e.stdout, viewInstall(b, out, hv)); err != nil {
+			return err
+		}
+	} else {
+		printBundle(e.stdout, b, time.Now())
+		printInstall(e.stdout, out, hv)
+	}
+	switch {
+	case hv != nil && hv.ExitCode != 0:
+		return &codeError{code: exitHook, msg: fmt.Sprintf("collectssl: the live set changed (%s), but the deploy hook failed: %s", out.Change, hv.Status)}
+	case out.Change == certdir.Unchanged:
+		return &codeError{code: exitSame}
+	}
+	return nil
+}
+
+// demoTrustico is the demo's Trustico step: a fake Trustico server in this
+// process, one completed order whose certificate fields are PKCS#7, collected
+// with GetOrderDetails into DIR/trustico.
+func demoTrustico(ctx context.Context, e *env, out string) error {
+	srv := trusticotest.NewServer()
+	defer srv.Close()
+	o := srv.AddOrder(trusticotest.Order{Encoding: trusticotest.PKCS7, Domains: []string{"reseller.example.test", "www.reseller.example.test"}})
+	fmt.Fprintf(e.stdout, "\n== Trustico order %d: fake Trustico REST API at %s, GetOrderDetails (certificate fields in PKCS#7)\n", o.Reference, srv.URL())
+	d, err := srv.Client().GetOrderDetails(ctx, o.Reference)
+	if err != nil {
+		return err
+	}
+	dir := &certdir.Dir{Path: filepath.Join(out, "trustico")}
+	return installTrustico(ctx, e, e.stdout, dir, d, &certdir.Options{Force: true}, &collectFlags{}, fmt.Sprintf("Trustico order %d", o.Reference))
 }

@@ -30,12 +30,16 @@
 //
 // # Trustico
 //
-// "collectssl trustico status -order REF [-json]" shows a Trustico order's
-// status and its certificate's status and dates, through package trustico.
-// Its credentials come from TRUSTICO_CLIENT_ID and TRUSTICO_CLIENT_SECRET,
-// or from -credentials FILE with client_id= and client_secret= lines, never
-// from a flag; -endpoint, -token-url and -cacert work as for the CollectSSL
-// commands. "trustico collect" waits for the live directory writer.
+// "collectssl trustico collect -order REF [-out DIR ...]" collects a Trustico
+// order's certificate (GetOrderDetails, through package trustico) into the
+// live directory exactly as collect does, with the same renewal rule, lock,
+// -force, -keep, -key, -p12, -deploy-hook, -json and exit codes (4 when the
+// order is not issued yet). "collectssl trustico status -order REF [-json]"
+// shows the order's status and its certificate's status and dates. The
+// credentials come from TRUSTICO_CLIENT_ID and TRUSTICO_CLIENT_SECRET, or
+// from -credentials FILE with client_id= and client_secret= lines, never
+// from a flag; -endpoint, -token-url and -cacert say where to call. demo
+// collects one order from a fake Trustico server too, into DIR/trustico.
 //
 // # Credentials
 //

@@ -6,6 +6,8 @@
 package main
 
 import (
+	"context"
+	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"os"
@@ -119,5 +121,87 @@ func TestTrusticoCredentials(t *testing.T) {
 	}
 	if o := runCmd(t, trusticoEnv(), "", append(args, "-endpoint", "http://example.test")...); o.code != exitUsage {
 		t.Errorf("plain http endpoint: exit %d, want 2 (%s)", o.code, o.stderr)
+	}
+}
+
+func TestTrusticoCollectToFiles(t *testing.T) {
+	s, flags := trusticoSetup(t)
+	for _, tc := range []struct {
+		name string
+		enc  trusticotest.Encoding
+	}{{"pem", trusticotest.PEM}, {"base64", trusticotest.Base64}, {"pkcs7", trusticotest.PKCS7}} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := s.AddOrder(trusticotest.Order{Encoding: tc.enc, Domains: []string{tc.name + ".example.test"}})
+			dir := filepath.Join(t.TempDir(), "live")
+			args := append([]string{"trustico", "collect", "-order", strconv.Itoa(o.Reference), "-out", dir}, flags...)
+			got := runCmd(t, trusticoEnv(), "", args...)
+			checkNoTrusticoSecret(t, got)
+			if got.code != exitOK {
+				t.Fatalf("exit %d: %s", got.code, got.stderr)
+			}
+			// The CAs are sent leaf's issuer first; the last is the root.
+			inter := o.CAs[:len(o.CAs)-1]
+			want := map[string][]byte{
+				"cert.pem":      pemCerts(o.Leaf),
+				"chain.pem":     pemCerts(inter...),
+				"fullchain.pem": append(pemCerts(o.Leaf), pemCerts(inter...)...),
+				"root.pem":      pemCerts(o.CAs[len(o.CAs)-1]),
+			}
+			for name, w := range want {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil || string(b) != string(w) {
+					t.Errorf("%s: %v, or not the order's certificates", name, err)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, "chain.p7b")); err != nil {
+				t.Error(err)
+			}
+			if again := runCmd(t, trusticoEnv(), "", args...); again.code != exitSame {
+				t.Errorf("the same certificate again: exit %d, want %d", again.code, exitSame)
+			}
+		})
+	}
+
+	// Not issued yet: exit 4, nothing written; once issued, collected.
+	o := s.AddOrder(trusticotest.Order{Status: trustico.StatusProcessing})
+	dir := filepath.Join(t.TempDir(), "live")
+	args := append([]string{"trustico", "collect", "-order", strconv.Itoa(o.Reference), "-out", dir}, flags...)
+	if got := runCmd(t, trusticoEnv(), "", args...); got.code != exitNotReady {
+		t.Errorf("an order in processing: exit %d, want %d (%s)", got.code, exitNotReady, got.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cert.pem")); err == nil {
+		t.Error("cert.pem written for an order not issued")
+	}
+	s.Fail("GetOrderDetails", trusticotest.Fault{Code: 1010})
+	if got := runCmd(t, trusticoEnv(), "", args...); got.code != exitNotReady {
+		t.Errorf("error 1010: exit %d, want %d", got.code, exitNotReady)
+	}
+	s.SetOrderStatus(o.Reference, trustico.StatusCompleted)
+	if got := runCmd(t, trusticoEnv(), "", append(args, "-json")...); got.code != exitOK || !strings.HasPrefix(strings.TrimSpace(got.stdout), "{") {
+		t.Errorf("once completed: exit %d, %s %s", got.code, got.stdout, got.stderr)
+	}
+}
+
+func pemCerts(certs ...*x509.Certificate) []byte {
+	var b []byte
+	for _, c := range certs {
+		b = append(b, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	return b
+}
+
+func TestDemoTrusticoStep(t *testing.T) {
+	out := t.TempDir()
+	var stdout, stderr syncBuffer
+	e := &env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+	if err := demoTrustico(context.Background(), e, out); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "trustico", "fullchain.pem"))
+	if err != nil || !strings.Contains(string(b), "BEGIN CERTIFICATE") {
+		t.Fatalf("fullchain.pem: %v", err)
+	}
+	if !strings.Contains(stdout.String(), "reseller.example.test") || !strings.Contains(stdout.String(), "== Trustico order") {
+		t.Errorf("demo output:\n%s", stdout.String())
 	}
 }
