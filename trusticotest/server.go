@@ -126,8 +126,8 @@ const (
 
 // RawDetails are certificate fields sent exactly as given.
 type RawDetails struct {
-	Certificate, IntermediateCAs            string
-	CertificateStartDate, CertificateExpiry string
+	Certificate, IntermediateCAs                string
+	CertificateStartDate, CertificateExpiryDate string
 }
 
 // Fault makes the server misbehave on the next call of a method.
@@ -702,7 +702,7 @@ func (s *Server) details(o *Order) map[string]any {
 	d := map[string]any{"CertificateStatus": o.CertificateStatus}
 	if o.Details != nil {
 		d["Certificate"], d["IntermediateCAs"] = o.Details.Certificate, o.Details.IntermediateCAs
-		d["CertificateStartDate"], d["CertificateExpiryDate"] = o.Details.CertificateStartDate, o.Details.CertificateExpiry
+		d["CertificateStartDate"], d["CertificateExpiryDate"] = o.Details.CertificateStartDate, o.Details.CertificateExpiryDate
 		return d
 	}
 	if o.Status != trustico.StatusCompleted || o.Leaf == nil || s.testMode {
