@@ -21,7 +21,8 @@ test-mode, a pre-2025 and a 2025-shaped chain, ECDSA and RSA), collect one
 certificate in each container (ZIP, Netscape sequence, PKCS#7, individual
 certificates; responseFormat lines and urlencoded; one binary), write each
 bundle's files into a directory of its own under DIR, and print what was
-collected. Then ask for the status of an order still being processed.
+collected. Then collect one order from a fake Trustico REST API the same way
+(into DIR/trustico), and ask for the status of an order still being processed.
 
 Nothing but Go is needed: no account, no network. The certificates are
 generated for the demo and chain to nothing real. Files of an earlier demo in
@@ -97,6 +98,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		if err := install(ctx, e, e.stdout, d, res, &certdir.Options{Force: true}, &collectFlags{}, "order "+o.OrderNumber); err != nil {
 			return err
 		}
+	}
+
+	if err := demoTrustico(ctx, e, out); err != nil {
+		return err
 	}
 
 	o := srv.AddOrder(collectssltest.Order{State: collectssltest.StateProcessing, Domains: []string{"new.example.test", "www.new.example.test"}, CAAStatus: "Authorized"})

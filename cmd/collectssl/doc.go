@@ -13,6 +13,7 @@
 //	status   show an order's status, validation details and CAA status
 //	parse    read a captured response body and print it as JSON
 //	serve    run the fake CollectSSL server until interrupted
+//	trustico talk to Trustico's REST reseller API: "trustico collect" and "trustico status"
 //	version  print the version, from the build information
 //
 // Run "collectssl <command> -h" for the flags of a command. Try it first with
@@ -26,6 +27,19 @@
 // collectssl.DefaultEndpoint unless -endpoint URL says otherwise. -cacert
 // FILE trusts the CA certificates in FILE (PEM) instead of the system's: use
 // it with the CA file that "collectssl serve" writes.
+//
+// # Trustico
+//
+// "collectssl trustico collect -order REF [-out DIR ...]" collects a Trustico
+// order's certificate (GetOrderDetails, through package trustico) into the
+// live directory exactly as collect does, with the same renewal rule, lock,
+// -force, -keep, -key, -p12, -deploy-hook, -json and exit codes (4 when the
+// order is not issued yet). "collectssl trustico status -order REF [-json]"
+// shows the order's status and its certificate's status and dates. The
+// credentials come from TRUSTICO_CLIENT_ID and TRUSTICO_CLIENT_SECRET, or
+// from -credentials FILE with client_id= and client_secret= lines, never
+// from a flag; -endpoint, -token-url and -cacert say where to call. demo
+// collects one order from a fake Trustico server too, into DIR/trustico.
 //
 // # Credentials
 //

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/collectssl/collectssl"
+	"github.com/collectssl/collectssl/trustico"
 )
 
 // Exit codes; see the package documentation.
@@ -86,6 +87,7 @@ func commands() []command {
 		{"status", "show an order's status and validation details", runStatus},
 		{"parse", "read a captured response body and print it as JSON", runParse},
 		{"serve", "run the fake CollectSSL server until interrupted", runServe},
+		{"trustico", "talk to Trustico's REST reseller API (collect, status)", runTrustico},
 		{"version", "print the version, from the build information", runVersion},
 	}
 }
@@ -188,12 +190,14 @@ func exitCode(stderr io.Writer, err error) int {
 	var (
 		ue *usageError
 		se *collectssl.StatusError
+		te *trustico.Error
 		nr *notReadyError
 	)
 	switch {
-	case errors.As(err, &ue), errors.Is(err, collectssl.ErrInvalidRequest), errors.Is(err, collectssl.ErrInvalidEndpoint):
+	case errors.As(err, &ue), errors.Is(err, collectssl.ErrInvalidRequest), errors.Is(err, collectssl.ErrInvalidEndpoint),
+		errors.Is(err, trustico.ErrInvalidRequest), errors.Is(err, trustico.ErrInvalidEndpoint):
 		return exitUsage
-	case errors.As(err, &se):
+	case errors.As(err, &se), errors.As(err, &te):
 		return exitRefused
 	case errors.As(err, &nr):
 		return exitNotReady
