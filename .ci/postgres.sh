@@ -1,4 +1,5 @@
-# Sourced by .ci/run: start_postgres starts a throwaway PostgreSQL for the
+# Sourced by .ci/run (and by pglock's TestMain when COLLECTSSL_PG_DSN is
+# unset): start_postgres starts a throwaway PostgreSQL for the
 # pglock tests and exports COLLECTSSL_PG_DSN; stop_postgres stops it and
 # removes its files. The server runs as an unprivileged user when we are
 # root (the postgres binary refuses to run as root), from a data directory in
@@ -68,7 +69,10 @@ start_postgres() {
 }
 
 stop_postgres() {
-	if [ -n "$PG_TMP" ] && [ -d "$PG_TMP/data" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		PG_RUN=(runuser -u nobody --) # as start_postgres, when called from another shell
+	fi
+	if [ -n "$PG_BIN" ] && [ -n "$PG_TMP" ] && [ -d "$PG_TMP/data" ]; then
 		(cd "$PG_TMP" && "${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m immediate -w stop >/dev/null 2>&1) || true
 	fi
 	if [ -n "$PG_TMP" ]; then

@@ -28,14 +28,15 @@ import (
 // .ci/run starts a throwaway one and sets it.
 const dsnEnv = "COLLECTSSL_PG_DSN"
 
-// testDSN returns the DSN of the test database. Without one the test is
-// skipped, loudly; under CI (CI=true) it fails instead, so that a CI run
-// never passes without having run these tests.
+// testDSN returns the DSN of the test database: COLLECTSSL_PG_DSN, or the
+// throwaway server TestMain started where PostgreSQL's binaries exist.
+// Without one the test is skipped, loudly; under CI (CI=true) it fails
+// instead, so that a CI run never passes without having run these tests.
 func testDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(dsnEnv)
 	if dsn == "" {
-		msg := "PostgreSQL not available: set " + dsnEnv + ` (e.g. "host=/tmp/pg port=5432 user=postgres dbname=postgres") to run the pglock tests; .ci/run starts a throwaway server and sets it`
+		msg := "PostgreSQL not available: no server binaries (initdb, pg_ctl, postgres) found, and " + dsnEnv + ` is not set: set it (e.g. "host=/tmp/pg port=5432 user=postgres dbname=postgres") to run the pglock tests`
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg + " (CI=true: not skipping)")
 		}

@@ -61,7 +61,52 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	stop, err := startPostgres()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pglock tests:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}
+
+// postgresScript starts and stops a throwaway PostgreSQL; .ci/run uses it
+// too.
+const postgresScript = "../.ci/postgres.sh"
+
+// startPostgres starts a throwaway PostgreSQL with postgresScript when
+// COLLECTSSL_PG_DSN is unset and the server's binaries are there, and sets
+// COLLECTSSL_PG_DSN for the tests (and the workers they start). Without the
+// binaries (or outside the repository) it does nothing, and the tests that
+// need a database skip, saying so; with binaries that fail to start, it
+// fails.
+func startPostgres() (stop func(), err error) {
+	nothing := func() {}
+	if os.Getenv(dsnEnv) != "" {
+		return nothing, nil
+	}
+	if _, err := os.Stat(postgresScript); err != nil {
+		return nothing, nil
+	}
+	if exec.Command("bash", "-c", ". "+postgresScript+" && find_pg_bindir").Run() != nil {
+		return nothing, nil // no PostgreSQL here: testDSN skips or, under CI, fails
+	}
+	out, err := exec.Command("bash", "-c", `. `+postgresScript+` && start_postgres >&2 && printf '%s\n%s\n%s\n' "$COLLECTSSL_PG_DSN" "$PG_TMP" "$PG_BIN"`).Output()
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if err != nil || len(lines) != 3 {
+		return nil, fmt.Errorf("PostgreSQL binaries found, but %s could not start a server: %v", postgresScript, err)
+	}
+	os.Setenv(dsnEnv, lines[0])
+	fmt.Fprintf(os.Stderr, "pglock tests: started a throwaway PostgreSQL in %s (set %s to use another)\n", lines[1], dsnEnv)
+	return func() {
+		os.Unsetenv(dsnEnv)
+		stop := exec.Command("bash", "-c", `. `+postgresScript+` && PG_TMP="$1" PG_BIN="$2" && stop_postgres`, "stop", lines[1], lines[2])
+		stop.Stdout, stop.Stderr = os.Stderr, os.Stderr
+		if err := stop.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "pglock tests: stopping PostgreSQL in %s: %v\n", lines[1], err)
+		}
+	}, nil
 }
 
 // runWorker is one soak process. It prints "ready" and waits for a line on
