@@ -53,7 +53,8 @@
 // *RequestError (matches ErrInvalidRequest) and is never sent; a failure
 // below the protocol is a *TransportError; a container that cannot be decoded
 // is a *ContainerError (ErrMalformedContainer); certificates without exactly
-// one leaf give a *BundleError (ErrNoLeaf, ErrSeveralLeaves). Every error
+// one leaf give a *BundleError (ErrNoLeaf, ErrSeveralLeaves); a Locker that
+// could not hold the account gives an error matching ErrAccountLock. Every error
 // string of this package starts with "collectssl: ", once; the one error that
 // is not the package's is a context that ended, which comes back as ctx.Err()
 // itself. No error, log line or Result of Client.Collect contains the account
@@ -159,14 +160,22 @@ const (
 // Credentials set) works; set fields before the first call and do not change
 // them after. A Client is safe for concurrent use.
 //
-// The API asks for one call in flight per account. Client enforces that for
-// every Client of the same account and endpoint in the process: callers from
-// many goroutines queue in arrival order, and a caller whose context ends
-// while queued leaves the queue at once with ctx.Err(). A caller whose context
-// ends while its request is in flight returns at once too, and the next caller
-// goes ahead: the server may still be finishing the abandoned request.
+// The API asks for one call in flight per account. Client enforces that
+// through its Locker, by default for every Client of the same account and
+// server in the process (ProcessLocker): callers from many goroutines queue
+// in arrival order, and a caller whose context ends while queued leaves the
+// queue at once with ctx.Err(). A caller whose context ends while its request
+// is in flight returns at once too, and the next caller goes ahead: the
+// server may still be finishing the abandoned request. Several processes that
+// share an account need a Locker they share too, such as package pglock's.
 type Client struct {
 	Credentials Credentials
+
+	// Locker holds the account while a call is in flight; nil means
+	// ProcessLocker, which keeps the Clients of this process apart. It is
+	// handed the Account (server and login name, never the password). Each
+	// attempt, retry and backoff of a Collect happens under one Lock.
+	Locker Locker
 
 	// Endpoint is the CollectSSL URL; "" means DefaultEndpoint. It must be
 	// https unless its host is a loopback address (for tests).
@@ -454,15 +463,31 @@ func (c *Client) maxBytes() int64 {
 	return DefaultMaxResponseBytes
 }
 
+// locker is Locker resolved.
+func (c *Client) locker() Locker {
+	if c.Locker != nil {
+		return c.Locker
+	}
+	return ProcessLocker{}
+}
+
 // postLocked is postWithRetry while holding the account's lock, released
 // however the call ends (a RoundTripper may panic), and bounded by the
 // Client's Timeout; timedOut reports whether that Timeout ran out.
 func (c *Client) postLocked(ctx context.Context, endpoint string, form url.Values) (contentType string, body []byte, attempts int, timedOut bool, err error) {
-	lock := lockAccount(endpoint, c.Credentials.LoginName)
-	if err := lock.acquire(ctx); err != nil {
-		return "", nil, 0, false, err
+	unlock, err := c.locker().Lock(ctx, AccountOf(endpoint, c.Credentials.LoginName))
+	switch {
+	case ctx.Err() != nil:
+		if err == nil && unlock != nil {
+			unlock() // held just as the context ended: pass it on
+		}
+		return "", nil, 0, false, ctx.Err()
+	case err != nil:
+		return "", nil, 0, false, fmt.Errorf("%w: %w", ErrAccountLock, err)
 	}
-	defer lock.release()
+	if unlock != nil {
+		defer unlock()
+	}
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
 	contentType, body, attempts, err = c.postWithRetry(callCtx, endpoint, form)

@@ -72,6 +72,11 @@ var (
 	// ErrInvalidEndpoint: the endpoint is not a usable URL, or not https
 	// while its host is not a loopback address.
 	ErrInvalidEndpoint = errors.New("collectssl: invalid endpoint")
+
+	// ErrAccountLock: the Client's Locker could not hold the account (its
+	// database is unreachable, say), so nothing was sent. The error wraps
+	// the Locker's own error too.
+	ErrAccountLock = errors.New("collectssl: account lock failed")
 )
 
 // Reasons of a *TransportError, matched with errors.Is.
