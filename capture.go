@@ -282,9 +282,14 @@ func requestFromForm(form url.Values) (*Request, error) {
 // repeats them) become "masked", and the domain names of the answer's status
 // lines (the FQDN, the MDC domain details) become masked-1.example,
 // masked-2.example and so on, in the body as sent and as URL-encoded. The
-// certificates are left as they are: they name the domains too, so a capture
-// that holds certificates is only anonymous without them.
-func (c *Capture) Mask() {
+// certificates are left as they are unless dropCertificates is set: they
+// name the domains too, so a capture that holds them is only anonymous
+// without them. Dropping them leaves the rest of the answer as it was, but
+// for the status line of a responseFormat=0 answer, which says 1 instead of
+// 2 (certificates available, none attached); a binary answer, which is
+// nothing but its certificates, cannot be masked that way, nor a body that
+// does not parse.
+func (c *Capture) Mask(dropCertificates bool) error {
 	type swap struct{ old, new string }
 	var swaps []swap
 	for _, k := range []string{"orderNumber", "certificateID", "baseOrderNumber"} {
@@ -320,4 +325,53 @@ func (c *Capture) Mask() {
 		args = append(args, s.old, s.new)
 	}
 	c.Body = []byte(strings.NewReplacer(args...).Replace(string(c.Body)))
+	if dropCertificates {
+		return c.dropCertificates()
+	}
+	return nil
+}
+
+// dropCertificates removes the certificate data from c's body: the
+// certificate fields of a responseFormat=1 body, the PEM text or base64
+// container of a responseFormat=0 body.
+func (c *Capture) dropCertificates() error {
+	req, err := c.Request()
+	if err != nil {
+		return err
+	}
+	body := bytes.TrimPrefix(c.Body, utf8BOM)
+	fail := func(why string) error {
+		return fmt.Errorf("%scapture: cannot drop the certificates: %s", errPrefix, why)
+	}
+	switch {
+	case isBinaryContainer(body):
+		return fail("a binary answer is nothing but its certificates")
+	case looksURLEncoded(body):
+		var kept [][]byte
+		for _, field := range bytes.Split(body, []byte{'&'}) {
+			key, _, _ := bytes.Cut(field, []byte{'='})
+			switch urlFields[strings.ToLower(formText(key, defaultCharset))] {
+			case fContainer, fCACertificate, fCertificate:
+				continue
+			}
+			kept = append(kept, field)
+		}
+		c.Body = bytes.Join(kept, []byte{'&'})
+		return nil
+	}
+	if !utf8.Valid(body) {
+		return fail("the body is not UTF-8")
+	}
+	var span [2]int
+	if _, err := parseLinesSpan(req, body, defaultCharset, &span); err != nil {
+		return fail(err.Error())
+	}
+	body = append(bytes.Clone(body[:span[0]]), body[span[1]:]...)
+	// Status 2 says certificate data follows: with none, the answer says 1
+	// (available, not attached), as a status query's does.
+	if first, rest, _ := bytes.Cut(body, []byte{'\n'}); string(bytes.TrimSpace(first)) == "2" {
+		body = append([]byte("1\n"), rest...)
+	}
+	c.Body = body
+	return nil
 }

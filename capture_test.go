@@ -141,7 +141,9 @@ func TestCaptureMask(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp.Mask()
+	if err := cp.Mask(false); err != nil {
+		t.Fatal(err)
+	}
 	got, err := cp.Parse()
 	if err != nil {
 		t.Fatal(err)
@@ -183,5 +185,46 @@ func TestReadCaptureErrors(t *testing.T) {
 	huge := good + strings.Repeat("x", 8<<20)
 	if _, err := collectssl.ReadCapture([]byte(huge)); !errors.Is(err, collectssl.ErrTooLarge) {
 		t.Errorf("an 8 MiB capture: %v; want ErrTooLarge", err)
+	}
+}
+
+// TestCaptureMaskDropsCertificates: asked to, Mask drops the certificate
+// data from either format, and the rest of the answer reads as before.
+func TestCaptureMaskDropsCertificates(t *testing.T) {
+	srv := newServer(t, collectssltest.Options{})
+	o := srv.AddOrder(collectssltest.Order{})
+	var cp *collectssl.Capture
+	c := srv.Client()
+	c.Capture = func(x *collectssl.Capture) { cp = x }
+	for _, req := range []*collectssl.Request{
+		{OrderNumber: o.OrderNumber, QueryType: 1, ResponseType: 3, ShowFQDN: true, ShowExtStatus: true},
+		{OrderNumber: o.OrderNumber, QueryType: 1, ResponseType: 2, ShowFQDN: true, ShowExtStatus: true},
+		{OrderNumber: o.OrderNumber, QueryType: 1, ResponseType: 3, ResponseFormat: 1, ShowFQDN: true, ShowExtStatus: true},
+	} {
+		live, err := c.Collect(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cp.Mask(true); err != nil {
+			t.Fatalf("%+v: Mask(true): %v", req, err)
+		}
+		got, err := cp.Parse()
+		if err != nil {
+			t.Fatalf("%+v: %v\n%s", req, err, cp.Body)
+		}
+		if got.Certificate != nil || got.CACertificates != nil || got.Container != nil || strings.Contains(string(cp.Body), "MII") {
+			t.Errorf("%+v: certificates left after Mask(true):\n%s", req, cp.Body)
+		}
+		wantStatus := live.Status
+		if req.ResponseFormat == collectssl.FormatLines {
+			wantStatus = collectssl.StatusAvailable
+		}
+		if got.Status != wantStatus || got.CertificateStatus != live.CertificateStatus || got.ValidationStatus != live.ValidationStatus || got.FQDN != "masked-1.example" {
+			t.Errorf("%+v: the rest changed: %+v", req, got)
+		}
+	}
+	c.Collect(context.Background(), &collectssl.Request{OrderNumber: o.OrderNumber, QueryType: 1, ResponseType: 2, ResponseEncoding: 1})
+	if err := cp.Mask(true); err == nil {
+		t.Error("Mask(true) of a binary answer: nil error")
 	}
 }

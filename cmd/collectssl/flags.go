@@ -209,10 +209,15 @@ func enumNames[T interface {
 // captureFlag is -capture DIR: every answer the command reads is written to
 // DIR as a capture file (collectssl.Capture), which `collectssl parse` reads
 // back and collectssltest can replay. A capture never holds the password.
-type captureFlag struct{ dir string }
+type captureFlag struct {
+	dir        string
+	mask, drop bool
+}
 
 func (c *captureFlag) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.dir, "capture", "", "write each answer to `DIR` as a capture file (no password in it; see collectssl parse)")
+	fs.BoolVar(&c.mask, "capture-mask", false, "with -capture, mask the order identifiers and the domain names of the status lines, for sharing")
+	fs.BoolVar(&c.drop, "capture-drop-certificates", false, "with -capture-mask, leave the certificates out of the captures too")
 }
 
 // install makes client write its answers to the directory, if one was
@@ -220,7 +225,13 @@ func (c *captureFlag) register(fs *flag.FlagSet) {
 // on.
 func (c *captureFlag) install(e *env, client *collectssl.Client) error {
 	if c.dir == "" {
+		if c.mask || c.drop {
+			return usagef("collectssl: -capture-mask and -capture-drop-certificates need -capture")
+		}
 		return nil
+	}
+	if c.drop && !c.mask {
+		return usagef("collectssl: -capture-drop-certificates needs -capture-mask")
 	}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return fmt.Errorf("collectssl: -capture: %w", err)
@@ -235,8 +246,16 @@ func (c *captureFlag) install(e *env, client *collectssl.Client) error {
 			}
 			return '_'
 		}, id)
+		var err error
+		if c.mask {
+			err = cp.Mask(c.drop)
+			id = "masked"
+		}
 		name := filepath.Join(c.dir, fmt.Sprintf("%s-%s-%d.capture", cp.Time.UTC().Format("20060102T150405.000Z"), id, n))
-		b, err := cp.MarshalText()
+		var b []byte
+		if err == nil {
+			b, err = cp.MarshalText()
+		}
 		if err == nil {
 			err = os.WriteFile(name, b, 0o644)
 		}

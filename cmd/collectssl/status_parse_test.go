@@ -452,3 +452,30 @@ func TestCollectCaptureThenParse(t *testing.T) {
 		t.Errorf("parse of the capture: %+v; want status 2 and the order's certificate", v)
 	}
 }
+
+// TestStatusCaptureMasked: -capture-mask writes a capture without the order
+// number or the domain names; -capture-drop-certificates alone is a usage
+// error.
+func TestStatusCaptureMasked(t *testing.T) {
+	srv, flags := testServer(t)
+	o := srv.AddOrder(collectssltest.Order{Domains: []string{"private.example.org"}})
+	dir := t.TempDir()
+	got := runCmd(t, testEnv(), "", append([]string{"status", "-capture", dir, "-capture-mask", "-order", o.OrderNumber}, flags...)...)
+	if got.code != exitOK {
+		t.Fatalf("status: exit %d, stderr %q", got.code, got.stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.capture"))
+	if len(files) != 1 {
+		t.Fatalf("captures %v; want one", files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), o.OrderNumber) || strings.Contains(string(b), "private.example.org") || strings.Contains(files[0], o.OrderNumber) {
+		t.Errorf("a masked capture names the order:\n%s", b)
+	}
+	if got := runCmd(t, testEnv(), "", append([]string{"status", "-capture", dir, "-capture-drop-certificates", "-order", o.OrderNumber}, flags...)...); got.code != exitUsage {
+		t.Errorf("-capture-drop-certificates without -capture-mask: exit %d, want %d", got.code, exitUsage)
+	}
+}
