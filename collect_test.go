@@ -19,8 +19,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1108,10 +1110,14 @@ func TestResultBundleWithoutCertificates(t *testing.T) {
 // server has one account: the others are answered -16, after the same
 // latency). The metric ideal% is the calls per second reached, as a share of
 // accounts/latency, what 100 perfectly parallel pollers would reach.
+// BENCH_ACCOUNTS sets another number of accounts.
 //
 //	go test -run '^$' -bench ManyAccounts -benchtime 10x .
 func BenchmarkManyAccounts(b *testing.B) {
-	const accounts, latency, rounds = 100, 20 * time.Millisecond, 10
+	accounts, latency, rounds := 100, 20*time.Millisecond, 10
+	if n, err := strconv.Atoi(os.Getenv("BENCH_ACCOUNTS")); err == nil {
+		accounts = n
+	}
 	srv := collectssltest.NewServerWith(collectssltest.Options{Credentials: testCreds, Latency: latency})
 	defer srv.Close()
 	req := &collectssl.Request{OrderNumber: srv.AddOrder(collectssltest.Order{State: collectssltest.StateProcessing}).OrderNumber}
