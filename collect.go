@@ -287,8 +287,9 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 		return nil, err
 	}
 	contentType, body, attempts, timedOut, err := c.postLocked(ctx, endpoint, form)
+	secret := secretForms(c.Credentials.LoginPassword)
 	if err == nil {
-		body = scrubBody(body, c.Credentials.LoginPassword)
+		body = scrubBody(body, secret)
 		if c.Capture != nil {
 			c.Capture(c.capture(endpoint, form, contentType, body))
 		}
@@ -307,7 +308,7 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 	// A server may echo the password: it reaches no error, log line or
 	// Result. The body was scrubbed before anything read it; what a charset
 	// decoded into the password is scrubbed here.
-	res, err = scrubResult(res, c.Credentials.LoginPassword), scrubError(err, c.Credentials.LoginPassword)
+	res, err = scrubResult(res, secret), scrubError(err, secret)
 	c.log(ctx, req, res, err, time.Since(start), len(body), attempts)
 	if err != nil {
 		return nil, err

@@ -36,11 +36,11 @@ func secretForms(secret string) []string {
 // it: an error that quotes part of the body, or cuts it, cannot show what
 // is not there. A binary container is left alone: it holds no text, and its
 // certificates must stay as they are.
-func scrubBody(body []byte, secret string) []byte {
+func scrubBody(body []byte, forms []string) []byte {
 	if isBinaryContainer(body) {
 		return body
 	}
-	for _, f := range secretForms(secret) {
+	for _, f := range forms {
 		if bytes.Contains(body, []byte(f)) {
 			body = bytes.ReplaceAll(body, []byte(f), []byte(redacted))
 		}
@@ -69,8 +69,7 @@ func holdsSecret(s string, forms []string) bool {
 
 // scrubResult scrubs the text fields of r (in place: Collect made it).
 // Certificates and the container are binary and left alone.
-func scrubResult(r *Result, secret string) *Result {
-	forms := secretForms(secret)
+func scrubResult(r *Result, forms []string) *Result {
 	if r == nil || forms == nil {
 		return r
 	}
@@ -100,8 +99,7 @@ func scrubResult(r *Result, secret string) *Result {
 // Argument scrubbed; a *ParseError or *TransportError whose reason is
 // replaced by a scrubbed one that still matches the same sentinels through
 // errors.Is; anything else scrubbed the same way.
-func scrubError(err error, secret string) error {
-	forms := secretForms(secret)
+func scrubError(err error, forms []string) error {
 	if err == nil || forms == nil {
 		return err
 	}
