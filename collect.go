@@ -278,7 +278,7 @@ func (p RetryPolicy) delay(n int) time.Duration {
 // (the API said no) or a *ParseError.
 func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 	start := time.Now()
-	form, err := req.Form(c.Credentials)
+	form, err := req.encodedForm(c.Credentials)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +291,7 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 	if err == nil {
 		body = scrubBody(body, secret)
 		if c.Capture != nil {
-			c.Capture(c.capture(endpoint, form, contentType, body))
+			c.Capture(c.capture(endpoint, req, contentType, body))
 		}
 	}
 	switch {
@@ -413,8 +413,9 @@ func (c *Client) CloseIdleConnections() { c.httpClient().CloseIdleConnections() 
 // capture makes the Capture of one answer, whose body Collect scrubbed of
 // the password: the form without the password (and without the login name
 // unless asked).
-func (c *Client) capture(endpoint string, form url.Values, contentType string, body []byte) *Capture {
-	sent := cloneValues(form)
+func (c *Client) capture(endpoint string, req *Request, contentType string, body []byte) *Capture {
+	sent := url.Values{}
+	req.params(c.Credentials, func(k, v string) { sent.Set(k, v) })
 	sent.Del("loginPassword")
 	if !c.CaptureLoginName {
 		sent.Del("loginName")
@@ -475,7 +476,7 @@ func (c *Client) locker() Locker {
 // postLocked is postWithRetry while holding the account's lock, released
 // however the call ends (a RoundTripper may panic), and bounded by the
 // Client's Timeout; timedOut reports whether that Timeout ran out.
-func (c *Client) postLocked(ctx context.Context, endpoint string, form url.Values) (contentType string, body []byte, attempts int, timedOut bool, err error) {
+func (c *Client) postLocked(ctx context.Context, endpoint, form string) (contentType string, body []byte, attempts int, timedOut bool, err error) {
 	unlock, err := c.locker().Lock(ctx, AccountOf(endpoint, c.Credentials.LoginName))
 	switch {
 	case ctx.Err() != nil:
@@ -514,8 +515,7 @@ func (c *Client) timeoutError(last error, attempts int) error {
 
 // postWithRetry posts the form, retrying what RetryPolicy allows. It returns
 // the body only after it was read whole and within the size limit.
-func (c *Client) postWithRetry(ctx context.Context, endpoint string, form url.Values) (contentType string, body []byte, attempts int, err error) {
-	encoded := form.Encode()
+func (c *Client) postWithRetry(ctx context.Context, endpoint, encoded string) (contentType string, body []byte, attempts int, err error) {
 	hc := c.httpClient()
 	for attempts = 1; ; attempts++ {
 		var retry bool

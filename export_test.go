@@ -80,3 +80,6 @@ func AccountLocks() int { return registrySize() }
 
 // MaxBytes is the response size limit c applies.
 func (c *Client) MaxBytes() int64 { return c.maxBytes() }
+
+// EncodedForm is the body Collect sends for r.
+func EncodedForm(r *Request, c Credentials) (string, error) { return r.encodedForm(c) }

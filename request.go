@@ -346,43 +346,66 @@ func checkDigits(field, v string, max int) error {
 // and strings only when set, the four enums always (a zero ResponseType as
 // the Request doc says), and only the show flags that are set (as "Y").
 func (r *Request) Form(c Credentials) (url.Values, error) {
-	if err := r.Validate(); err != nil {
-		return nil, err
-	}
-	if err := c.validate(); err != nil {
+	if err := r.validateWith(c); err != nil {
 		return nil, err
 	}
 	f := url.Values{}
-	f.Set("loginName", c.LoginName)
-	f.Set("loginPassword", c.LoginPassword)
-	setIf := func(k, v string) {
-		if v != "" {
-			f.Set(k, v)
-		}
-	}
-	setIf("orderNumber", r.OrderNumber)
-	setIf("certificateID", r.CertificateID)
-	setIf("baseOrderNumber", r.BaseOrderNumber)
-	f.Set("queryType", strconv.Itoa(int(r.QueryType)))
-	f.Set("responseType", strconv.Itoa(int(r.responseType())))
-	f.Set("responseEncoding", strconv.Itoa(int(r.ResponseEncoding)))
-	f.Set("responseFormat", strconv.Itoa(int(r.ResponseFormat)))
-	setIf("responseMimeType", r.ResponseMIMEType)
-	setIf("collectionCode", r.CollectionCode)
-	for _, flag := range []struct {
-		name string
-		on   bool
-	}{
-		{"showValidityPeriod", r.ShowValidityPeriod},
-		{"showFQDN", r.ShowFQDN},
-		{"showExtStatus", r.ShowExtStatus},
-		{"showMDCDomainDetails", r.ShowMDCDomainDetails},
-		{"showMDCDomainDetails2", r.ShowMDCDomainDetails2},
-		{"showStatusDetails", r.ShowStatusDetails},
-	} {
-		if flag.on {
-			f.Set(flag.name, "Y")
-		}
-	}
+	r.params(c, func(k, v string) { f.Set(k, v) })
 	return f, nil
+}
+
+// encodedForm is Form(c).Encode(), without building the url.Values.
+func (r *Request) encodedForm(c Credentials) (string, error) {
+	if err := r.validateWith(c); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	r.params(c, func(k, v string) {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(k))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(v))
+	})
+	return b.String(), nil
+}
+
+func (r *Request) validateWith(c Credentials) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	return c.validate()
+}
+
+// params hands add every parameter Form sends, in the order of their names
+// (the order url.Values.Encode writes them in).
+func (r *Request) params(c Credentials, add func(k, v string)) {
+	addIf := func(k, v string) {
+		if v != "" {
+			add(k, v)
+		}
+	}
+	flag := func(k string, on bool) {
+		if on {
+			add(k, "Y")
+		}
+	}
+	addIf("baseOrderNumber", r.BaseOrderNumber)
+	addIf("certificateID", r.CertificateID)
+	addIf("collectionCode", r.CollectionCode)
+	add("loginName", c.LoginName)
+	add("loginPassword", c.LoginPassword)
+	addIf("orderNumber", r.OrderNumber)
+	add("queryType", strconv.Itoa(int(r.QueryType)))
+	add("responseEncoding", strconv.Itoa(int(r.ResponseEncoding)))
+	add("responseFormat", strconv.Itoa(int(r.ResponseFormat)))
+	addIf("responseMimeType", r.ResponseMIMEType)
+	add("responseType", strconv.Itoa(int(r.responseType())))
+	flag("showExtStatus", r.ShowExtStatus)
+	flag("showFQDN", r.ShowFQDN)
+	flag("showMDCDomainDetails", r.ShowMDCDomainDetails)
+	flag("showMDCDomainDetails2", r.ShowMDCDomainDetails2)
+	flag("showStatusDetails", r.ShowStatusDetails)
+	flag("showValidityPeriod", r.ShowValidityPeriod)
 }

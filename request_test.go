@@ -299,3 +299,23 @@ func TestEnumStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodedFormIsFormEncoded: what Collect sends is Form's encoding, byte
+// for byte, for requests with every field and with none.
+func TestEncodedFormIsFormEncoded(t *testing.T) {
+	for _, req := range []*collectssl.Request{
+		{OrderNumber: "1"},
+		{OrderNumber: "A-1 2&x=y", CertificateID: "42", BaseOrderNumber: "7", QueryType: 1, ResponseType: 2, ResponseEncoding: 1, ResponseFormat: 1,
+			ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true, ShowMDCDomainDetails: true, ShowMDCDomainDetails2: true, ShowStatusDetails: true,
+			CollectionCode: "c+d", ResponseMIMEType: "text/plain; charset=utf-8"},
+	} {
+		form, err := req.Form(testCreds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := collectssl.EncodedForm(req, testCreds)
+		if err != nil || got != form.Encode() {
+			t.Errorf("encodedForm = %q, %v; want %q", got, err, form.Encode())
+		}
+	}
+}
