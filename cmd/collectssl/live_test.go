@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -386,5 +387,52 @@ func TestVersion(t *testing.T) {
 	got := runCmd(t, nil, "", "version")
 	if got.code != exitOK || !strings.HasPrefix(got.stdout, "collectssl ") || !strings.HasSuffix(got.stdout, " "+runtime.Version()+"\n") {
 		t.Errorf("version: exit code %d, stdout %q", got.code, got.stdout)
+	}
+}
+
+// TestCollectSignals builds the command and signals it while -wait polls an
+// order that is never issued: SIGINT exits 130 and SIGTERM 143, and no
+// temporary file is left in the output directory.
+func TestCollectSignals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command")
+	}
+	srv, flags := testServer(t)
+	o := srv.AddOrder(collectssltest.Order{State: collectssltest.StateProcessing})
+	bin := buildCommand(t, t.TempDir())
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		out := t.TempDir()
+		cmd := exec.Command(bin, append([]string{"collect", "-wait", "-interval", "20ms", "-out", out, "-order", o.OrderNumber}, flags...)...)
+		cmd.Env = append(os.Environ(), envLogin+"="+testLogin, envPassword+"="+testPassword)
+		var stderr syncBuffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stderr.String(), "poll 2:"); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatalf("no second poll after 30s; stderr:\n%s", stderr.String())
+			}
+		}
+		if err := cmd.Process.Signal(tt.sig); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != tt.code {
+			t.Errorf("%v: %v; want exit status %d\n%s", tt.sig, err, tt.code, stderr.String())
+		}
+		if strings.Contains(stderr.String(), testPassword) {
+			t.Errorf("%v: the password on stderr", tt.sig)
+		}
+		left, _ := filepath.Glob(filepath.Join(out, "*"))
+		left2, _ := filepath.Glob(filepath.Join(out, ".*"))
+		if len(left)+len(left2) > 0 {
+			t.Errorf("%v: left in the output directory: %v %v", tt.sig, left, left2)
+		}
 	}
 }

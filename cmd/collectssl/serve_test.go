@@ -115,17 +115,14 @@ func TestServeHelpListsParameters(t *testing.T) {
 	}
 }
 
-// serveBinary builds the command into a temporary directory and starts
-// "serve -manifest FILE"; it returns the manifest once the ready line is
-// out, and a stop function that interrupts the process and returns its
-// stderr.
-func serveBinary(t *testing.T) (serveManifest, string, func() string) {
+// buildCommand builds the command into dir (with -race when the tests run
+// with it) and returns the binary's path.
+func buildCommand(t *testing.T, dir string) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go") // go test puts GOROOT/bin first in PATH
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	bin := filepath.Join(dir, "collectssl")
 	args := []string{"build", "-o", bin}
 	if raceEnabled {
@@ -134,6 +131,17 @@ func serveBinary(t *testing.T) (serveManifest, string, func() string) {
 	if out, err := exec.Command(goTool, append(args, ".")...).CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// serveBinary builds the command into a temporary directory and starts
+// "serve -manifest FILE"; it returns the manifest once the ready line is
+// out, and a stop function that interrupts the process and returns its
+// stderr.
+func serveBinary(t *testing.T) (serveManifest, string, func() string) {
+	t.Helper()
+	dir := t.TempDir()
+	bin := buildCommand(t, dir)
 	manifestFile := filepath.Join(dir, "manifest.json")
 	cmd := exec.Command(bin, "serve", "-manifest", manifestFile, "-v")
 	stdout, err := cmd.StdoutPipe()
