@@ -79,6 +79,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/collectssl/collectssl/internal/endpoints"
 )
 
 // modulePath is this module's path, by which its version is found in the
@@ -369,27 +371,10 @@ func (c *Client) endpoint() (string, error) {
 	if raw == "" {
 		return DefaultEndpoint, nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", fmt.Errorf("%w: not a URL", ErrInvalidEndpoint)
-	}
-	switch {
-	case u.Host == "":
-		return "", fmt.Errorf("%w: %s has no host", ErrInvalidEndpoint, u.Redacted())
-	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
-	default:
-		return "", fmt.Errorf("%w: %s: must be https (plain http only to a loopback host)", ErrInvalidEndpoint, u.Redacted())
+	if err := endpoints.Check(raw); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidEndpoint, err)
 	}
 	return raw, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // sharedHTTPClient is the HTTP client of every Client whose HTTPClient is

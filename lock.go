@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/collectssl/collectssl/internal/endpoints"
 )
 
 // Account names an account on a CollectSSL server, for a Locker: the one
@@ -143,7 +145,7 @@ func serverKey(endpoint string) string {
 		}
 		host = ip.String()
 	}
-	if isLoopback(host) {
+	if endpoints.IsLoopback(host) {
 		host = "loopback"
 	}
 	if host == "secure.trust-provider.com" || host == "secure.comodo.net" {

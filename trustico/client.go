@@ -81,7 +81,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -90,6 +89,7 @@ import (
 	"time"
 
 	"github.com/collectssl/collectssl"
+	"github.com/collectssl/collectssl/internal/endpoints"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
@@ -215,27 +215,10 @@ func checkURL(raw, def string) (string, error) {
 	if raw == "" {
 		return def, nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", fmt.Errorf("%w: not a URL", ErrInvalidEndpoint)
-	}
-	switch {
-	case u.Host == "":
-		return "", fmt.Errorf("%w: %s has no host", ErrInvalidEndpoint, u.Redacted())
-	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
-	default:
-		return "", fmt.Errorf("%w: %s: must be https (plain http only to a loopback host)", ErrInvalidEndpoint, u.Redacted())
+	if err := endpoints.Check(raw); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidEndpoint, err)
 	}
 	return raw, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Call posts in (a struct or map that encodes as a JSON object, or nil for

@@ -280,6 +280,13 @@ func install(ctx context.Context, e *env, notes io.Writer, d *certdir.Dir, res *
 		return err
 	}
 	defer printFindings(notes, b)
+	return installBundle(ctx, e, d, b, opts, cf)
+}
+
+// installBundle installs b in d, prints the outcome (as JSON with -json),
+// and runs the deploy hook when the live set changed; the error carries the
+// exit code of an unchanged set or a failed hook.
+func installBundle(ctx context.Context, e *env, d *certdir.Dir, b *collectssl.Bundle, opts *certdir.Options, cf *collectFlags) error {
 	out, err := d.Install(ctx, b, opts)
 	if err != nil {
 		return err

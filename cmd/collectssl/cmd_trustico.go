@@ -367,29 +367,7 @@ func installTrustico(ctx context.Context, e *env, notes io.Writer, dir *certdir.
 	if d.TestMode {
 		fmt.Fprintf(notes, "collectssl: note: the API is in TEST mode (%q)\n", trustico.TestModeMarker)
 	}
-	out, err := dir.Install(ctx, b, opts)
-	if err != nil {
-		return err
-	}
-	var hv *hookView
-	if out.Change != certdir.Unchanged && cf.hook != "" {
-		hv = runHook(ctx, e, cf.hook, out)
-	}
-	if cf.jsonOut {
-		if err := writeJSON(e.stdout, viewInstall(b, out, hv)); err != nil {
-			return err
-		}
-	} else {
-		printBundle(e.stdout, b, time.Now())
-		printInstall(e.stdout, out, hv)
-	}
-	switch {
-	case hv != nil && hv.ExitCode != 0:
-		return &codeError{code: exitHook, msg: fmt.Sprintf("collectssl: the live set changed (%s), but the deploy hook failed: %s", out.Change, hv.Status)}
-	case out.Change == certdir.Unchanged:
-		return &codeError{code: exitSame}
-	}
-	return nil
+	return installBundle(ctx, e, dir, b, opts, cf)
 }
 
 // demoTrustico is the demo's Trustico step: a fake Trustico server in this
