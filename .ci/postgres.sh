@@ -47,7 +47,7 @@ start_postgres() {
 	fi
 	(
 		cd "$PG_TMP"
-		"${PG_RUN[@]}" "$PG_BIN/initdb" -D "$PG_TMP/data" -U postgres --auth=trust -E UTF8 --no-sync >"$PG_TMP/initdb.log" 2>&1
+		"${PG_RUN[@]}" "$PG_BIN/initdb" -D "$PG_TMP/data" -U postgres --auth=trust -E UTF8 --no-locale --no-sync >"$PG_TMP/initdb.log" 2>&1
 	) || {
 		echo "initdb failed:" >&2
 		cat "$PG_TMP/initdb.log" >&2

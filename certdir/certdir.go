@@ -238,9 +238,11 @@ func (d *Dir) keep() int {
 }
 
 // Install makes the files of b the current set of the directory, following
-// the renewal rule, and returns what it did. On an error the live set is as
-// it was. When ctx ends before the swap, Install returns ctx.Err() and
-// leaves no temporary file.
+// the renewal rule, and returns what it did. On an error with a nil
+// Outcome the live set is as it was; an error that comes after the swap
+// (making a stable link failed) comes with the Outcome: the live set did
+// change, and the next Install mends the links. When ctx ends before the
+// swap, Install returns ctx.Err() and leaves no temporary file.
 func (d *Dir) Install(ctx context.Context, b *collectssl.Bundle, opts *Options) (*Outcome, error) {
 	if opts == nil {
 		opts = &Options{}

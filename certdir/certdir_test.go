@@ -272,3 +272,53 @@ func TestLeftoversAndLegacy(t *testing.T) {
 		return nil
 	})
 }
+
+// TestLinksMended: an Install that died between its swap and its stable
+// links (here: the links removed by hand) is mended by the next Install of
+// the same bundle, which is unchanged.
+func TestLinksMended(t *testing.T) {
+	first, _, _ := orders(t)
+	ctx := context.Background()
+	d := &Dir{Path: t.TempDir()}
+	b := bundleOf(t, first)
+	if _, err := d.Install(ctx, b, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{CertFile, FullChainFile, ChainFile} {
+		if err := os.Remove(filepath.Join(d.Path, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := d.Install(ctx, b, nil)
+	if err != nil || out.Change != Unchanged {
+		t.Fatalf("Install again = %+v, %v; want unchanged", out, err)
+	}
+	if !bytes.Equal(liveLeaf(t, d.Path), b.CertPEM()) {
+		t.Error("cert.pem not mended")
+	}
+}
+
+// TestPruneKeepsTheRollback: a version left by an Install that died before
+// its swap does not push out the version the live one replaced.
+func TestPruneKeepsTheRollback(t *testing.T) {
+	first, renewal, _ := orders(t)
+	ctx := context.Background()
+	d := &Dir{Path: t.TempDir()} // Keep 2
+	if _, err := d.Install(ctx, bundleOf(t, first), nil); err != nil {
+		t.Fatal(err)
+	}
+	// An orphan: written, never made current.
+	if err := os.MkdirAll(filepath.Join(d.Path, versionsDir, "0002"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := d.Install(ctx, bundleOf(t, renewal), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Previous == "" || filepath.Base(out.Previous) != "0001" {
+		t.Errorf("Previous = %q, want versions/0001", out.Previous)
+	}
+	if _, err := os.Stat(filepath.Join(d.Path, versionsDir, "0001")); err != nil {
+		t.Errorf("the rollback version was removed: %v (removed %v)", err, out.Removed)
+	}
+}

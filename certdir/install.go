@@ -30,7 +30,7 @@ const (
 // lock takes the directory's lock, waiting while another holder has it.
 func (d *Dir) lock(ctx context.Context, dir string) (unlock func(), err error) {
 	name := filepath.Join(dir, lockFile)
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := openLockFile(name)
 	if err != nil {
 		return nil, &PathError{Op: "opening the lock", Path: name, Err: unwrapPath(err)}
 	}
@@ -233,6 +233,11 @@ func (d *Dir) install(ctx context.Context, leaf *x509.Certificate, files []file,
 	}
 	out := &Outcome{Change: change, Lineage: dir, Domains: Domains(leaf)}
 	if change == Unchanged {
+		// Mend the stable links, should an Install have died between
+		// its swap and its links.
+		if err := ensureLinks(dir, files); err != nil {
+			return nil, err
+		}
 		out.Version = cur.version
 		out.Files = d.stablePaths(dir, files)
 		return out, nil
@@ -276,11 +281,28 @@ func (d *Dir) install(ctx context.Context, leaf *x509.Certificate, files []file,
 		return fail(err)
 	}
 	syncDir(dir)
-	// The new set is live. The stable links go through current, so they
-	// need creating only once; an earlier release's regular files are
-	// replaced by links here, each in one rename.
-	// A regular file this version lacks (an earlier release's chain.pem)
-	// becomes a link too, dangling like any name the version lacks.
+	// The new set is live: from here an error comes with the Outcome.
+	out.Version = final
+	if cur != nil {
+		out.Previous = cur.version
+	}
+	out.Files = d.stablePaths(dir, files)
+	if err := ensureLinks(dir, files); err != nil {
+		return out, err
+	}
+	out.Removed = d.prune(versions, next, out.Previous)
+	if slices.Contains(out.Removed, out.Previous) {
+		out.Previous = "" // Keep 1: no rollback is kept
+	}
+	return out, nil
+}
+
+// ensureLinks makes the stable links of files. They go through current, so
+// they need making only once; an earlier release's regular files are
+// replaced by links here, each in one rename. A regular file the version
+// lacks (an earlier release's chain.pem) becomes a link too, dangling like
+// any name the version lacks.
+func ensureLinks(dir string, files []file) error {
 	for _, name := range names {
 		has := slices.ContainsFunc(files, func(f file) bool { return f.name == name })
 		if !has {
@@ -289,17 +311,11 @@ func (d *Dir) install(ctx context.Context, leaf *x509.Certificate, files []file,
 			}
 		}
 		if err := ensureLink(dir, name); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	syncDir(dir)
-	out.Version = final
-	if cur != nil {
-		out.Previous = cur.version
-	}
-	out.Files = d.stablePaths(dir, files)
-	out.Removed = d.prune(versions, next)
-	return out, nil
+	return nil
 }
 
 // stablePaths are the stable paths of files.
@@ -366,14 +382,22 @@ func nextVersion(versions string) (string, error) {
 	return fmt.Sprintf("%04d", high+1), nil
 }
 
-// prune removes the oldest versions beyond Keep, never current, and
-// returns their paths. Failures are not errors: the next Install retries.
-func (d *Dir) prune(versions, current string) []string {
+// prune removes the oldest versions beyond Keep, never current (nor
+// previous, when Keep is 2 or more), and returns their paths. Failures are not errors: the next Install retries.
+func (d *Dir) prune(versions, current, previous string) []string {
 	keep := d.keep()
 	if keep < 0 {
 		return nil
 	}
 	keep = max(keep, 1)
+	// The live version is never removed, nor, when two or more are kept,
+	// the one it replaced (the rollback), whatever their numbers: an
+	// Install that died before its swap, or a rollback by hand, can leave
+	// other versions numbered above them.
+	protect := map[int]bool{versionNumber(current): true}
+	if keep >= 2 && previous != "" {
+		protect[versionNumber(filepath.Base(previous))] = true
+	}
 	entries, err := os.ReadDir(versions)
 	if err != nil {
 		return nil
@@ -385,15 +409,16 @@ func (d *Dir) prune(versions, current string) []string {
 		}
 	}
 	slices.Sort(nums)
-	var removed []string
-	cur := versionNumber(current)
-	for len(nums) > keep {
-		n := nums[0]
-		nums = nums[1:]
-		if n == cur {
-			continue
+	var others []int // the versions that may go, oldest first
+	for _, n := range nums {
+		if !protect[n] {
+			others = append(others, n)
 		}
-		path := filepath.Join(versions, fmt.Sprintf("%04d", n))
+	}
+	room := max(keep-(len(nums)-len(others)), 0)
+	var removed []string
+	for ; len(others) > room; others = others[1:] {
+		path := filepath.Join(versions, fmt.Sprintf("%04d", others[0]))
 		if os.RemoveAll(path) == nil {
 			removed = append(removed, path)
 		}

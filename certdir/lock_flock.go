@@ -26,3 +26,9 @@ func tryLock(f *os.File) (busy bool, err error) {
 		return false, err
 	}
 }
+
+// openLockFile opens (creating) the lock file, refusing a symbolic link
+// someone put in its place.
+func openLockFile(name string) (*os.File, error) {
+	return os.OpenFile(name, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
+}

@@ -7,3 +7,7 @@ package certdir
 import "os"
 
 func tryLock(*os.File) (bool, error) { return false, ErrUnsupported }
+
+func openLockFile(name string) (*os.File, error) {
+	return os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+}

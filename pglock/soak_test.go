@@ -92,7 +92,7 @@ func startPostgres() (stop func(), err error) {
 	if exec.Command("bash", "-c", ". "+postgresScript+" && find_pg_bindir").Run() != nil {
 		return nothing, nil // no PostgreSQL here: testDSN skips or, under CI, fails
 	}
-	out, err := exec.Command("bash", "-c", `. `+postgresScript+` && start_postgres >&2 && printf '%s\n%s\n%s\n' "$COLLECTSSL_PG_DSN" "$PG_TMP" "$PG_BIN"`).Output()
+	out, err := exec.Command("bash", "-c", `. `+postgresScript+` && { start_postgres >&2 || { stop_postgres; exit 1; }; } && printf '%s\n%s\n%s\n' "$COLLECTSSL_PG_DSN" "$PG_TMP" "$PG_BIN"`).Output()
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if err != nil || len(lines) != 3 {
 		return nil, fmt.Errorf("PostgreSQL binaries found, but %s could not start a server: %v", postgresScript, err)

@@ -288,9 +288,13 @@ func install(ctx context.Context, e *env, notes io.Writer, d *certdir.Dir, res *
 // exit code of an unchanged set or a failed hook.
 func installBundle(ctx context.Context, e *env, d *certdir.Dir, b *collectssl.Bundle, opts *certdir.Options, cf *collectFlags) error {
 	out, err := d.Install(ctx, b, opts)
-	if err != nil {
+	if out == nil {
 		return err
 	}
+	// err != nil here: the set changed, but a stable link could not be
+	// made. The hook runs and the outcome is printed all the same; the
+	// error is reported last.
+	installErr := err
 	var hv *hookView
 	if out.Change != certdir.Unchanged && cf.hook != "" {
 		hv = runHook(ctx, e, cf.hook, out)
@@ -304,6 +308,8 @@ func installBundle(ctx context.Context, e *env, d *certdir.Dir, b *collectssl.Bu
 		printInstall(e.stdout, out, hv)
 	}
 	switch {
+	case installErr != nil:
+		return installErr
 	case hv != nil && hv.ExitCode != 0:
 		return &codeError{code: exitHook, msg: fmt.Sprintf("collectssl: the live set changed (%s), but the deploy hook failed: %s", out.Change, hv.Status)}
 	case out.Change == certdir.Unchanged:

@@ -356,7 +356,7 @@ func runTrusticoCollect(ctx context.Context, e *env, args []string) error {
 // as install does a CollectSSL result: the same files, outcome, hook and
 // exit codes.
 func installTrustico(ctx context.Context, e *env, notes io.Writer, dir *certdir.Dir, d *trustico.OrderDetails, opts *certdir.Options, cf *collectFlags, what string) error {
-	if strings.TrimSpace(d.Certificate) == "" && strings.TrimSpace(d.IntermediateCAs) == "" {
+	if strings.TrimSpace(d.Certificate) == "" { // intermediates alone: not issued yet, as trustico status says
 		return &notReadyError{msg: fmt.Sprintf("collectssl: %s has no certificate yet (certificate status %q); nothing written", what, d.CertificateStatus)}
 	}
 	b, err := d.Bundle()

@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/collectssl/collectssl/certdir"
 )
@@ -23,9 +25,13 @@ type hookView struct {
 	Status   string `json:"status"`   // "exit status 0", "signal: killed", ...
 }
 
-// hookEnv is the hook's environment: the process's, without the account
-// password and the PKCS#12 password, plus the lineage's variables.
-func hookEnv(out *certdir.Outcome) []string {
+// secretEnv are the environment variables that hold secrets: the command
+// reads them, and a hook never sees them.
+var secretEnv = []string{envPassword, envP12Password, envTrusticoSecret}
+
+// hookEnv is the hook's environment: environ (the process's) without the
+// secrets, plus the lineage's variables.
+func hookEnv(environ []string, out *certdir.Outcome) []string {
 	abs := func(p string) string {
 		if p == "" {
 			return ""
@@ -36,9 +42,9 @@ func hookEnv(out *certdir.Outcome) []string {
 		return p
 	}
 	var env []string
-	for _, kv := range os.Environ() {
+	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
-		if name == envPassword || name == envP12Password {
+		if slices.Contains(secretEnv, name) {
 			continue
 		}
 		env = append(env, kv)
@@ -54,10 +60,12 @@ func hookEnv(out *certdir.Outcome) []string {
 
 // runHook runs command with /bin/sh -c; its output goes to standard error
 // (standard output is for the summary or the JSON). A signal to collect
-// kills it.
+// kills it, and every process it started (its process group).
 func runHook(ctx context.Context, e *env, command string, out *certdir.Outcome) *hookView {
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
-	cmd.Env = hookEnv(out)
+	cmd.Env = hookEnv(os.Environ(), out)
+	killGroupOnCancel(cmd)
+	cmd.WaitDelay = 5 * time.Second // a child that keeps the output open does not hold collect
 	cmd.Stdout, cmd.Stderr = e.stderr, e.stderr
 	hv := &hookView{Command: command, Status: "exit status 0"}
 	err := cmd.Run()

@@ -16,12 +16,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/collectssl/collectssl/certdir"
 	"github.com/collectssl/collectssl/collectssltest"
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -434,5 +436,22 @@ func TestCollectSignals(t *testing.T) {
 		if len(left)+len(left2) > 0 {
 			t.Errorf("%v: left in the output directory: %v %v", tt.sig, left, left2)
 		}
+	}
+}
+
+// TestHookEnvHasNoSecrets: the deploy hook's environment holds none of the
+// secrets the command reads from its own.
+func TestHookEnvHasNoSecrets(t *testing.T) {
+	environ := []string{"PATH=/bin", envPassword + "=a", envP12Password + "=b", envTrusticoSecret + "=c", envLogin + "=d"}
+	got := hookEnv(environ, &certdir.Outcome{Lineage: "/x", Domains: []string{"a.example"}})
+	for _, kv := range got {
+		for _, s := range secretEnv {
+			if strings.HasPrefix(kv, s+"=") {
+				t.Errorf("the hook gets %s", kv)
+			}
+		}
+	}
+	if !slices.Contains(got, "PATH=/bin") || !slices.Contains(got, envLogin+"=d") || !slices.Contains(got, "RENEWED_DOMAINS=a.example") {
+		t.Errorf("hook environment %v lacks what it should have", got)
 	}
 }
