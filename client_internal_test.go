@@ -195,3 +195,11 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// lockAccount returns the registry's lock of a login on an endpoint.
+func lockAccount(endpoint, login string) *accountLock {
+	return lockAccountKey(lockKey(endpoint, login))
+}
+
+// lockKey names an account on a server: AccountOf(endpoint, login).Key().
+func lockKey(endpoint, login string) string { return AccountOf(endpoint, login).Key() }

@@ -99,10 +99,8 @@ var locks = struct {
 	m map[string]*accountLock
 }{m: map[string]*accountLock{}}
 
-func lockAccount(endpoint, login string) *accountLock {
-	return lockAccountKey(lockKey(endpoint, login))
-}
-
+// lockAccountKey returns the registry's lock for an account's key, counting
+// one more user.
 func lockAccountKey(key string) *accountLock {
 	locks.Lock()
 	defer locks.Unlock()
@@ -114,9 +112,6 @@ func lockAccountKey(key string) *accountLock {
 	l.users++
 	return l
 }
-
-// lockKey names an account on a server: AccountOf(endpoint, login).Key().
-func lockKey(endpoint, login string) string { return AccountOf(endpoint, login).Key() }
 
 // serverKey folds the spellings of one server into one string, as Account
 // describes. An endpoint that is not a URL (Client.Collect refuses those
