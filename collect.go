@@ -310,7 +310,10 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 	// A server may echo the password: it reaches no error, log line or
 	// Result. The body was scrubbed before anything read it; what a charset
 	// decoded into the password is scrubbed here.
-	res, err = scrubResult(res, secret), scrubError(err, secret)
+	res = scrubResult(res, secret)
+	if err != ctx.Err() { // a context's own error stays itself
+		err = scrubError(err, secret)
+	}
 	c.log(ctx, req, res, err, time.Since(start), len(body), attempts)
 	if err != nil {
 		return nil, err
@@ -323,9 +326,9 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 // MaxPollInterval, and returns the first Result whose status is not 0. A
 // negative status ends the wait with its *StatusError. An HTTP 429 that
 // Collect could not retry does not: Wait pauses for its Retry-After (at
-// least the interval, at most MaxPollInterval) and polls again. Other errors end the wait (Collect
-// has already retried what is safe to retry). The wait ends with ctx.Err()
-// when the context does.
+// least the interval, at most MaxPollInterval) and polls again. Other
+// errors end the wait (Collect has already retried what is safe to retry).
+// The wait ends with ctx.Err() when the context does.
 func (c *Client) Wait(ctx context.Context, req *Request, interval time.Duration) (*Result, error) {
 	if interval <= 0 {
 		interval = DefaultPollInterval
