@@ -9,6 +9,7 @@ package collectssl
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -81,14 +82,14 @@ func scrubResult(r *Result, forms []string) *Result {
 			list[i].Domain, list[i].Status = scrubText(list[i].Domain, forms), scrubText(list[i].Status, forms)
 		}
 	}
-	for k, vs := range r.Extra {
+	for _, k := range slices.Collect(maps.Keys(r.Extra)) { // keys first: the loop renames some
+		vs := r.Extra[k]
+		for i, v := range vs {
+			vs[i] = scrubText(v, forms)
+		}
 		if sk := scrubText(k, forms); sk != k {
 			delete(r.Extra, k)
 			r.Extra[sk] = append(r.Extra[sk], vs...)
-			k = sk
-		}
-		for i, v := range r.Extra[k] {
-			r.Extra[k][i] = scrubText(v, forms)
 		}
 	}
 	return r
