@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -88,19 +89,10 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 	af.register(fs)
 	cp.register(fs)
 	lf.register(fs, collectssl.ResponseIndividual)
-	fs.StringVar(&cf.out, "out", ".", "the live `DIR` (created with mode 0755 when missing)")
 	fs.BoolVar(&cf.wait, "wait", false, "poll while the order is being processed, until it is issued or refused")
 	fs.DurationVar(&cf.interval, "interval", collectssl.DefaultPollInterval, "with -wait, the first polling interval (it doubles up to 15m)")
 	fs.DurationVar(&cf.timeout, "timeout", 0, "with -wait, give up after this `duration` (exit status 4); 0 waits until interrupted")
-	fs.BoolVar(&cf.force, "force", false, "install a certificate the renewal rule refuses (other names, not newer)")
-	fs.BoolVar(&cf.jsonOut, "json", false, "print the outcome as JSON on standard output")
-	fs.BoolVar(&cf.quiet, "q", false, "no progress messages on standard error")
-	fs.BoolVar(&cf.verbose, "v", false, "log every call to the API on standard error (password redacted)")
-	fs.StringVar(&cf.hook, "deploy-hook", "", "run `CMD` (with /bin/sh) after the live set changed")
-	fs.StringVar(&cf.key, "key", "", "the certificate's private key `FILE` (PEM): checked, then written as privkey.pem and combined.pem")
-	fs.BoolVar(&cf.p12, "p12", false, "with -key, also write cert.p12 (password from "+envP12Password+" or -p12-password-file)")
-	fs.StringVar(&cf.p12File, "p12-password-file", "", "read the PKCS#12 password from `FILE` (its first line)")
-	fs.IntVar(&cf.keep, "keep", certdir.DefaultKeep, "how many versions to keep, the live one included; -1 keeps all")
+	cf.register(fs, "password redacted")
 	if err := parseFlags(fs, e, args, 0); err != nil {
 		return err
 	}
@@ -118,8 +110,8 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 	if cf.timeout < 0 || (cf.timeout > 0 && !cf.wait) {
 		return usagef("collectssl: collect: -timeout needs -wait and a positive duration")
 	}
-	if cf.keep == 0 {
-		return usagef("collectssl: collect: -keep must be positive, or -1 to keep all")
+	if err := cf.check("collect"); err != nil {
+		return err
 	}
 	// Everything local is read before the first call: a bad key or a named
 	// pipe fails now, not after a long wait.
@@ -158,10 +150,38 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d := &certdir.Dir{Path: cf.out, Keep: cf.keep, OnLockWait: func() {
+	return install(ctx, e, e.stderr, cf.dir(progress), res, opts, &cf, of.describe())
+}
+
+// register adds the flags of installing in a live directory; redaction
+// says what -v keeps out of its log.
+func (cf *collectFlags) register(fs *flag.FlagSet, redaction string) {
+	fs.StringVar(&cf.out, "out", ".", "the live `DIR` (created with mode 0755 when missing)")
+	fs.BoolVar(&cf.force, "force", false, "install a certificate the renewal rule refuses (other names, not newer)")
+	fs.BoolVar(&cf.jsonOut, "json", false, "print the outcome as JSON on standard output")
+	fs.BoolVar(&cf.quiet, "q", false, "no progress messages on standard error")
+	fs.BoolVar(&cf.verbose, "v", false, "log every call to the API on standard error ("+redaction+")")
+	fs.StringVar(&cf.hook, "deploy-hook", "", "run `CMD` (with /bin/sh) after the live set changed")
+	fs.StringVar(&cf.key, "key", "", "the certificate's private key `FILE` (PEM): checked, then written as privkey.pem and combined.pem")
+	fs.BoolVar(&cf.p12, "p12", false, "with -key, also write cert.p12 (password from "+envP12Password+" or -p12-password-file)")
+	fs.StringVar(&cf.p12File, "p12-password-file", "", "read the PKCS#12 password from `FILE` (its first line)")
+	fs.IntVar(&cf.keep, "keep", certdir.DefaultKeep, "how many versions to keep, the live one included; -1 keeps all")
+}
+
+// check refuses flag values that make no sense, for command cmd.
+func (cf *collectFlags) check(cmd string) error {
+	if cf.keep == 0 {
+		return usagef("collectssl: %s: -keep must be positive, or -1 to keep all", cmd)
+	}
+	return nil
+}
+
+// dir is the live directory -out names, saying on progress when it waits
+// for another collect's lock.
+func (cf *collectFlags) dir(progress io.Writer) *certdir.Dir {
+	return &certdir.Dir{Path: cf.out, Keep: cf.keep, OnLockWait: func() {
 		fmt.Fprintf(progress, "collectssl: %s is locked by another collect; waiting for it\n", cf.out)
 	}}
-	return install(ctx, e, e.stderr, d, res, opts, &cf, of.describe())
 }
 
 // installOptions reads -key and the PKCS#12 password.

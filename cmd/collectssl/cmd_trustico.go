@@ -308,15 +308,7 @@ func runTrusticoCollect(ctx context.Context, e *env, args []string) error {
 	)
 	fs.StringVar(&order, "order", "", "the order `reference` (an integer)")
 	af.register(fs)
-	fs.StringVar(&cf.out, "out", ".", "the live `DIR` (created with mode 0755 when missing)")
-	fs.BoolVar(&cf.force, "force", false, "install a certificate the renewal rule refuses (other names, not newer)")
-	fs.BoolVar(&cf.jsonOut, "json", false, "print the outcome as JSON on standard output")
-	fs.BoolVar(&cf.verbose, "v", false, "log every call to the API on standard error (secret and tokens redacted)")
-	fs.StringVar(&cf.hook, "deploy-hook", "", "run `CMD` (with /bin/sh) after the live set changed")
-	fs.StringVar(&cf.key, "key", "", "the certificate's private key `FILE` (PEM): checked, then written as privkey.pem and combined.pem")
-	fs.BoolVar(&cf.p12, "p12", false, "with -key, also write cert.p12 (password from "+envP12Password+" or -p12-password-file)")
-	fs.StringVar(&cf.p12File, "p12-password-file", "", "read the PKCS#12 password from `FILE` (its first line)")
-	fs.IntVar(&cf.keep, "keep", certdir.DefaultKeep, "how many versions to keep, the live one included; -1 keeps all")
+	cf.register(fs, "secret and tokens redacted")
 	if err := parseFlags(fs, e, args, 0); err != nil {
 		return err
 	}
@@ -324,8 +316,8 @@ func runTrusticoCollect(ctx context.Context, e *env, args []string) error {
 	if err != nil || ref <= 0 {
 		return usagef("collectssl: trustico collect: -order takes the order reference, a positive integer")
 	}
-	if cf.keep == 0 {
-		return usagef("collectssl: trustico collect: -keep must be positive, or -1 to keep all")
+	if err := cf.check("trustico collect"); err != nil {
+		return err
 	}
 	opts, err := cf.installOptions(e)
 	if err != nil {
@@ -346,10 +338,11 @@ func runTrusticoCollect(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir := &certdir.Dir{Path: cf.out, Keep: cf.keep, OnLockWait: func() {
-		fmt.Fprintf(e.stderr, "collectssl: %s is locked by another collect; waiting for it\n", cf.out)
-	}}
-	return installTrustico(ctx, e, e.stderr, dir, d, opts, &cf, what)
+	progress := e.stderr
+	if cf.quiet {
+		progress = io.Discard
+	}
+	return installTrustico(ctx, e, e.stderr, cf.dir(progress), d, opts, &cf, what)
 }
 
 // installTrustico builds the bundle of an order's details and installs it
