@@ -221,56 +221,11 @@ func (c *Capture) Parse() (*Result, error) {
 func requestFromForm(form url.Values) (*Request, error) {
 	r := &Request{}
 	for k, vs := range form {
-		if len(vs) == 0 {
+		i := slices.IndexFunc(requestParams, func(p requestParam) bool { return strings.EqualFold(p.name, k) })
+		if i < 0 || len(vs) == 0 || requestParams[i].set == nil {
 			continue
 		}
-		v := vs[0]
-		atoi := func(field string) (int, error) {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return 0, &RequestError{Field: field, Reason: fmt.Sprintf("%.20q is not an integer", v)}
-			}
-			return n, nil
-		}
-		var err error
-		var n int
-		switch strings.ToLower(k) {
-		case "ordernumber":
-			r.OrderNumber = v
-		case "certificateid":
-			r.CertificateID = v
-		case "baseordernumber":
-			r.BaseOrderNumber = v
-		case "querytype":
-			n, err = atoi("queryType")
-			r.QueryType = QueryType(n)
-		case "responsetype":
-			n, err = atoi("responseType")
-			r.ResponseType = ResponseType(n)
-		case "responseencoding":
-			n, err = atoi("responseEncoding")
-			r.ResponseEncoding = ResponseEncoding(n)
-		case "responseformat":
-			n, err = atoi("responseFormat")
-			r.ResponseFormat = ResponseFormat(n)
-		case "responsemimetype":
-			r.ResponseMIMEType = v
-		case "collectioncode":
-			r.CollectionCode = v
-		case "showvalidityperiod":
-			r.ShowValidityPeriod = v == "Y"
-		case "showfqdn":
-			r.ShowFQDN = v == "Y"
-		case "showextstatus":
-			r.ShowExtStatus = v == "Y"
-		case "showmdcdomaindetails":
-			r.ShowMDCDomainDetails = v == "Y"
-		case "showmdcdomaindetails2":
-			r.ShowMDCDomainDetails2 = v == "Y"
-		case "showstatusdetails":
-			r.ShowStatusDetails = v == "Y"
-		}
-		if err != nil {
+		if err := requestParams[i].set(r, vs[0]); err != nil {
 			return nil, err
 		}
 	}

@@ -378,34 +378,70 @@ func (r *Request) validateWith(c Credentials) error {
 	return c.validate()
 }
 
-// params hands add every parameter Form sends, in the order of their names
-// (the order url.Values.Encode writes them in).
+// params hands add every parameter Form sends, in the order of
+// requestParams (the order url.Values.Encode writes them in).
 func (r *Request) params(c Credentials, add func(k, v string)) {
-	addIf := func(k, v string) {
-		if v != "" {
-			add(k, v)
+	for _, p := range requestParams {
+		if v := p.get(r, c); v != "" {
+			add(p.name, v)
 		}
 	}
-	flag := func(k string, on bool) {
-		if on {
-			add(k, "Y")
+}
+
+// requestParam is one parameter of the API (see requestParams).
+type requestParam struct {
+	name string
+	get  func(r *Request, c Credentials) string
+	set  func(r *Request, v string) error
+}
+
+// requestParams are the parameters of the API, in the order of their names:
+// get is the value Form sends ("" means none: the parameter is left out),
+// set reads one back (requestFromForm; nil for the credentials, which a
+// Request does not hold). The one list of names and how each maps to a
+// field.
+var requestParams = []requestParam{
+	{"baseOrderNumber", func(r *Request, _ Credentials) string { return r.BaseOrderNumber }, func(r *Request, v string) error { r.BaseOrderNumber = v; return nil }},
+	{"certificateID", func(r *Request, _ Credentials) string { return r.CertificateID }, func(r *Request, v string) error { r.CertificateID = v; return nil }},
+	{"collectionCode", func(r *Request, _ Credentials) string { return r.CollectionCode }, func(r *Request, v string) error { r.CollectionCode = v; return nil }},
+	{"loginName", func(_ *Request, c Credentials) string { return c.LoginName }, nil},
+	{"loginPassword", func(_ *Request, c Credentials) string { return c.LoginPassword }, nil},
+	{"orderNumber", func(r *Request, _ Credentials) string { return r.OrderNumber }, func(r *Request, v string) error { r.OrderNumber = v; return nil }},
+	{"queryType", func(r *Request, _ Credentials) string { return strconv.Itoa(int(r.QueryType)) }, setEnum("queryType", func(r *Request) *QueryType { return &r.QueryType })},
+	{"responseEncoding", func(r *Request, _ Credentials) string { return strconv.Itoa(int(r.ResponseEncoding)) }, setEnum("responseEncoding", func(r *Request) *ResponseEncoding { return &r.ResponseEncoding })},
+	{"responseFormat", func(r *Request, _ Credentials) string { return strconv.Itoa(int(r.ResponseFormat)) }, setEnum("responseFormat", func(r *Request) *ResponseFormat { return &r.ResponseFormat })},
+	{"responseMimeType", func(r *Request, _ Credentials) string { return r.ResponseMIMEType }, func(r *Request, v string) error { r.ResponseMIMEType = v; return nil }},
+	{"responseType", func(r *Request, _ Credentials) string { return strconv.Itoa(int(r.responseType())) }, setEnum("responseType", func(r *Request) *ResponseType { return &r.ResponseType })},
+	{"showExtStatus", showGet(func(r *Request) *bool { return &r.ShowExtStatus }), showSet(func(r *Request) *bool { return &r.ShowExtStatus })},
+	{"showFQDN", showGet(func(r *Request) *bool { return &r.ShowFQDN }), showSet(func(r *Request) *bool { return &r.ShowFQDN })},
+	{"showMDCDomainDetails", showGet(func(r *Request) *bool { return &r.ShowMDCDomainDetails }), showSet(func(r *Request) *bool { return &r.ShowMDCDomainDetails })},
+	{"showMDCDomainDetails2", showGet(func(r *Request) *bool { return &r.ShowMDCDomainDetails2 }), showSet(func(r *Request) *bool { return &r.ShowMDCDomainDetails2 })},
+	{"showStatusDetails", showGet(func(r *Request) *bool { return &r.ShowStatusDetails }), showSet(func(r *Request) *bool { return &r.ShowStatusDetails })},
+	{"showValidityPeriod", showGet(func(r *Request) *bool { return &r.ShowValidityPeriod }), showSet(func(r *Request) *bool { return &r.ShowValidityPeriod })},
+}
+
+// setEnum reads an enum parameter, an integer, into the field at points to.
+func setEnum[E ~int](name string, at func(*Request) *E) func(*Request, string) error {
+	return func(r *Request, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return &RequestError{Field: name, Reason: fmt.Sprintf("%.20q is not an integer", v)}
 		}
+		*at(r) = E(n)
+		return nil
 	}
-	addIf("baseOrderNumber", r.BaseOrderNumber)
-	addIf("certificateID", r.CertificateID)
-	addIf("collectionCode", r.CollectionCode)
-	add("loginName", c.LoginName)
-	add("loginPassword", c.LoginPassword)
-	addIf("orderNumber", r.OrderNumber)
-	add("queryType", strconv.Itoa(int(r.QueryType)))
-	add("responseEncoding", strconv.Itoa(int(r.ResponseEncoding)))
-	add("responseFormat", strconv.Itoa(int(r.ResponseFormat)))
-	addIf("responseMimeType", r.ResponseMIMEType)
-	add("responseType", strconv.Itoa(int(r.responseType())))
-	flag("showExtStatus", r.ShowExtStatus)
-	flag("showFQDN", r.ShowFQDN)
-	flag("showMDCDomainDetails", r.ShowMDCDomainDetails)
-	flag("showMDCDomainDetails2", r.ShowMDCDomainDetails2)
-	flag("showStatusDetails", r.ShowStatusDetails)
-	flag("showValidityPeriod", r.ShowValidityPeriod)
+}
+
+// showGet and showSet are a show flag's two sides: "Y" when set.
+func showGet(at func(*Request) *bool) func(*Request, Credentials) string {
+	return func(r *Request, _ Credentials) string {
+		if *at(r) {
+			return "Y"
+		}
+		return ""
+	}
+}
+
+func showSet(at func(*Request) *bool) func(*Request, string) error {
+	return func(r *Request, v string) error { *at(r) = v == "Y"; return nil }
 }

@@ -9,8 +9,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,7 +21,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/certdir"
 	"github.com/collectssl/collectssl/trustico"
 	"github.com/collectssl/collectssl/trusticotest"
@@ -87,19 +84,11 @@ func (a *trusticoFlags) client(e *env) (*trustico.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &trustico.Client{ClientID: id, ClientSecret: secret, Endpoint: a.endpoint, TokenURL: a.tokenURL, UserAgent: "collectssl-cmd"}
-	if a.cacert != "" {
-		pemBytes, err := readFileLimited(a.cacert, maxCACertFileBytes)
-		if err != nil {
-			return nil, err
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pemBytes) {
-			return nil, usagef("collectssl: -cacert %s: no PEM certificate in it", a.cacert)
-		}
-		c.HTTPClient = collectssl.NewHTTPClient(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+	hc, err := cacertClient(a.cacert)
+	if err != nil {
+		return nil, err
 	}
-	return c, nil
+	return &trustico.Client{ClientID: id, ClientSecret: secret, Endpoint: a.endpoint, TokenURL: a.tokenURL, UserAgent: "collectssl-cmd", HTTPClient: hc}, nil
 }
 
 // loadTrusticoCredentials reads the client ID and secret from file when it

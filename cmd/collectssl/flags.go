@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -80,19 +81,28 @@ func (a *accountFlags) client(e *env) (*collectssl.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &collectssl.Client{Credentials: creds, Endpoint: a.endpoint, UserAgent: "collectssl-cmd"}
-	if a.cacert != "" {
-		pemBytes, err := readFileLimited(a.cacert, maxCACertFileBytes)
-		if err != nil {
-			return nil, err
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pemBytes) {
-			return nil, usagef("collectssl: -cacert %s: no PEM certificate in it", a.cacert)
-		}
-		c.HTTPClient = collectssl.NewHTTPClient(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+	hc, err := cacertClient(a.cacert)
+	if err != nil {
+		return nil, err
 	}
-	return c, nil
+	return &collectssl.Client{Credentials: creds, Endpoint: a.endpoint, UserAgent: "collectssl-cmd", HTTPClient: hc}, nil
+}
+
+// cacertClient returns an HTTP client that trusts the PEM certificates of
+// the -cacert file, or nil (the default client) when there is none.
+func cacertClient(cacert string) (*http.Client, error) {
+	if cacert == "" {
+		return nil, nil
+	}
+	pemBytes, err := readFileLimited(cacert, maxCACertFileBytes)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		return nil, usagef("collectssl: -cacert %s: no PEM certificate in it", cacert)
+	}
+	return collectssl.NewHTTPClient(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), nil
 }
 
 // layoutFlags choose the container, the encoding and the format.
