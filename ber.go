@@ -194,11 +194,15 @@ func berSkip(b []byte, off, depth, maxDepth int, rec *endCache) (int, error) {
 type endCache struct {
 	spans []span // in order of start: a walk meets elements in document order
 	stack []int  // indexes in spans of the elements still open
+}
 
-	// Room for a typical PKCS#7, so that most decodes allocate nothing
-	// more. The cache must not be copied once used.
-	spanBuf  [16]span
-	stackBuf [maxNestingDepth + 1]int
+// endCacheRoom is the first room of an endCache, allocated at its first
+// indefinite-length element (DER never needs it): enough for a typical BER
+// PKCS#7, in one allocation. Keeping it outside the cache keeps a walker
+// small and on the stack.
+type endCacheRoom struct {
+	spans [16]span
+	stack [maxNestingDepth + 1]int
 }
 
 // span is where one indefinite-length element starts and ends (next: just
@@ -214,7 +218,8 @@ func (c *endCache) open(level, off int) {
 		return
 	}
 	if c.spans == nil {
-		c.spans, c.stack = c.spanBuf[:0], c.stackBuf[:0]
+		room := new(endCacheRoom)
+		c.spans, c.stack = room.spans[:0], room.stack[:0]
 	}
 	c.stack = append(c.stack[:level], -1)
 	if len(c.spans) < maxCachedEnds && (len(c.spans) == 0 || c.spans[len(c.spans)-1].start < off) {

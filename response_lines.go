@@ -81,30 +81,68 @@ func ParseLines(req *Request, body []byte) (*Result, error) {
 }
 
 // lineSpan is one line of the body: body[start:end], without its line ending and
-// trailing spaces and tabs.
-type lineSpan struct{ start, end int }
+// trailing spaces and tabs. Offsets fit in 32 bits: a body is at most
+// maxResponseBytes.
+type lineSpan struct{ start, end int32 }
 
-// lineParser walks the lines of one body. Its methods never read past the
-// last line: every loop advances next or stops.
+// lineParser walks the lines of one body, splitting it as it goes: the PEM
+// text of the certificate data is skipped in one step (see pemText), not
+// line by line. Its methods never read past the last line: every loop
+// advances next or stops.
 type lineParser struct {
-	body  []byte
-	lines []lineSpan
-	next  int // index of the next unread line
+	body  []byte     // without trailing blank lines
+	lines []lineSpan // the lines split so far
+	pos   int        // where the first line not yet split starts in body
+	next  int        // index in lines of the next unread line
 	extra []string
 }
 
-func (p *lineParser) more() bool { return p.next < len(p.lines) }
+// has reports whether line i exists, splitting the body up to it. A line
+// is cut at '\n', without '\r' and trailing spaces and tabs.
+func (p *lineParser) has(i int) bool {
+	for len(p.lines) <= i {
+		if p.pos >= len(p.body) {
+			return false
+		}
+		start, end, next := p.pos, len(p.body), len(p.body)
+		if k := bytes.IndexByte(p.body[start:], '\n'); k >= 0 {
+			end, next = start+k, start+k+1
+		}
+		for end > start && (p.body[end-1] == '\r' || p.body[end-1] == ' ' || p.body[end-1] == '\t') {
+			end--
+		}
+		p.lines = append(p.lines, lineSpan{int32(start), int32(end)})
+		p.pos = next
+	}
+	return true
+}
+
+func (p *lineParser) more() bool { return p.has(p.next) }
 
 // peek returns the next line, or nil at the end.
 func (p *lineParser) peek() []byte {
 	if !p.more() {
 		return nil
 	}
-	s := p.lines[p.next]
-	return p.body[s.start:s.end]
+	return p.line(p.next)
 }
 
+// line returns line i, which has been split (has(i) is true).
 func (p *lineParser) line(i int) []byte { return p.body[p.lines[i].start:p.lines[i].end] }
+
+// start and end are where line i starts and ends in body.
+func (p *lineParser) start(i int) int { return int(p.lines[i].start) }
+func (p *lineParser) end(i int) int   { return int(p.lines[i].end) }
+
+// lineNo returns the line number (from 1) of the line that starts at byte
+// off of body, for errors: line indexes do not count the lines of PEM text.
+func (p *lineParser) lineNo(off int) int { return 1 + bytes.Count(p.body[:off], []byte{'\n'}) }
+
+// skipTo drops the lines split at or after line i and goes on splitting at
+// byte off, with line i next: the lines in between are consumed unsplit.
+func (p *lineParser) skipTo(i, off int) {
+	p.lines, p.pos, p.next = p.lines[:i], off, i
+}
 
 // text consumes the next line as a string, "" at the end.
 func (p *lineParser) text() string {
@@ -124,30 +162,6 @@ func (p *lineParser) skipBlank() {
 // keep consumes the next line into Extra.
 func (p *lineParser) keep() { p.extra = append(p.extra, p.text()) }
 
-// splitLines cuts body (which holds newlines '\n' characters, counted by
-// the caller) at each '\n', trims '\r' and trailing spaces and tabs from
-// each line and drops blank lines at the end.
-func splitLines(body []byte, newlines int) []lineSpan {
-	lines := make([]lineSpan, 0, newlines+1)
-	for start := 0; start < len(body); {
-		end := bytes.IndexByte(body[start:], '\n')
-		next := start + end + 1
-		if end < 0 {
-			end, next = len(body)-start, len(body)
-		}
-		end += start
-		for end > start && (body[end-1] == '\r' || body[end-1] == ' ' || body[end-1] == '\t') {
-			end--
-		}
-		lines = append(lines, lineSpan{start, end})
-		start = next
-	}
-	for len(lines) > 0 && lines[len(lines)-1].start == lines[len(lines)-1].end {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
-}
-
 func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, error) {
 	return parseLinesSpan(req, body, enc, nil)
 }
@@ -165,7 +179,9 @@ func parseLinesSpan(req *Request, body []byte, enc encoding.Encoding, cert *[2]i
 	if n > maxResponseLines {
 		return nil, &ParseError{Field: "body", Err: fmt.Errorf("%w: %d lines, more than %d", ErrTooLarge, n, maxResponseLines)}
 	}
-	p := &lineParser{body: body, lines: splitLines(body, n)}
+	// Blank lines at the end are no lines: trailing blanks are dropped from
+	// every line anyway.
+	p := &lineParser{body: bytes.TrimRight(body, " \t\r\n"), lines: make([]lineSpan, 0, 16)}
 	if !p.more() {
 		return nil, &ParseError{Line: 1, Field: "status", Err: errNoStatusLine}
 	}
@@ -180,7 +196,6 @@ func parseLinesSpan(req *Request, body []byte, enc encoding.Encoding, cert *[2]i
 	}
 	r := &Result{Status: StatusCode(code)}
 	if code > int(StatusAttached) {
-		p.extra = make([]string, 0, len(p.lines)-p.next)
 		for p.more() {
 			p.keep()
 		}
@@ -196,13 +211,13 @@ func parseLinesSpan(req *Request, body []byte, enc encoding.Encoding, cert *[2]i
 	if code == int(StatusAttached) {
 		p.skipBlank()
 		if p.more() {
-			cert[0] = p.lines[p.next].start
+			cert[0] = p.start(p.next)
 			if err := p.certificates(r); err != nil {
 				return nil, err
 			}
 			cert[1] = len(body)
 			if p.more() {
-				cert[1] = p.lines[p.next].start
+				cert[1] = p.start(p.next)
 			}
 		}
 	}
@@ -212,9 +227,33 @@ func parseLinesSpan(req *Request, body []byte, enc encoding.Encoding, cert *[2]i
 }
 
 // A section is one kind of optional line (or run of lines) that may follow
-// the certificate data: take reads it at the parser's position, when what
-// stands there fits, and reports whether it did.
-type section func(p *lineParser, r *Result) bool
+// the certificate data, in the order of the specification.
+type section uint8
+
+const (
+	sectionExtStatus section = iota
+	sectionMDCDomains
+	sectionStatusDetails
+	sectionMDCDomains2
+	sectionCAAStatus
+)
+
+// take reads section s at the parser's position, when what stands there
+// fits it, and reports whether it did.
+func (p *lineParser) take(s section, r *Result) bool {
+	switch s {
+	case sectionExtStatus:
+		return p.extStatus(r)
+	case sectionMDCDomains:
+		return p.domains(&r.MDCDomainDetails, false)
+	case sectionStatusDetails:
+		return p.statusDetails(r)
+	case sectionMDCDomains2:
+		return p.domains(&r.MDCDomainDetails2, true)
+	default:
+		return p.caaStatus(r)
+	}
+}
 
 // optionalLines reads what follows the certificate data. The specification
 // sends these lines in a fixed order, each only when asked for and, in real
@@ -226,24 +265,21 @@ type section func(p *lineParser, r *Result) bool
 // order, and never into a typed field. Blank lines between sections are
 // layout; blank lines among the lines kept in Extra are kept too.
 func (p *lineParser) optionalLines(req *Request, r *Result) {
-	var sections []section
+	var buf [5]section
+	sections := buf[:0]
 	if req.ShowExtStatus {
-		sections = append(sections, (*lineParser).extStatus)
+		sections = append(sections, sectionExtStatus)
 	}
 	if r.Status == StatusProcessing && req.ShowMDCDomainDetails {
-		sections = append(sections, func(p *lineParser, r *Result) bool {
-			return p.domains(&r.MDCDomainDetails, false)
-		})
+		sections = append(sections, sectionMDCDomains)
 	}
 	if req.ShowStatusDetails {
-		sections = append(sections, (*lineParser).statusDetails)
+		sections = append(sections, sectionStatusDetails)
 	}
 	if r.Status == StatusProcessing && req.ShowMDCDomainDetails2 {
-		sections = append(sections, func(p *lineParser, r *Result) bool {
-			return p.domains(&r.MDCDomainDetails2, true)
-		})
+		sections = append(sections, sectionMDCDomains2)
 	}
-	sections = append(sections, (*lineParser).caaStatus)
+	sections = append(sections, sectionCAAStatus)
 
 	next, blanks := 0, 0 // the first section still to come; blank lines pending
 	for p.more() {
@@ -254,7 +290,7 @@ func (p *lineParser) optionalLines(req *Request, r *Result) {
 		}
 		took := false
 		for i := next; i < len(sections) && !took; i++ {
-			if sections[i](p, r) {
+			if p.take(sections[i], r) {
 				next, took = i+1, true
 			}
 		}
@@ -291,18 +327,50 @@ func (p *lineParser) message() string {
 	if !p.more() {
 		return ""
 	}
-	start := p.lines[p.next].start
-	end := p.lines[len(p.lines)-1].end
-	p.next = len(p.lines)
-	return strings.ReplaceAll(string(p.body[start:end]), "\r\n", "\n")
+	start := p.start(p.next)
+	p.skipTo(p.next, len(p.body))
+	return strings.ReplaceAll(string(p.body[start:]), "\r\n", "\n")
 }
 
 // Sectigo certificates start at 00:00:00 GMT and end at 23:59:59 GMT on the
 // days the validity line names.
 const (
-	dateLayout     = "2/1/2006" // DD/MM/YYYY; one-digit days and months accepted
 	endOfDayOffset = 24*time.Hour - time.Second
 )
+
+// parseDate reads a date of the validity line, DD/MM/YYYY (time layout
+// "2/1/2006": one-digit days and months accepted), as midnight UTC.
+func parseDate(b []byte) (time.Time, bool) {
+	day, b, ok1 := dateField(b, 2, '/')
+	month, b, ok2 := dateField(b, 2, '/')
+	year, b, ok3 := dateField(b, 4, 0)
+	if !ok1 || !ok2 || !ok3 || len(b) != 0 || month < 1 || month > 12 || day < 1 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	if t.Day() != day {
+		return time.Time{}, false // 31/04 is no date
+	}
+	return t, true
+}
+
+// dateField reads the number at the start of b, of 1 to width digits (all
+// of them when sep is 0), and the separator after it.
+func dateField(b []byte, width int, sep byte) (n int, rest []byte, ok bool) {
+	i := 0
+	for ; i < len(b) && i < width && b[i] >= '0' && b[i] <= '9'; i++ {
+		n = n*10 + int(b[i]-'0')
+	}
+	switch {
+	case i == 0, sep == 0 && i != width:
+		return 0, nil, false
+	case sep == 0:
+		return n, b[i:], true
+	case i < len(b) && b[i] == sep:
+		return n, b[i+1:], true
+	}
+	return 0, nil, false
+}
 
 // validity reads "DD/MM/YYYY DD/MM/YYYY", or the two dates on two lines as
 // one real client allows. A line that does not parse goes to Extra, unless
@@ -315,21 +383,21 @@ func (p *lineParser) validity(r *Result) {
 	switch {
 	case len(toks) == 2:
 		nb, na = toks[0], toks[1]
-	case len(toks) == 1 && p.next+1 < len(p.lines):
+	case len(toks) == 1 && p.has(p.next+1):
 		next := bytes.Fields(p.line(p.next + 1))
 		if len(next) == 1 {
 			nb, na, lines = toks[0], next[0], 2
 		}
 	}
-	from, err1 := time.Parse(dateLayout, string(nb))
-	to, err2 := time.Parse(dateLayout, string(na))
-	if nb == nil || err1 != nil || err2 != nil {
+	from, ok1 := parseDate(nb)
+	to, ok2 := parseDate(na)
+	if !ok1 || !ok2 {
 		if line := p.peek(); len(line) > 0 && !mayFollowValidity(line) {
 			p.keep()
 		}
 		return
 	}
-	r.NotBefore, r.NotAfter = from.UTC(), to.UTC().Add(endOfDayOffset)
+	r.NotBefore, r.NotAfter = from, to.Add(endOfDayOffset)
 	p.next += lines
 }
 
@@ -379,7 +447,7 @@ func isHostname(line []byte) bool {
 // named status detail or certificate data; and the first is no CAA status
 // (none of the specification's extended statuses is one).
 func (p *lineParser) extStatus(r *Result) bool {
-	if p.next+1 >= len(p.lines) || !isStatusText(p.line(p.next)) || !isStatusText(p.line(p.next+1)) ||
+	if !p.has(p.next+1) || !isStatusText(p.line(p.next)) || !isStatusText(p.line(p.next+1)) ||
 		isCAAStatus(p.line(p.next)) {
 		return false
 	}
@@ -428,6 +496,9 @@ func (p *lineParser) domains(dst *[]DomainStatus, awaitingBrand bool) bool {
 // a status in capitals. ok is false for anything else, or for a list with
 // the status AWAITINGBRAND when awaitingBrand is false.
 func domainList(line []byte, awaitingBrand bool) (list []DomainStatus, ok bool) {
+	if bytes.IndexByte(line, '.') < 0 {
+		return nil, false // no host name
+	}
 	list = parseDomains(string(line))
 	if len(list) == 0 {
 		return nil, false
@@ -467,17 +538,47 @@ func (p *lineParser) caaStatus(r *Result) bool {
 // isCAAStatus reports whether line is a CAA check status of the
 // specification, in any case, or "Error 'n'".
 func isCAAStatus(line []byte) bool {
-	s := strings.ToLower(string(bytes.TrimSpace(line)))
-	if slices.Contains(caaStatuses, s) {
-		return true
+	line = bytes.TrimSpace(line)
+	for _, s := range caaStatuses {
+		if equalFoldASCII(line, s) {
+			return true
+		}
 	}
-	n, ok := strings.CutPrefix(s, "error '")
-	n, ok2 := strings.CutSuffix(n, "'")
-	if !ok || !ok2 || n == "" {
+	const prefix = "error '"
+	if len(line) < len(prefix)+2 || !equalFoldASCII(line[:len(prefix)], prefix) || line[len(line)-1] != '\'' {
 		return false
 	}
-	n = strings.TrimPrefix(n, "-")
-	return n != "" && strings.Trim(n, "0123456789") == ""
+	n := line[len(prefix) : len(line)-1]
+	n = bytes.TrimPrefix(n, []byte{'-'})
+	return len(n) > 0 && allDigits(n)
+}
+
+// equalFoldASCII reports whether b is s, which is lower-case ASCII, in any
+// case of its letters.
+func equalFoldASCII(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// allDigits reports whether b holds only ASCII digits.
+func allDigits[T string | []byte](b T) bool {
+	for i := range len(b) {
+		if b[i] < '0' || b[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // startsCertificateData reports whether line is the start of certificate data
@@ -513,16 +614,32 @@ func (p *lineParser) certificates(r *Result) error {
 // container decoder, which reads what real files hold (blocks glued on one
 // line, indentation, blank lines between blocks, a container under any
 // label). The text runs to the last END line before the first line that is
-// neither inside a block, nor blank, nor holds a BEGIN marker. An error
-// names the line where the decoder stopped.
+// neither inside a block, nor blank, nor holds a BEGIN marker. Inside a
+// block only a line with a marker can change that, so the lines of base64
+// between are stepped over, not split. An error names the line where the
+// decoder stopped.
 func (p *lineParser) pemText(r *Result) error {
-	first, last, open, opened := p.next, -1, false, p.next
-	for i := first; i < len(p.lines); i++ {
-		line := p.line(i)
-		if bytes.IndexByte(line, '-') < 0 { // no marker: base64, or what follows
-			if !open && len(bytes.TrimSpace(line)) != 0 {
-				break // the first line after the PEM text
+	first, start := p.next, p.start(p.next)
+	textEnd, resume := 0, 0 // where the last END line ends, and the line after it starts
+	open, opened := false, start
+	for pos := start; pos < len(p.body); {
+		if open {
+			k := bytes.Index(p.body[pos:], pemDash)
+			if k < 0 {
+				break
 			}
+			pos += bytes.LastIndexByte(p.body[pos:pos+k], '\n') + 1 // the marker's line
+		}
+		end, next := len(p.body), len(p.body)
+		if k := bytes.IndexByte(p.body[pos:], '\n'); k >= 0 {
+			end, next = pos+k, pos+k+1
+		}
+		line := bytes.TrimRight(p.body[pos:end], "\r \t")
+		if bytes.IndexByte(line, '-') < 0 { // no marker: what follows, or a blank line
+			if !open && len(bytes.TrimSpace(line)) != 0 {
+				break
+			}
+			pos = next
 			continue
 		}
 		begin := bytes.Contains(line, pemBegin)
@@ -530,18 +647,19 @@ func (p *lineParser) pemText(r *Result) error {
 			break
 		}
 		if e := bytes.LastIndex(line, pemEnd); e >= 0 && !bytes.Contains(line[e:], pemBegin) {
-			open, last = false, i
+			open, textEnd, resume = false, pos+len(line), next
 		} else if begin {
-			open, opened = true, i
+			open, opened = true, pos
 		}
+		pos = next
 	}
 	if open {
-		return &ParseError{Line: opened + 1, Field: "certificate data", Err: errTruncatedCertificates}
+		return &ParseError{Line: p.lineNo(opened), Field: "certificate data", Err: errTruncatedCertificates}
 	}
-	text := p.body[p.lines[first].start:p.lines[last].end]
+	text := p.body[start:textEnd]
 	certs, container, err := decodePEMText(text)
 	if err != nil {
-		line := first + 1
+		line := p.lineNo(start)
 		var ce *ContainerError
 		if errors.As(err, &ce) && ce.Offset > 0 && ce.Offset <= len(text) {
 			line += bytes.Count(text[:ce.Offset], []byte{'\n'})
@@ -549,10 +667,10 @@ func (p *lineParser) pemText(r *Result) error {
 		return &ParseError{Line: line, Field: "certificate data", Err: err}
 	}
 	if err := r.setCertificates(certs); err != nil {
-		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
+		return &ParseError{Line: p.lineNo(start), Field: "certificate data", Err: err}
 	}
 	r.Container = container
-	p.next = last + 1
+	p.skipTo(first, resume)
 	return nil
 }
 
@@ -586,7 +704,7 @@ func isBase64Line(l []byte) bool {
 func (p *lineParser) base64Container(r *Result) error {
 	first := p.next
 	if !isBase64Line(p.peek()) {
-		return &ParseError{Line: first + 1, Field: "certificate data", Err: fmt.Errorf("%w: %.40q", errNotCertificate, p.peek())}
+		return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: fmt.Errorf("%w: %.40q", errNotCertificate, p.peek())}
 	}
 	// First try: the run by width alone, validated by the decoder, which
 	// stops at the first byte outside the alphabet; that is enough when the
@@ -599,10 +717,10 @@ func (p *lineParser) base64Container(r *Result) error {
 		decoded, n, complete, err = p.decodeRun(first, j, total)
 	}
 	if err != nil {
-		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
+		return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: err}
 	}
 	if !complete || n <= 0 || n > len(decoded) {
-		return &ParseError{Line: j, Field: "certificate data", Err: errTruncatedCertificates}
+		return &ParseError{Line: p.lineNo(p.start(j - 1)), Field: "certificate data", Err: errTruncatedCertificates}
 	}
 	need := base64.RawStdEncoding.EncodedLen(n)
 	for k, cum := first, 0; k < j; k++ {
@@ -612,7 +730,7 @@ func (p *lineParser) base64Container(r *Result) error {
 			continue
 		}
 		if len(bytes.TrimRight(l[need-cum:], "=")) > 0 {
-			return &ParseError{Line: k + 1, Field: "certificate data", Err: errContainerTrail}
+			return &ParseError{Line: p.lineNo(p.start(k)), Field: "certificate data", Err: errContainerTrail}
 		}
 		p.next = k + 1
 		break
@@ -620,11 +738,11 @@ func (p *lineParser) base64Container(r *Result) error {
 	container := decoded[:n:n]
 	certs, err := decodeResponseContainer(container)
 	if err != nil {
-		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
+		return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: err}
 	}
 	r.Container = container
 	if err := r.setCertificates(certs); err != nil {
-		return &ParseError{Line: first + 1, Field: "certificate data", Err: err}
+		return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: err}
 	}
 	return nil
 }
@@ -636,7 +754,7 @@ func (p *lineParser) base64Container(r *Result) error {
 // alphabet.
 func (p *lineParser) base64Run(first int, checkAlphabet bool) (j, total int) {
 	w := len(p.peek())
-	for j = first; j < len(p.lines); {
+	for j = first; p.has(j); {
 		l := p.line(j)
 		if len(l) == 0 || len(l) > w || checkAlphabet && !isBase64Line(l) {
 			break
@@ -662,7 +780,7 @@ func (p *lineParser) statusDetails(r *Result) bool {
 		ProgressNotRequired, ProgressNotRequired, ProgressNotRequired, ProgressNotRequired}
 	var seen [7]bool
 	named := 0
-	for i := p.next; i < len(p.lines) && named < 7; i++ {
+	for i := p.next; named < 7 && p.has(i); i++ {
 		name, v, ok := parseStatusDetail(string(p.line(i)))
 		at := slices.Index(statusDetailNames[:], strings.ToLower(name))
 		if !ok || at < 0 || seen[at] {
@@ -677,7 +795,7 @@ func (p *lineParser) statusDetails(r *Result) bool {
 		r.StatusDetails = &d
 		return true
 	}
-	if p.next+7 > len(p.lines) {
+	if !p.has(p.next + 6) {
 		return false
 	}
 	for i := range 7 {
@@ -701,6 +819,11 @@ func parseStatusDetail(s string) (name string, v int, ok bool) {
 	} else if i := strings.LastIndexAny(s, " \t"); i >= 0 {
 		name, s = strings.TrimSpace(s[:i]), s[i+1:]
 	}
+	// Most lines this sees are no status detail: refuse them before Atoi,
+	// whose error is an allocation.
+	if digits := strings.TrimLeft(s, "+-"); len(s)-len(digits) > 1 || digits == "" || !allDigits(digits) {
+		return name, 0, false
+	}
 	v, err := strconv.Atoi(s)
 	return name, v, err == nil
 }
@@ -718,14 +841,14 @@ func parseStatusDetail(s string) (name string, v int, ok bool) {
 func (p *lineParser) decodeRun(first, j, total int) (decoded []byte, n int, complete bool, err error) {
 	clean := true
 	for k := first; k+1 < j; k++ {
-		for _, c := range p.body[p.lines[k].end:p.lines[k+1].start] {
+		for _, c := range p.body[p.end(k):p.start(k+1)] {
 			if c != '\r' && c != '\n' {
 				clean = false
 			}
 		}
 	}
 	if clean {
-		src := p.body[p.lines[first].start:p.lines[j-1].end]
+		src := p.body[p.start(first):p.end(j-1)]
 		decoded = make([]byte, base64.StdEncoding.DecodedLen(len(src)))
 		nd, _ := base64.StdEncoding.Decode(decoded, src)
 		decoded = decoded[:nd]
