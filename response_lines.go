@@ -706,7 +706,19 @@ func (p *lineParser) base64Container(r *Result) error {
 	if !isBase64Line(p.peek()) {
 		return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: fmt.Errorf("%w: %.40q", errNotCertificate, p.peek())}
 	}
-	// First try: the run by width alone, validated by the decoder, which
+	if container, after, ok := p.wrappedBlob(first); ok {
+		certs, err := decodeResponseContainer(container)
+		if err != nil {
+			return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: err}
+		}
+		r.Container = container
+		if err := r.setCertificates(certs); err != nil {
+			return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: err}
+		}
+		p.skipTo(first, after)
+		return nil
+	}
+	// The general case: first, the run by width alone, validated by the decoder, which
 	// stops at the first byte outside the alphabet; that is enough when the
 	// container is complete before it (the usual case). Otherwise the run is
 	// cut by checking every line's alphabet, and decoded again.
@@ -745,6 +757,87 @@ func (p *lineParser) base64Container(r *Result) error {
 		return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: err}
 	}
 	return nil
+}
+
+// wrappedBlob is the fast path of base64Container, for a blob as encoders
+// write it: a DER container (definite length, read from the first line)
+// whose base64, padded or not, fills lines as wide as the first, each ended
+// by the first line's line ending but the last, which ends the body or its
+// line. Where each line ends follows from the width, so the lines are not
+// split, and the blob is decoded in one call (the decoder skips line
+// endings). It returns the container and where the line after the blob
+// starts; ok is false for anything else, which the general path reads, and
+// which it would read the same way.
+func (p *lineParser) wrappedBlob(first int) (container []byte, after int, ok bool) {
+	b, start, w := p.body, p.start(first), p.end(first)-p.start(first)
+	if w < 8 {
+		return nil, 0, false
+	}
+	// The SEQUENCE's header: its tag, and a length in up to four octets.
+	var head [6]byte
+	if _, err := base64.StdEncoding.Decode(head[:], b[start:start+8]); err != nil || head[0] != 0x30 {
+		return nil, 0, false
+	}
+	size := 2 + int(head[1])
+	if n := int(head[1] & 0x7f); head[1] >= 0x80 {
+		if n == 0 || n > 4 {
+			return nil, 0, false // indefinite, or longer than any body
+		}
+		size = 2 + n
+		for _, c := range head[2 : 2+n] {
+			size += int(c) << (8 * (n - 1))
+			n--
+		}
+	}
+	if size > len(b) {
+		return nil, 0, false
+	}
+	chars := base64.RawStdEncoding.EncodedLen(size)
+	eol := b[p.end(first):min(p.end(first)+2, len(b))]
+	switch {
+	case len(eol) == 2 && eol[0] == '\r' && eol[1] == '\n':
+	case len(eol) > 0 && eol[0] == '\n':
+		eol = eol[:1]
+	case chars <= w:
+		eol = nil // the blob is one line
+	default:
+		return nil, 0, false
+	}
+	// Lines k < full are w characters and a line ending.
+	full := (chars - 1) / w
+	last := start + full*(w+len(eol))
+	if last+chars-full*w > len(b) {
+		return nil, 0, false
+	}
+	for k := range full {
+		at := start + k*(w+len(eol)) + w
+		if !bytes.Equal(b[at:at+len(eol)], eol) {
+			return nil, 0, false
+		}
+	}
+	end := last + chars - full*w
+	for end < len(b) && b[end] == '=' && end-last < w {
+		end++
+	}
+	switch {
+	case end == len(b):
+		after = end
+	case bytes.HasPrefix(b[end:], eol) && len(eol) > 0:
+		after = end + len(eol)
+	case b[end] == '\n':
+		after = end + 1
+	default:
+		return nil, 0, false
+	}
+	blob := bytes.TrimRight(b[start:end], "=")
+	container = make([]byte, size)
+	if n, err := base64.RawStdEncoding.Decode(container, blob); err != nil || n != size {
+		return nil, 0, false
+	}
+	if n, complete, err := containerLen(container); err != nil || !complete || n != size {
+		return nil, 0, false
+	}
+	return container, after, true
 }
 
 // base64Run returns the end j of the run of lines at first that have the
