@@ -37,27 +37,33 @@ func benchCerts(b *testing.B) [][]byte {
 // parsed. (encoding/pem costs about a third more: it copies each body
 // without its blanks before decoding.)
 func tightPEM(in []byte) (int, error) {
-	begin, end := []byte("-----BEGIN CERTIFICATE-----"), []byte("-----END CERTIFICATE-----")
-	n := 0
+	n, _, err := tightPEMEnd(in)
+	return n, err
+}
+
+// tightPEMEnd is tightPEM that also returns where the last END marker ends.
+func tightPEMEnd(in []byte) (n, end int, err error) {
+	begin, endMarker := []byte("-----BEGIN CERTIFICATE-----"), []byte("-----END CERTIFICATE-----")
 	for rest := in; ; n++ {
 		i := bytes.Index(rest, begin)
 		if i < 0 {
-			return n, nil
+			return n, end, nil
 		}
 		rest = rest[i+len(begin):]
-		j := bytes.Index(rest, end)
+		j := bytes.Index(rest, endMarker)
 		if j < 0 {
-			return n, errors.New("no END line")
+			return n, end, errors.New("no END line")
 		}
 		der := make([]byte, base64.StdEncoding.DecodedLen(j))
 		m, err := base64.StdEncoding.Decode(der, rest[:j])
 		if err != nil {
-			return n, err
+			return n, end, err
 		}
 		if _, err := x509.ParseCertificate(der[:m]); err != nil {
-			return n, err
+			return n, end, err
 		}
-		rest = rest[j+len(end):]
+		rest = rest[j+len(endMarker):]
+		end = len(in) - len(rest)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
@@ -29,95 +30,190 @@ type protocolCase struct {
 	ours, floor func() error
 }
 
+// floorFields are the fields besides the certificates that a floor reads,
+// as a Result holds them; floorSink keeps them alive, as a Result would be.
+type floorFields struct {
+	status                       int
+	notBefore, notAfter          time.Time
+	fqdn, certStatus, validation string
+}
+
+var floorSink floorFields
+
+// cutLine returns the first line of b and what follows it.
+func cutLine(b []byte) (line, rest []byte) {
+	line, rest, _ = bytes.Cut(b, []byte{'\n'})
+	return line, rest
+}
+
+// floorDate reads a DD/MM/YYYY date at its fixed positions, as midnight UTC.
+func floorDate(b []byte) time.Time {
+	num := func(s []byte) int {
+		n := 0
+		for _, c := range s {
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	return time.Date(num(b[6:10]), time.Month(num(b[3:5])), num(b[0:2]), 0, 0, 0, 0, time.UTC)
+}
+
+// unhexTable maps the hex digits to their values, and every other byte to
+// 0xff.
+var unhexTable = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789ABCDEF" {
+		t[c] = byte(i)
+	}
+	for i, c := range "abcdef" {
+		t[c] = byte(10 + i)
+	}
+	return t
+}()
+
+// tightUnescape appends raw to dst with its %XX escapes undone: runs
+// without '%' are copied whole, each escape costs a table look-up.
+func tightUnescape(dst, raw []byte) ([]byte, error) {
+	for {
+		i := bytes.IndexByte(raw, '%')
+		if i < 0 {
+			return append(dst, raw...), nil
+		}
+		if i+2 >= len(raw) || unhexTable[raw[i+1]]|unhexTable[raw[i+2]] == 0xff {
+			return nil, errors.New("bad escape")
+		}
+		dst = append(append(dst, raw[:i]...), unhexTable[raw[i+1]]<<4|unhexTable[raw[i+2]])
+		raw = raw[i+3:]
+	}
+}
+
+// protocolCases are the three answers of a typical poller (validity period,
+// FQDN and extended status shown) to a four-certificate order. Each floor
+// reads the same fields from its body the cheapest way, knowing the layout
+// in advance: no line or field is recognised by content, the leaf is known,
+// the certificates are parsed once.
 func protocolCases(b *testing.B) []protocolCase {
 	leaf, cas := certsDER(sharedChain(b, certgen.Pre2025, certgen.RSA))
 	all := append(append([][]byte{}, cas...), leaf)
-	parseAll := func(ders ...[]byte) error {
-		for _, der := range ders {
-			if _, err := x509.ParseCertificate(der); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	state := wire.State{Status: 2, Leaf: leaf, CAs: cas, FQDN: "*.example.com", CertificateStatus: "Issued", ValidationStatus: "Complete"}
+	state := wire.State{Status: 2, Leaf: leaf, CAs: cas, FQDN: "*.example.com", CertificateStatus: "Issued", ValidationStatus: "Complete",
+		NotBefore: time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2026, 3, 14, 23, 59, 59, 0, time.UTC)}
 	parse := func(req *collectssl.Request, body []byte) func() error {
 		return func() error {
 			r, err := collectssl.ParseResponse(req, "", body)
-			if err == nil && (r.Certificate == nil || len(r.CACertificates) != 3) {
-				err = errors.New("not four certificates")
+			if err == nil && (r.Certificate == nil || len(r.CACertificates) != 3 || r.NotAfter.IsZero() || r.FQDN == "" || r.ValidationStatus == "") {
+				err = errors.New("not four certificates and every field")
 			}
 			return err
 		}
 	}
+	show := collectssl.Request{QueryType: 1, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true}
 
-	// Format 0, four PEM certificates, the show flags of a typical poller.
-	pemReq := &collectssl.Request{QueryType: 1, ResponseType: 3, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true}
-	_, pemBody := render(b, pemReq, state)
+	// headLines reads the status, validity and FQDN lines of a format 0
+	// body; tailLines the two extended status lines.
+	headLines := func(body []byte, f *floorFields) (rest []byte, err error) {
+		line, rest := cutLine(body)
+		if f.status, err = strconv.Atoi(string(line)); err != nil {
+			return nil, err
+		}
+		line, rest = cutLine(rest)
+		f.notBefore, f.notAfter = floorDate(line[:10]), floorDate(line[11:]).Add(24*time.Hour-time.Second)
+		line, rest = cutLine(rest)
+		f.fqdn = string(line)
+		return rest, nil
+	}
+	tailLines := func(rest []byte, f *floorFields) {
+		line, rest := cutLine(rest)
+		f.certStatus = string(line)
+		line, _ = cutLine(rest)
+		f.validation = string(line)
+	}
+
+	// Format 0, four PEM certificates. The floor finds the armour of each
+	// block, base64-decodes it in place and parses it (tightPEM).
+	pemReq := show
+	pemReq.ResponseType = 3
+	_, pemBody := render(b, &pemReq, state)
 	pemFloor := func() error {
-		n, err := tightPEM(pemBody)
+		var f floorFields
+		rest, err := headLines(pemBody, &f)
+		if err != nil {
+			return err
+		}
+		n, end, err := tightPEMEnd(rest)
 		if err == nil && n != 4 {
 			err = fmt.Errorf("%d certificates", n)
 		}
+		tailLines(rest[end+1:], &f)
+		floorSink = f
 		return err
 	}
 
 	// Format 1, three caCertificate and a certificate. The floor splits the
-	// body, URL-unescapes the four certificate values, base64-decodes and
-	// parses them.
-	urlReq := &collectssl.Request{QueryType: 1, ResponseType: 3, ResponseFormat: 1, ShowExtStatus: true}
-	_, urlBody := render(b, urlReq, state)
+	// fields once; each certificate value is unescaped into a scratch buffer
+	// (tightUnescape), base64-decoded into a buffer of its own and parsed.
+	urlReq := show
+	urlReq.ResponseType, urlReq.ResponseFormat = 3, 1
+	_, urlBody := render(b, &urlReq, state)
 	urlFloor := func() error {
-		// One pass over the fields; each certificate value is unescaped
-		// into a scratch buffer, then base64-decoded into its own.
+		var f floorFields
 		scratch := make([]byte, 0, len(urlBody))
 		n := 0
 		for rest := urlBody; len(rest) > 0; {
-			field := rest
-			if i := bytes.IndexByte(rest, '&'); i >= 0 {
-				field, rest = rest[:i], rest[i+1:]
-			} else {
-				rest = nil
-			}
-			k, v, _ := bytes.Cut(field, []byte{'='})
-			if string(k) != "caCertificate" && string(k) != "certificate" {
-				continue
-			}
-			scratch = scratch[:0]
-			for i := 0; i < len(v); i++ {
-				if v[i] == '%' && i+2 < len(v) {
-					h, err := strconv.ParseUint(string(v[i+1:i+3]), 16, 8)
-					if err != nil {
-						return err
-					}
-					scratch = append(scratch, byte(h))
-					i += 2
-					continue
+			var field, k, v []byte
+			field, rest, _ = bytes.Cut(rest, []byte{'&'})
+			k, v, _ = bytes.Cut(field, []byte{'='})
+			var err error
+			switch string(k) {
+			case "errorCode":
+				f.status, err = strconv.Atoi(string(v))
+			case "notBefore", "notAfter":
+				var t int64
+				t, err = strconv.ParseInt(string(v), 10, 64)
+				if string(k) == "notBefore" {
+					f.notBefore = time.Unix(t, 0).UTC()
+				} else {
+					f.notAfter = time.Unix(t, 0).UTC()
 				}
-				scratch = append(scratch, v[i])
+			case "fqdn":
+				scratch, err = tightUnescape(scratch[:0], v)
+				f.fqdn = string(scratch)
+			case "certificateStatus":
+				f.certStatus = string(v)
+			case "validationStatus":
+				f.validation = string(v)
+			case "caCertificate", "certificate":
+				if scratch, err = tightUnescape(scratch[:0], v); err != nil {
+					return err
+				}
+				der := make([]byte, base64.StdEncoding.DecodedLen(len(scratch)))
+				m, err := base64.StdEncoding.Decode(der, scratch)
+				if err != nil {
+					return err
+				}
+				if _, err := x509.ParseCertificate(der[:m]); err != nil {
+					return err
+				}
+				n++
 			}
-			der := make([]byte, base64.StdEncoding.DecodedLen(len(scratch)))
-			m, err := base64.StdEncoding.Decode(der, scratch)
 			if err != nil {
 				return err
 			}
-			if err := parseAll(der[:m]); err != nil {
-				return err
-			}
-			n++
 		}
+		floorSink = f
 		if n != 4 {
 			return fmt.Errorf("%d certificates", n)
 		}
 		return nil
 	}
 
-	// Format 0, a base64 PKCS#7 of four certificates wrapped at 64 columns,
-	// then the ext status lines. The floor decodes the base64 blob and parses
-	// the certificates at offsets found in advance: it does not walk the
-	// ASN.1.
-	p7Req := &collectssl.Request{QueryType: 1, ResponseType: 2, ShowExtStatus: true}
-	_, p7Body := render(b, p7Req, state)
+	// Format 0, a base64 PKCS#7 of four certificates wrapped at 64 columns.
+	// The floor decodes the blob, whose end it knows, and parses the
+	// certificates at offsets found in advance: it does not walk the ASN.1.
+	p7Req := show
+	p7Req.ResponseType = 2
+	_, p7Body := render(b, &p7Req, state)
 	p7, err := wire.PKCS7(all)
 	if err != nil {
 		b.Fatal(err)
@@ -133,24 +229,34 @@ func protocolCases(b *testing.B) []protocolCase {
 		offs = append(offs, bytes.Index(p7, der))
 	}
 	p7Floor := func() error {
+		var f floorFields
+		rest, err := headLines(p7Body, &f)
+		if err != nil {
+			return err
+		}
 		dst := make([]byte, base64.StdEncoding.DecodedLen(len(blob)))
-		n, err := base64.StdEncoding.Decode(dst, blob)
+		n, err := base64.StdEncoding.Decode(dst, rest[:len(blob)])
 		if err != nil {
 			return err
 		}
 		dst = dst[:n]
 		for j, der := range all {
-			if err := parseAll(dst[offs[j] : offs[j]+len(der)]); err != nil {
+			if _, err := x509.ParseCertificate(dst[offs[j] : offs[j]+len(der)]); err != nil {
 				return err
 			}
 		}
+		tailLines(rest[len(blob):], &f)
+		floorSink = f
 		return nil
+	}
+	if !bytes.Contains(p7Body, blob) {
+		b.Fatal("the PKCS#7 body does not hold the blob the floor decodes")
 	}
 
 	return []protocolCase{
-		{"LinesPEM4", pemBody, parse(pemReq, pemBody), pemFloor},
-		{"URLEncoded4", urlBody, parse(urlReq, urlBody), urlFloor},
-		{"LinesPKCS7", p7Body, parse(p7Req, p7Body), p7Floor},
+		{"LinesPEM4", pemBody, parse(&pemReq, pemBody), pemFloor},
+		{"URLEncoded4", urlBody, parse(&urlReq, urlBody), urlFloor},
+		{"LinesPKCS7", p7Body, parse(&p7Req, p7Body), p7Floor},
 	}
 }
 

@@ -115,9 +115,9 @@ func ParseURLEncoded(body []byte) (*Result, error) {
 
 // certValue is a certificate-valued field, decoded once the status is known.
 type certValue struct {
-	key   string
-	field urlField
-	raw   []byte
+	rawKey []byte
+	field  urlField
+	raw    []byte
 }
 
 func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
@@ -149,31 +149,31 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 			continue
 		}
 		rawKey, rawVal, _ := bytes.Cut(pair, []byte{'='})
-		key := formText(rawKey, enc)
-		f, known := urlFields[strings.ToLower(key)]
+		f, known := fieldOf(rawKey, enc)
 		if !known {
-			keep(key, textValue(rawVal, enc))
+			keep(formText(rawKey, enc), textValue(rawVal, enc))
 			continue
 		}
+		key := func() string { return formText(rawKey, enc) } // for Extra and errors
 		switch f {
 		case fCACertificate, fCertificate:
-			certs = append(certs, certValue{key, f, rawVal})
+			certs = append(certs, certValue{rawKey, f, rawVal})
 			if len(certs) > maxResponseCertificates {
-				return nil, &ParseError{Field: key, Err: fmt.Errorf("%w: more than %d certificates", ErrTooLarge, maxResponseCertificates)}
+				return nil, &ParseError{Field: key(), Err: fmt.Errorf("%w: more than %d certificates", ErrTooLarge, maxResponseCertificates)}
 			}
 			continue
 		case fContainer:
 			if seen[f] {
-				keep(key, base64Text(rawVal))
+				keep(key(), base64Text(rawVal))
 				continue
 			}
 			seen[f] = true
-			certs = append(certs, certValue{key, f, rawVal})
+			certs = append(certs, certValue{rawKey, f, rawVal})
 			continue
 		}
 		val := textValue(rawVal, enc)
 		if seen[f] {
-			keep(key, val)
+			keep(key(), val)
 			continue
 		}
 		seen[f] = true
@@ -185,7 +185,7 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 		case f == fNotBefore || f == fNotAfter:
 			n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
 			if err != nil {
-				keep(key, val)
+				keep(key(), val)
 				seen[f] = false
 				continue
 			}
@@ -209,7 +209,7 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 		case f >= fStatusDetail0 && f < fStatusDetail0+7:
 			n, err := strconv.Atoi(strings.TrimSpace(val))
 			if err != nil {
-				keep(key, val)
+				keep(key(), val)
 				seen[f] = false
 				continue
 			}
@@ -236,26 +236,28 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 		keep("errorMessage", message)
 	}
 	var all []*x509.Certificate
+	var scratch []byte // the base64 text of each value in turn
 	for _, cv := range certs {
-		der, err := decodeBase64Value(cv.raw)
+		var der []byte
+		scratch, der, err = decodeBase64Value(scratch[:0], cv.raw)
 		if err != nil {
-			return nil, &ParseError{Field: cv.key, Err: err}
+			return nil, &ParseError{Field: formText(cv.rawKey, enc), Err: err}
 		}
 		if cv.field == fContainer {
 			list, err := decodeResponseContainer(der)
 			if err != nil {
-				return nil, &ParseError{Field: cv.key, Err: err}
+				return nil, &ParseError{Field: formText(cv.rawKey, enc), Err: err}
 			}
 			r.Container = der
 			all = append(all, list...)
 			continue
 		}
 		if len(all) >= maxResponseCertificates { // before parsing one more
-			return nil, &ParseError{Field: cv.key, Err: fmt.Errorf("%w: more than %d certificates", ErrTooLarge, maxResponseCertificates)}
+			return nil, &ParseError{Field: formText(cv.rawKey, enc), Err: fmt.Errorf("%w: more than %d certificates", ErrTooLarge, maxResponseCertificates)}
 		}
 		c, err := x509.ParseCertificate(der)
 		if err != nil {
-			return nil, &ParseError{Field: cv.key, Err: err}
+			return nil, &ParseError{Field: formText(cv.rawKey, enc), Err: err}
 		}
 		all = append(all, c)
 	}
@@ -274,6 +276,29 @@ func textValue(raw []byte, enc encoding.Encoding) string {
 	return strings.TrimRight(formText(raw, enc), " \t")
 }
 
+// fieldOf returns the field a raw key names, in any case. A plain ASCII key
+// (no escape, no '+', as real ones are) is lower-cased into a stack buffer;
+// anything else is form-decoded first.
+func fieldOf(rawKey []byte, enc encoding.Encoding) (urlField, bool) {
+	var lower [32]byte
+	if len(rawKey) > len(lower) || bytes.ContainsAny(rawKey, "%+") {
+		f, ok := urlFields[strings.ToLower(formText(rawKey, enc))]
+		return f, ok
+	}
+	for i, c := range rawKey {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c >= utf8.RuneSelf:
+			f, ok := urlFields[strings.ToLower(formText(rawKey, enc))]
+			return f, ok
+		}
+		lower[i] = c
+	}
+	f, ok := urlFields[string(lower[:len(rawKey)])]
+	return f, ok
+}
+
 // getFold returns the first value of the key of v that equals key in any
 // case, as every key of format 1 is matched, or "".
 func getFold(v url.Values, key string) string {
@@ -289,7 +314,7 @@ func getFold(v url.Values, key string) string {
 // and spaces read as the '+' they were (see decodeBase64Value), or the value
 // as sent when its escapes are broken.
 func base64Text(raw []byte) string {
-	b, err := unescapeBase64(raw)
+	b, err := unescapeBase64(nil, raw)
 	if err != nil {
 		return string(raw)
 	}
@@ -314,25 +339,28 @@ func formText(raw []byte, enc encoding.Encoding) string {
 // perhaps carelessly: %XX escapes are undone, '+' and ' ' (a '+' that a form
 // decoder turned into a space, before or after escaping) both read as '+',
 // line breaks are skipped, and '=' padding is optional.
-func decodeBase64Value(raw []byte) ([]byte, error) {
-	buf, err := unescapeBase64(raw)
+//
+// scratch is reused for the base64 text (and returned, perhaps grown); the
+// DER is a buffer of its own, which the certificates keep.
+func decodeBase64Value(scratch, raw []byte) (newScratch, der []byte, err error) {
+	buf, err := unescapeBase64(scratch, raw)
 	if err != nil {
-		return nil, err
+		return scratch, nil, err
 	}
 	// The decoder skips '\r' and '\n' itself.
-	buf = bytes.TrimRight(buf, "=")
-	der := make([]byte, base64.RawStdEncoding.DecodedLen(len(buf)))
-	n, err := base64.RawStdEncoding.Decode(der, buf)
+	text := bytes.TrimRight(buf, "=")
+	der = make([]byte, base64.RawStdEncoding.DecodedLen(len(text)))
+	n, err := base64.RawStdEncoding.Decode(der, text)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errNotCertificates, err)
+		return buf, nil, fmt.Errorf("%w: %w", errNotCertificates, err)
 	}
-	return der[:n], nil
+	return buf, der[:n], nil
 }
 
-// unescapeBase64 undoes the %XX escapes of a base64 value and reads every
-// space as '+'.
-func unescapeBase64(raw []byte) ([]byte, error) {
-	buf := make([]byte, 0, len(raw))
+// unescapeBase64 appends raw to buf with its %XX escapes undone and every
+// space read as '+'.
+func unescapeBase64(buf, raw []byte) ([]byte, error) {
+	start := len(buf)
 	for len(raw) > 0 {
 		i := bytes.IndexByte(raw, '%')
 		if i < 0 {
@@ -351,10 +379,10 @@ func unescapeBase64(raw []byte) ([]byte, error) {
 		buf = append(buf, hi<<4|lo)
 		raw = raw[i+3:]
 	}
-	if bytes.IndexByte(buf, ' ') >= 0 {
-		for i, c := range buf {
+	if bytes.IndexByte(buf[start:], ' ') >= 0 {
+		for i, c := range buf[start:] {
 			if c == ' ' {
-				buf[i] = '+'
+				buf[start+i] = '+'
 			}
 		}
 	}
