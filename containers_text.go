@@ -222,6 +222,10 @@ func (d *decoder) decodeTrusted(der []byte) error {
 // for the base64 text; the returned DER is a fresh buffer, since the
 // certificates parsed from it keep it.
 func decodePEMBody(scratch, body []byte, maxDecoded int) (newScratch, der []byte, ok bool, err error) {
+	// Plain base64 first: a body with headers fails it on their ':'.
+	if der, ok := decodeDirect(body, maxDecoded); ok {
+		return scratch, der, true, nil
+	}
 	if c := bytes.IndexByte(body, ':'); c >= 0 {
 		// Headers end at the first blank line.
 		if h := bytes.Index(body, []byte("\n\n")); h >= 0 && h > c {

@@ -634,7 +634,10 @@ func (p *lineParser) pemText(r *Result) error {
 		if k := bytes.IndexByte(p.body[pos:], '\n'); k >= 0 {
 			end, next = pos+k, pos+k+1
 		}
-		line := bytes.TrimRight(p.body[pos:end], "\r \t")
+		for end > pos && (p.body[end-1] == '\r' || p.body[end-1] == ' ' || p.body[end-1] == '\t') {
+			end--
+		}
+		line := p.body[pos:end]
 		if bytes.IndexByte(line, '-') < 0 { // no marker: what follows, or a blank line
 			if !open && len(bytes.TrimSpace(line)) != 0 {
 				break
