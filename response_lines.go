@@ -474,6 +474,9 @@ func isStatusText(line []byte) bool {
 	if _, ok := domainList(line, true); ok {
 		return false
 	}
+	if c := line[len(line)-1]; c < '0' || c > '9' {
+		return true // no "name value": that ends with a digit
+	}
 	name, _, ok := parseStatusDetail(string(line))
 	return !ok || !slices.Contains(statusDetailNames[:], strings.ToLower(name))
 }
@@ -649,7 +652,7 @@ func (p *lineParser) pemText(r *Result) error {
 		if !open && !begin {
 			break
 		}
-		if e := bytes.LastIndex(line, pemEnd); e >= 0 && !bytes.Contains(line[e:], pemBegin) {
+		if e := lastIndex(line, pemEnd); e >= 0 && !bytes.Contains(line[e:], pemBegin) {
 			open, textEnd, resume = false, pos+len(line), next
 		} else if begin {
 			open, opened = true, pos
@@ -675,6 +678,15 @@ func (p *lineParser) pemText(r *Result) error {
 	r.Container = container
 	p.skipTo(first, resume)
 	return nil
+}
+
+// lastIndex is bytes.LastIndex, quicker when sep is rare: most lines
+// have no END marker.
+func lastIndex(s, sep []byte) int {
+	if !bytes.Contains(s, sep) {
+		return -1
+	}
+	return bytes.LastIndex(s, sep)
 }
 
 // base64Chars marks the bytes of the standard base64 alphabet and '='.
