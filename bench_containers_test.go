@@ -16,13 +16,12 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"testing"
-	"time"
 
 	"github.com/collectssl/collectssl"
+	"github.com/collectssl/collectssl/internal/floor"
 )
 
 // benchCerts returns four certificates (three ECDSA, one RSA) and their DER.
@@ -31,40 +30,10 @@ func benchCerts(b *testing.B) [][]byte {
 	return ders(c.root, c.inter, c.leaf, c.rsaLeaf)
 }
 
-// tightPEM is the tight floor of reading PEM certificates: find each block's
-// armour, base64-decode its body straight into a new buffer (the decoder
-// skips the line breaks), parse the certificate. It returns how many it
-// parsed. (encoding/pem costs about a third more: it copies each body
-// without its blanks before decoding.)
+// tightPEM is floor.PEM without the offset of the end.
 func tightPEM(in []byte) (int, error) {
-	n, _, err := tightPEMEnd(in)
+	n, _, err := floor.PEM(in)
 	return n, err
-}
-
-// tightPEMEnd is tightPEM that also returns where the last END marker ends.
-func tightPEMEnd(in []byte) (n, end int, err error) {
-	begin, endMarker := []byte("-----BEGIN CERTIFICATE-----"), []byte("-----END CERTIFICATE-----")
-	for rest := in; ; n++ {
-		i := bytes.Index(rest, begin)
-		if i < 0 {
-			return n, end, nil
-		}
-		rest = rest[i+len(begin):]
-		j := bytes.Index(rest, endMarker)
-		if j < 0 {
-			return n, end, errors.New("no END line")
-		}
-		der := make([]byte, base64.StdEncoding.DecodedLen(j))
-		m, err := base64.StdEncoding.Decode(der, rest[:j])
-		if err != nil {
-			return n, end, err
-		}
-		if _, err := x509.ParseCertificate(der[:m]); err != nil {
-			return n, end, err
-		}
-		rest = rest[j+len(endMarker):]
-		end = len(in) - len(rest)
-	}
 }
 
 // benchCase is one input and its floor: the unavoidable work on it.
@@ -198,7 +167,7 @@ func BenchmarkDecode(b *testing.B) {
 func BenchmarkDecodePaired(b *testing.B) {
 	for _, bc := range benchCases(b) {
 		b.Run(bc.name, func(b *testing.B) {
-			runPaired(b, func() error {
+			floor.Paired(b, func() error {
 				certs, err := collectssl.DecodeCertificates(bc.in)
 				if err == nil && len(certs) != 4 {
 					err = fmt.Errorf("got %d certificates", len(certs))
@@ -209,35 +178,7 @@ func BenchmarkDecodePaired(b *testing.B) {
 	}
 }
 
-// runPaired runs ours and floor in every iteration, ours first in even
-// iterations and floor first in odd ones (whichever runs first pays for a
-// cold cache and for the other's garbage alike), and reports the ratio of
-// their summed times as the metric ours/floor.
-func runPaired(b *testing.B, ours, floor func() error) {
-	var tOurs, tFloor time.Duration
-	for i := 0; b.Loop(); i++ {
-		first, second := ours, floor
-		if i%2 == 1 {
-			first, second = floor, ours
-		}
-		t0 := time.Now()
-		err1 := first()
-		t1 := time.Now()
-		err2 := second()
-		t2 := time.Now()
-		if err1 != nil || err2 != nil {
-			b.Fatalf("ours or floor failed: %v, %v", err1, err2)
-		}
-		if i%2 == 0 {
-			tOurs, tFloor = tOurs+t1.Sub(t0), tFloor+t2.Sub(t1)
-		} else {
-			tFloor, tOurs = tFloor+t1.Sub(t0), tOurs+t2.Sub(t1)
-		}
-	}
-	b.ReportMetric(float64(tOurs)/float64(tFloor), "ours/floor")
-}
-
-// BenchmarkPairedAA runs the same work on both sides of runPaired: its
+// BenchmarkPairedAA runs the same work on both sides of floor.Paired: its
 // ratio is the harness's own noise, the yardstick for the other ratios.
 func BenchmarkPairedAA(b *testing.B) {
 	in := benchCases(b)[0].in
@@ -245,7 +186,7 @@ func BenchmarkPairedAA(b *testing.B) {
 		_, err := collectssl.DecodeCertificates(in)
 		return err
 	}
-	runPaired(b, work, work)
+	floor.Paired(b, work, work)
 }
 
 // flatBER is a BER PKCS#7 of about size bytes: copies of one certificate in

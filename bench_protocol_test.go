@@ -20,6 +20,7 @@ import (
 
 	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
+	"github.com/collectssl/collectssl/internal/floor"
 	"github.com/collectssl/collectssl/internal/wire"
 )
 
@@ -39,55 +40,6 @@ type floorFields struct {
 }
 
 var floorSink floorFields
-
-// cutLine returns the first line of b and what follows it.
-func cutLine(b []byte) (line, rest []byte) {
-	line, rest, _ = bytes.Cut(b, []byte{'\n'})
-	return line, rest
-}
-
-// floorDate reads a DD/MM/YYYY date at its fixed positions, as midnight UTC.
-func floorDate(b []byte) time.Time {
-	num := func(s []byte) int {
-		n := 0
-		for _, c := range s {
-			n = n*10 + int(c-'0')
-		}
-		return n
-	}
-	return time.Date(num(b[6:10]), time.Month(num(b[3:5])), num(b[0:2]), 0, 0, 0, 0, time.UTC)
-}
-
-// unhexTable maps the hex digits to their values, and every other byte to
-// 0xff.
-var unhexTable = func() (t [256]byte) {
-	for i := range t {
-		t[i] = 0xff
-	}
-	for i, c := range "0123456789ABCDEF" {
-		t[c] = byte(i)
-	}
-	for i, c := range "abcdef" {
-		t[c] = byte(10 + i)
-	}
-	return t
-}()
-
-// tightUnescape appends raw to dst with its %XX escapes undone: runs
-// without '%' are copied whole, each escape costs a table look-up.
-func tightUnescape(dst, raw []byte) ([]byte, error) {
-	for {
-		i := bytes.IndexByte(raw, '%')
-		if i < 0 {
-			return append(dst, raw...), nil
-		}
-		if i+2 >= len(raw) || unhexTable[raw[i+1]]|unhexTable[raw[i+2]] == 0xff {
-			return nil, errors.New("bad escape")
-		}
-		dst = append(append(dst, raw[:i]...), unhexTable[raw[i+1]]<<4|unhexTable[raw[i+2]])
-		raw = raw[i+3:]
-	}
-}
 
 // protocolCases are the three answers of a typical poller (validity period,
 // FQDN and extended status shown) to a four-certificate order. Each floor
@@ -113,20 +65,20 @@ func protocolCases(b *testing.B) []protocolCase {
 	// headLines reads the status, validity and FQDN lines of a format 0
 	// body; tailLines the two extended status lines.
 	headLines := func(body []byte, f *floorFields) (rest []byte, err error) {
-		line, rest := cutLine(body)
+		line, rest := floor.CutLine(body)
 		if f.status, err = strconv.Atoi(string(line)); err != nil {
 			return nil, err
 		}
-		line, rest = cutLine(rest)
-		f.notBefore, f.notAfter = floorDate(line[:10]), floorDate(line[11:]).Add(24*time.Hour-time.Second)
-		line, rest = cutLine(rest)
+		line, rest = floor.CutLine(rest)
+		f.notBefore, f.notAfter = floor.Validity(line)
+		line, rest = floor.CutLine(rest)
 		f.fqdn = string(line)
 		return rest, nil
 	}
 	tailLines := func(rest []byte, f *floorFields) {
-		line, rest := cutLine(rest)
+		line, rest := floor.CutLine(rest)
 		f.certStatus = string(line)
-		line, _ = cutLine(rest)
+		line, _ = floor.CutLine(rest)
 		f.validation = string(line)
 	}
 
@@ -141,7 +93,7 @@ func protocolCases(b *testing.B) []protocolCase {
 		if err != nil {
 			return err
 		}
-		n, end, err := tightPEMEnd(rest)
+		n, end, err := floor.PEM(rest)
 		if err == nil && n != 4 {
 			err = fmt.Errorf("%d certificates", n)
 		}
@@ -177,14 +129,14 @@ func protocolCases(b *testing.B) []protocolCase {
 					f.notAfter = time.Unix(t, 0).UTC()
 				}
 			case "fqdn":
-				scratch, err = tightUnescape(scratch[:0], v)
+				scratch, err = floor.Unescape(scratch[:0], v)
 				f.fqdn = string(scratch)
 			case "certificateStatus":
 				f.certStatus = string(v)
 			case "validationStatus":
 				f.validation = string(v)
 			case "caCertificate", "certificate":
-				if scratch, err = tightUnescape(scratch[:0], v); err != nil {
+				if scratch, err = floor.Unescape(scratch[:0], v); err != nil {
 					return err
 				}
 				der := make([]byte, base64.StdEncoding.DecodedLen(len(scratch)))
@@ -280,10 +232,10 @@ func BenchmarkProtocol(b *testing.B) {
 	}
 }
 
-// BenchmarkProtocolPaired alternates ours and the floor (see runPaired).
+// BenchmarkProtocolPaired alternates ours and the floor (see floor.Paired).
 func BenchmarkProtocolPaired(b *testing.B) {
 	for _, pc := range protocolCases(b) {
-		b.Run(pc.name, func(b *testing.B) { runPaired(b, pc.ours, pc.floor) })
+		b.Run(pc.name, func(b *testing.B) { floor.Paired(b, pc.ours, pc.floor) })
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 
 	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/certgen"
+	"github.com/collectssl/collectssl/internal/floor"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.mozilla.org/pkcs7"
@@ -777,11 +778,11 @@ func BenchmarkNewBundle(b *testing.B) {
 	}
 }
 
-// BenchmarkNewBundlePaired alternates ours and the floor (see runPaired).
+// BenchmarkNewBundlePaired alternates ours and the floor (see floor.Paired).
 func BenchmarkNewBundlePaired(b *testing.B) {
 	for _, kt := range []certgen.KeyType{certgen.RSA, certgen.ECDSA} {
-		ours, floor := newBundleBench(b, kt)
-		b.Run(kt.String(), func(b *testing.B) { runPaired(b, ours, floor) })
+		ours, tight := newBundleBench(b, kt)
+		b.Run(kt.String(), func(b *testing.B) { floor.Paired(b, ours, tight) })
 	}
 }
 

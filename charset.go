@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"mime"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -29,6 +30,25 @@ var defaultCharset encoding.Encoding = charmap.Windows1252
 // charsetOf returns the encoding the Content-Type's charset parameter names,
 // or defaultCharset when it names none, or none we know.
 func charsetOf(contentType string) encoding.Encoding {
+	if c := lastCharset.Load(); c != nil && c.contentType == contentType {
+		return c.enc // a server sends one Content-Type for every answer
+	}
+	enc := parseCharset(contentType)
+	lastCharset.Store(&contentCharset{contentType, enc})
+	return enc
+}
+
+// contentCharset is a Content-Type and the charset it names.
+type contentCharset struct {
+	contentType string
+	enc         encoding.Encoding
+}
+
+// lastCharset holds the last Content-Type charsetOf read.
+var lastCharset atomic.Pointer[contentCharset]
+
+// parseCharset is charsetOf without its cache.
+func parseCharset(contentType string) encoding.Encoding {
 	if contentType == "" {
 		return defaultCharset
 	}

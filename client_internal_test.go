@@ -6,11 +6,14 @@ package collectssl
 
 import (
 	"context"
+	"errors"
+	"io"
 	"math"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -19,16 +22,29 @@ import (
 func TestEndpointLoopbackHTTP(t *testing.T) {
 	for _, ep := range []string{"http://127.0.0.1:1/x", "http://127.8.9.10/x", "http://[::1]:8080/x", "http://localhost/x", "https://example.com/x"} {
 		c := &Client{Endpoint: ep}
-		if got, err := c.endpoint(); err != nil || got != ep {
-			t.Errorf("endpoint(%q) = %q, %v; want it accepted", ep, got, err)
+		if got, err := c.endpoint(); err != nil || got.raw != ep || got.server != AccountOf(ep, "").Server {
+			t.Errorf("endpoint(%q) = %+v, %v; want it accepted", ep, got, err)
 		}
 	}
-	if got, _ := (&Client{}).endpoint(); got != DefaultEndpoint {
-		t.Errorf("zero Endpoint = %q, want DefaultEndpoint", got)
+	if got, _ := (&Client{}).endpoint(); got.raw != DefaultEndpoint || got.server != AccountOf("", "").Server {
+		t.Errorf("zero Endpoint = %+v, want DefaultEndpoint", got)
 	}
 	c := &Client{Endpoint: "http://user:hunter2@example.com/x"}
-	if _, err := c.endpoint(); err == nil || strings.Contains(err.Error(), "hunter2") {
-		t.Errorf("endpoint() = %v; want an error without the URL's password", err)
+	for range 2 { // checked, then from the cache of the last endpoint
+		if _, err := c.endpoint(); err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("endpoint() = %v; want an error without the URL's password", err)
+		}
+	}
+	// The cache holds one endpoint: switching back and forth checks each
+	// again, and each keeps its own answer.
+	ok, bad := &Client{Endpoint: "https://example.com/x"}, &Client{Endpoint: "ftp://example.com/x"}
+	for range 2 {
+		if _, err := ok.endpoint(); err != nil {
+			t.Errorf("endpoint(%q) = %v", ok.Endpoint, err)
+		}
+		if _, err := bad.endpoint(); err == nil {
+			t.Errorf("endpoint(%q) accepted", bad.Endpoint)
+		}
 	}
 }
 
@@ -203,3 +219,39 @@ func lockAccount(endpoint, login string) *accountLock {
 
 // lockKey names an account on a server: AccountOf(endpoint, login).Key().
 func lockKey(endpoint, login string) string { return AccountOf(endpoint, login).Key() }
+
+func TestReadBody(t *testing.T) {
+	const limit = 10
+	errRead := errors.New("connection reset")
+	for _, tt := range []struct {
+		name     string
+		body     string
+		declared int64
+		err      error // the reader's error after body, nil for EOF
+		want     string
+		wantErr  error
+	}{
+		{"declared, exact", "0123456789", 10, nil, "0123456789", nil},
+		{"declared, short", "01234", 5, nil, "01234", nil},
+		{"undeclared", "01234", -1, nil, "01234", nil},
+		{"undeclared, over the limit: one byte more", "0123456789abc", -1, nil, "0123456789a", nil},
+		{"declared over the limit", "0123456789abc", 13, nil, "0123456789a", nil},
+		{"more than declared is read on", "0123456789", 4, nil, "0123456789", nil},
+		{"more than declared, over the limit", "0123456789abc", 4, nil, "0123456789a", nil},
+		{"less than declared", "012", 5, nil, "012", io.ErrUnexpectedEOF},
+		{"nothing of what was declared", "", 5, nil, "", io.ErrUnexpectedEOF},
+		{"an error inside the declared length", "012", 5, errRead, "012", errRead},
+		{"an error after it", "01234", 5, errRead, "01234", errRead},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var r io.Reader = strings.NewReader(tt.body)
+			if tt.err != nil {
+				r = io.MultiReader(r, iotest.ErrReader(tt.err))
+			}
+			got, err := readBody(r, tt.declared, limit)
+			if string(got) != tt.want || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Errorf("readBody = %q, %v; want %q, %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}

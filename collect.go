@@ -78,6 +78,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/collectssl/collectssl/internal/endpoints"
@@ -90,6 +91,16 @@ const modulePath = "github.com/collectssl/collectssl"
 // libraryVersion is the version of this module the binary was built with,
 // for the User-Agent header: read once from the build information.
 var libraryVersion = sync.OnceValue(func() string { return moduleVersion(debug.ReadBuildInfo()) })
+
+// userAgent is the User-Agent header of the Client's requests.
+func (c *Client) userAgent() string {
+	if c.UserAgent == "" {
+		return defaultUserAgent()
+	}
+	return strings.TrimSpace(c.UserAgent + " " + defaultUserAgent())
+}
+
+var defaultUserAgent = sync.OnceValue(func() string { return "collectssl-go/" + libraryVersion() })
 
 // moduleVersion finds this module in bi: a dependency of the main module,
 // or the main module itself (the command, built from this repository). It
@@ -284,11 +295,13 @@ func (c *Client) Collect(ctx context.Context, req *Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	endpoint, err := c.endpoint()
+	ep, err := c.endpoint()
 	if err != nil {
 		return nil, err
 	}
-	contentType, body, attempts, timedOut, err := c.postLocked(ctx, endpoint, form)
+	endpoint := ep.raw
+	account := Account{Server: ep.server, LoginName: c.Credentials.LoginName}
+	contentType, body, attempts, timedOut, err := c.postLocked(ctx, account, endpoint, form)
 	secret := secretForms(c.Credentials.LoginPassword)
 	if err == nil {
 		body = scrubBody(body, secret)
@@ -369,16 +382,34 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (c *Client) endpoint() (string, error) {
+// endpoint is Endpoint resolved and checked, with the server part of its
+// Account.
+func (c *Client) endpoint() (*endpointInfo, error) {
 	raw := c.Endpoint
 	if raw == "" {
-		return DefaultEndpoint, nil
+		raw = DefaultEndpoint
 	}
-	if err := endpoints.Check(raw); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidEndpoint, err)
+	e := lastEndpoint.Load()
+	if e == nil || e.raw != raw {
+		e = &endpointInfo{raw: raw, server: serverKey(raw)}
+		if err := endpoints.Check(raw); err != nil {
+			e.err = fmt.Errorf("%w: %v", ErrInvalidEndpoint, err)
+		}
+		lastEndpoint.Store(e)
 	}
-	return raw, nil
+	return e, e.err
 }
+
+// endpointInfo is what a call needs of its endpoint, worked out once.
+type endpointInfo struct {
+	raw    string
+	server string // Account.Server
+	err    error  // why raw may not be used, or nil
+}
+
+// lastEndpoint holds the last endpoint a Client checked: a process talks
+// to one or two, and checking one parses it twice.
+var lastEndpoint atomic.Pointer[endpointInfo]
 
 // sharedHTTPClient is the HTTP client of every Client whose HTTPClient is
 // nil: one transport, one pool of connections, however many Clients.
@@ -464,8 +495,8 @@ func (c *Client) locker() Locker {
 // postLocked is postWithRetry while holding the account's lock, released
 // however the call ends (a RoundTripper may panic), and bounded by the
 // Client's Timeout; timedOut reports whether that Timeout ran out.
-func (c *Client) postLocked(ctx context.Context, endpoint, form string) (contentType string, body []byte, attempts int, timedOut bool, err error) {
-	unlock, err := c.locker().Lock(ctx, AccountOf(endpoint, c.Credentials.LoginName))
+func (c *Client) postLocked(ctx context.Context, account Account, endpoint, form string) (contentType string, body []byte, attempts int, timedOut bool, err error) {
+	unlock, err := c.locker().Lock(ctx, account)
 	switch {
 	case ctx.Err() != nil:
 		if err == nil && unlock != nil {
@@ -482,6 +513,38 @@ func (c *Client) postLocked(ctx context.Context, endpoint, form string) (content
 	defer cancel()
 	contentType, body, attempts, err = c.postWithRetry(callCtx, endpoint, form)
 	return contentType, body, attempts, err != nil && callCtx.Err() != nil && ctx.Err() == nil, err
+}
+
+// readBody reads a response body of at most limit bytes, and one byte more
+// if there is more. A body whose length was declared (and is within limit)
+// is read into one buffer of that size; whatever follows it (only a
+// RoundTripper of one's own could send it) is read on, as an undeclared
+// body is.
+func readBody(r io.Reader, declared, limit int64) ([]byte, error) {
+	lr := io.LimitReader(r, limit+1)
+	if declared <= 0 || declared > limit {
+		return io.ReadAll(lr)
+	}
+	body := make([]byte, declared)
+	if n, err := io.ReadFull(lr, body); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF // declared, and nothing came
+		}
+		return body[:n], err
+	}
+	var probe [1]byte
+	for {
+		n, err := lr.Read(probe[:])
+		switch {
+		case n > 0:
+			rest, err := io.ReadAll(lr)
+			return append(append(body, probe[0]), rest...), err
+		case err == io.EOF:
+			return body, nil
+		case err != nil:
+			return body, err
+		}
+	}
 }
 
 // timeoutError is the error of a call whose Timeout ran out: a
@@ -538,7 +601,7 @@ func (c *Client) post(ctx context.Context, hc *http.Client, endpoint, encoded st
 		return "", nil, false, &TransportError{Err: err}
 	}
 	hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hreq.Header.Set("User-Agent", strings.TrimSpace(c.UserAgent+" collectssl-go/"+libraryVersion()))
+	hreq.Header.Set("User-Agent", c.userAgent())
 	resp, err := hc.Do(hreq)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -561,7 +624,7 @@ func (c *Client) post(ctx context.Context, hc *http.Client, endpoint, encoded st
 	if resp.ContentLength > limit {
 		return "", nil, false, fmt.Errorf("%w: response body of %d bytes, more than %d", ErrTooLarge, resp.ContentLength, limit)
 	}
-	body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err = readBody(resp.Body, resp.ContentLength, limit)
 	switch {
 	case ctx.Err() != nil:
 		return "", nil, false, ctx.Err()

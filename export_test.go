@@ -67,7 +67,7 @@ func QueuedCallers(c *Client) (int, bool) {
 	}
 	locks.Lock()
 	defer locks.Unlock()
-	l := locks.m[lockKey(ep, c.Credentials.LoginName)]
+	l := locks.m[lockKey(ep.raw, c.Credentials.LoginName)]
 	if l == nil {
 		return 0, false
 	}
@@ -83,3 +83,13 @@ func (c *Client) MaxBytes() int64 { return c.maxBytes() }
 
 // EncodedForm is the body Collect sends for r.
 func EncodedForm(r *Request, c Credentials) (string, error) { return r.encodedForm(c) }
+
+// QueuedOn returns how many calls wait for account a's lock.
+func QueuedOn(a Account) int {
+	locks.Lock()
+	defer locks.Unlock()
+	if l := locks.m[a.Key()]; l != nil {
+		return len(l.waiters)
+	}
+	return 0
+}

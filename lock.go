@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/collectssl/collectssl/internal/endpoints"
 )
@@ -80,7 +81,12 @@ func (ProcessLocker) Lock(ctx context.Context, account Account) (unlock func(), 
 	if err := l.acquire(ctx); err != nil {
 		return nil, err
 	}
-	return sync.OnceFunc(l.release), nil
+	var released atomic.Bool
+	return func() {
+		if released.CompareAndSwap(false, true) {
+			l.release()
+		}
+	}, nil
 }
 
 // accountLock is a first-in, first-out lock: callers acquire it in arrival

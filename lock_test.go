@@ -197,3 +197,37 @@ func TestAccountOf(t *testing.T) {
 		t.Errorf("Key() = %q, want %q", got, want)
 	}
 }
+
+// An unlock called twice frees the account once: the second call must not
+// free it from under the next holder, who was queued behind the first (and
+// so holds the same lock).
+func TestProcessLockerUnlockTwice(t *testing.T) {
+	a := collectssl.Account{Server: "https://unlock-twice.example:443", LoginName: "x"}
+	first, err := collectssl.ProcessLocker{}.Lock(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan func())
+	go func() {
+		second, err := collectssl.ProcessLocker{}.Lock(context.Background(), a)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- second
+	}()
+	for collectssl.QueuedOn(a) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	first()
+	second := <-got
+	defer second()
+	first() // again: a no-op
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if third, err := (collectssl.ProcessLocker{}).Lock(ctx, a); err == nil {
+		third()
+		t.Fatal("the account was free while the second holder held it")
+	} else if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Lock = %v, want the context's deadline", err)
+	}
+}
