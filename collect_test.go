@@ -19,10 +19,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1103,75 +1101,6 @@ func TestResultBundleWithoutCertificates(t *testing.T) {
 	if !errors.Is(err, collectssl.ErrNoLeaf) || !strings.Contains(err.Error(), "carries no certificates") {
 		t.Errorf("Bundle() = %v; want ErrNoLeaf saying the answer carries no certificates", err)
 	}
-}
-
-// BenchmarkManyAccounts: 100 accounts poll one server whose every answer
-// takes 20 ms, each account with one call in flight at a time (the fake
-// server has one account: the others are answered -16, after the same
-// latency). The metric ideal% is the calls per second Collect reaches, as a
-// share of accounts/latency, what 100 perfectly parallel pollers would
-// reach; floor-ideal% is the same for a bare http.Client.PostForm of the
-// same form over the same transport, the two alternating iteration by
-// iteration. BENCH_ACCOUNTS sets another number of accounts.
-//
-//	go test -run '^$' -bench ManyAccounts -benchtime 10x .
-func BenchmarkManyAccounts(b *testing.B) {
-	accounts, latency, rounds := 100, 20*time.Millisecond, 10
-	if n, err := strconv.Atoi(os.Getenv("BENCH_ACCOUNTS")); err == nil {
-		accounts = n
-	}
-	srv := collectssltest.NewServerWith(collectssltest.Options{Credentials: testCreds, Latency: latency})
-	defer srv.Close()
-	req := &collectssl.Request{OrderNumber: srv.AddOrder(collectssltest.Order{State: collectssltest.StateProcessing}).OrderNumber}
-	clients := make([]*collectssl.Client, accounts)
-	forms := make([]url.Values, accounts)
-	for i := range clients {
-		clients[i] = srv.Client()
-		clients[i].Credentials.LoginName = fmt.Sprintf("account-%03d", i)
-		form, err := req.Form(clients[i].Credentials)
-		if err != nil {
-			b.Fatal(err)
-		}
-		forms[i] = form
-	}
-	ours := func(i int) {
-		clients[i].Collect(context.Background(), req) // -16 for all but one: a full round trip all the same
-	}
-	floor := func(i int) {
-		resp, err := clients[i].HTTPClient.PostForm(clients[i].Endpoint, forms[i])
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-	}
-	run := func(call func(int)) time.Duration {
-		start := time.Now()
-		var wg sync.WaitGroup
-		for i := range clients {
-			wg.Go(func() {
-				for range rounds {
-					call(i)
-				}
-			})
-		}
-		wg.Wait()
-		return time.Since(start)
-	}
-	var tOurs, tFloor time.Duration
-	n := 0
-	for it := 0; b.Loop(); it++ {
-		if it%2 == 0 {
-			tOurs += run(ours)
-			tFloor += run(floor)
-		} else {
-			tFloor += run(floor)
-			tOurs += run(ours)
-		}
-		n += accounts * rounds
-	}
-	ideal := float64(accounts) / latency.Seconds()
-	b.ReportMetric(100*float64(n)/tOurs.Seconds()/ideal, "ideal%")
-	b.ReportMetric(100*float64(n)/tFloor.Seconds()/ideal, "floor-ideal%")
 }
 
 // TestCollectScrubsQuotedPassword: an error that quotes the body with %q,
