@@ -323,3 +323,49 @@ func TestParseResponseBinary(t *testing.T) {
 
 // ignoreContainer also ignores Result.Container.
 var ignoreContainer = cmpopts.IgnoreFields(collectssl.Result{}, "Container")
+
+// TestResultKeepsOneCopy: the certificates of a container answer are parsed
+// from Result.Container itself, so that a Result keeps one copy of its DER,
+// in every format and layout that carries a PKCS#7 or a Netscape sequence.
+func TestResultKeepsOneCopy(t *testing.T) {
+	leaf, cas := certsDER(sharedChain(t, certgen.Pre2025, certgen.RSA))
+	for _, tt := range []struct {
+		name   string
+		req    collectssl.Request
+		layout wire.Layout
+	}{
+		{"binary PKCS#7", collectssl.Request{ResponseType: collectssl.ResponsePKCS7, ResponseEncoding: collectssl.EncodingBinary}, wire.Layout{}},
+		{"format 0 PKCS#7, wrapped at 64", collectssl.Request{ResponseType: collectssl.ResponsePKCS7}, wire.Layout{}},
+		{"format 0 PKCS#7, wrapped at 76 with CRLF", collectssl.Request{ResponseType: collectssl.ResponsePKCS7}, wire.Layout{Wrap: 76, CRLF: true}},
+		{"format 0 PKCS#7, one line", collectssl.Request{ResponseType: collectssl.ResponsePKCS7}, wire.Layout{Wrap: -1}},
+		{"format 0 Netscape sequence", collectssl.Request{ResponseType: collectssl.ResponseNetscapeSequence}, wire.Layout{}},
+		{"format 1 PKCS#7", collectssl.Request{ResponseType: collectssl.ResponsePKCS7, ResponseFormat: collectssl.FormatURLEncoded}, wire.Layout{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := tt.req
+			req.QueryType = collectssl.QueryCertificateAndChain
+			_, body := render(t, &req, wire.State{Status: 2, Leaf: leaf, CAs: cas, Layout: tt.layout})
+			got, err := collectssl.ParseResponse(&req, "", body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Container == nil || got.Certificate == nil {
+				t.Fatalf("Container %d bytes, Certificate %v", len(got.Container), got.Certificate)
+			}
+			for _, c := range append([]*x509.Certificate{got.Certificate}, got.CACertificates...) {
+				off := bytes.Index(got.Container, c.Raw)
+				if off < 0 {
+					t.Fatalf("%s is not in the Container", c.Subject)
+				}
+				// Flip a byte of the Container: a certificate that shares
+				// its memory sees the change.
+				got.Container[off] ^= 0xff
+				shared := c.Raw[0] == got.Container[off]
+				got.Container[off] ^= 0xff
+				if !shared {
+					t.Errorf("%s keeps a copy of its own", c.Subject)
+				}
+			}
+		})
+	}
+}
