@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"fmt"
+	"hash/maphash"
 )
 
 // Limits on certificate containers. Each is listed in the package
@@ -131,8 +132,14 @@ func decodeWith(data []byte, lim limits, owned bool) ([]*x509.Certificate, error
 type decoder struct {
 	lim      limits
 	certs    []*x509.Certificate
-	seen     map[string]struct{} // raw DER already returned; only inside a ZIP
-	inflated int                 // bytes inflated from ZIP entries so far
+	inflated int // bytes inflated from ZIP entries so far
+
+	// seen holds the certificates returned since the first ZIP archive
+	// (whose entries may repeat one), by a hash of their DER: the index in
+	// certs of the first with that hash. It is nil before a ZIP.
+	seen     map[uint64]int
+	seenFrom int // the length of certs when seen was made
+	seed     maphash.Seed
 
 	// container is the first ZIP archive, PKCS#7 or Netscape container
 	// decoded (the outermost one), for decodePEMText.
@@ -306,8 +313,10 @@ func (d *decoder) addCert(b []byte, e elem, format string) error {
 		return &ContainerError{Format: format, Offset: e.start, Err: fmt.Errorf("%w: certificate with an indefinite length (not DER)", ErrMalformedContainer)}
 	}
 	raw := b[e.start:e.next]
+	var h uint64
 	if d.seen != nil {
-		if _, dup := d.seen[string(raw)]; dup {
+		h = maphash.Bytes(d.seed, raw)
+		if d.isSeen(h, raw) {
 			return nil
 		}
 	}
@@ -318,14 +327,32 @@ func (d *decoder) addCert(b []byte, e elem, format string) error {
 	if err != nil {
 		return &ContainerError{Format: format, Offset: e.start, Err: fmt.Errorf("invalid certificate: %w", err)}
 	}
-	if d.seen != nil {
-		d.seen[string(raw)] = struct{}{}
+	if _, ok := d.seen[h]; d.seen != nil && !ok {
+		d.seen[h] = len(d.certs)
 	}
 	if d.certs == nil {
 		d.certs = make([]*x509.Certificate, 0, 4) // a typical chain, in one allocation
 	}
 	d.certs = append(d.certs, cert)
 	return nil
+}
+
+// isSeen reports whether raw, whose hash is h, was returned since seen was
+// made. Certificates whose hashes collide are compared one by one.
+func (d *decoder) isSeen(h uint64, raw []byte) bool {
+	i, ok := d.seen[h]
+	if !ok {
+		return false
+	}
+	if bytes.Equal(d.certs[i].Raw, raw) {
+		return true
+	}
+	for _, c := range d.certs[d.seenFrom:] {
+		if bytes.Equal(c.Raw, raw) {
+			return true
+		}
+	}
+	return false
 }
 
 // decodePKCS7 reads a ContentInfo whose content type (already read from it)

@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 )
 
@@ -54,7 +55,7 @@ func (d *decoder) decodeZIP(b []byte) error {
 		return zerr(-1, fmt.Errorf("%w: %d entries, limit %d", ErrTooLarge, len(zr.File), d.lim.zipEntries))
 	}
 	if d.seen == nil {
-		d.seen = make(map[string]struct{})
+		d.seen, d.seenFrom, d.seed = make(map[uint64]int), len(d.certs), maphash.MakeSeed()
 	}
 	before := len(d.certs)
 	var skipped error
