@@ -722,48 +722,13 @@ func (p *lineParser) base64Container(r *Result) error {
 	if !isBase64Line(p.peek()) {
 		return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: fmt.Errorf("%w: %.40q", errNotCertificate, p.peek())}
 	}
-	if container, after, ok := p.wrappedBlob(first); ok {
-		certs, err := decodeResponseContainer(container)
-		if err != nil {
-			return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: err}
+	container, after, ok := p.wrappedBlob(first)
+	if !ok {
+		var err error
+		if container, after, err = p.anyBlob(first); err != nil {
+			return err
 		}
-		r.Container = container
-		if err := r.setCertificates(certs); err != nil {
-			return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: err}
-		}
-		p.skipTo(first, after)
-		return nil
 	}
-	// The general case: first, the run by width alone, validated by the decoder, which
-	// stops at the first byte outside the alphabet; that is enough when the
-	// container is complete before it (the usual case). Otherwise the run is
-	// cut by checking every line's alphabet, and decoded again.
-	j, total := p.base64Run(first, false)
-	decoded, n, complete, err := p.decodeRun(first, j, total)
-	if err != nil || !complete {
-		j, total = p.base64Run(first, true)
-		decoded, n, complete, err = p.decodeRun(first, j, total)
-	}
-	if err != nil {
-		return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: err}
-	}
-	if !complete || n <= 0 || n > len(decoded) {
-		return &ParseError{Line: p.lineNo(p.start(j - 1)), Field: "certificate data", Err: errTruncatedCertificates}
-	}
-	need := base64.RawStdEncoding.EncodedLen(n)
-	for k, cum := first, 0; k < j; k++ {
-		l := p.line(k)
-		if cum+len(l) < need {
-			cum += len(l)
-			continue
-		}
-		if len(bytes.TrimRight(l[need-cum:], "=")) > 0 {
-			return &ParseError{Line: p.lineNo(p.start(k)), Field: "certificate data", Err: errContainerTrail}
-		}
-		p.next = k + 1
-		break
-	}
-	container := decoded[:n:n]
 	certs, err := decodeResponseContainer(container)
 	if err != nil {
 		return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: err}
@@ -772,7 +737,46 @@ func (p *lineParser) base64Container(r *Result) error {
 	if err := r.setCertificates(certs); err != nil {
 		return &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: err}
 	}
+	p.skipTo(first, after)
 	return nil
+}
+
+// anyBlob is the general path of base64Container: it returns the container
+// whose base64 starts at line first, and where the line after it starts.
+// First, the run by width alone, validated by the decoder, which stops at
+// the first byte outside the alphabet; that is enough when the container is
+// complete before it (the usual case). Otherwise the run is cut by checking
+// every line's alphabet, and decoded again.
+func (p *lineParser) anyBlob(first int) (container []byte, after int, err error) {
+	j, total := p.base64Run(first, false)
+	decoded, n, complete, err := p.decodeRun(first, j, total)
+	if err != nil || !complete {
+		j, total = p.base64Run(first, true)
+		decoded, n, complete, err = p.decodeRun(first, j, total)
+	}
+	if err != nil {
+		return nil, 0, &ParseError{Line: p.lineNo(p.start(first)), Field: "certificate data", Err: err}
+	}
+	if !complete || n <= 0 || n > len(decoded) {
+		return nil, 0, &ParseError{Line: p.lineNo(p.start(j - 1)), Field: "certificate data", Err: errTruncatedCertificates}
+	}
+	need := base64.RawStdEncoding.EncodedLen(n)
+	after = len(p.body)
+	for k, cum := first, 0; k < j; k++ {
+		l := p.line(k)
+		if cum+len(l) < need {
+			cum += len(l)
+			continue
+		}
+		if len(bytes.TrimRight(l[need-cum:], "=")) > 0 {
+			return nil, 0, &ParseError{Line: p.lineNo(p.start(k)), Field: "certificate data", Err: errContainerTrail}
+		}
+		if p.has(k + 1) {
+			after = p.start(k + 1)
+		}
+		break
+	}
+	return decoded[:n:n], after, nil
 }
 
 // wrappedBlob is the fast path of base64Container, for a blob as encoders
