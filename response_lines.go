@@ -171,6 +171,9 @@ func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, erro
 // dropped and it is decoded to UTF-8: body[cert[0]:cert[1]], its line
 // endings included ({0, 0} when there is none).
 func parseLinesSpan(req *Request, body []byte, enc encoding.Encoding, cert *[2]int) (*Result, error) {
+	if err := checkSize(body); err != nil {
+		return nil, err // and so every offset fits a lineSpan
+	}
 	body = toUTF8(bytes.TrimPrefix(body, utf8BOM), enc)
 	if cert == nil {
 		cert = new([2]int)
@@ -800,14 +803,14 @@ func (p *lineParser) wrappedBlob(first int) (container []byte, after int, ok boo
 	}
 	size := 2 + int(head[1])
 	if n := int(head[1] & 0x7f); head[1] >= 0x80 {
-		if n == 0 || n > 4 {
+		if n == 0 || n > 3 {
 			return nil, 0, false // indefinite, or longer than any body
 		}
-		size = 2 + n
+		length := 0
 		for _, c := range head[2 : 2+n] {
-			size += int(c) << (8 * (n - 1))
-			n--
+			length = length<<8 | int(c)
 		}
+		size = 2 + n + length
 	}
 	if size > len(b) {
 		return nil, 0, false
