@@ -40,7 +40,7 @@ import (
 // (-1 where it cannot be read): well below 100, the cores are not the
 // limit. BENCH_ACCOUNTS sets another number of accounts.
 //
-//	go test -run '^$' -bench ManyAccounts -benchtime 10x .
+//	go test -run '^$' -bench ManyAccounts -benchtime 8x -count 4 .
 func BenchmarkManyAccounts(b *testing.B) {
 	accounts, latency, rounds := 100, 20*time.Millisecond, 10
 	if n, err := strconv.Atoi(os.Getenv("BENCH_ACCOUNTS")); err == nil {

@@ -1,10 +1,11 @@
 // This file holds the parser benchmarks, each next to a floor that does only
-// the unavoidable work on the same certificates (pem.Decode or base64-decode,
-// parse each certificate), in the same run. Compare ratios, not absolute
-// times; BenchmarkProtocolPaired alternates the two in one loop and reports
-// the ratio directly, which holds up on a loaded machine:
+// the unavoidable work on the same answer (package internal/floor: read its
+// fields at their known places, find and decode each certificate, parse
+// it), in the same run. Compare ratios, not absolute times;
+// BenchmarkProtocolPaired alternates the two in one loop and reports the
+// ratio directly, which holds up on a loaded machine:
 //
-//	go test -run '^$' -bench 'Protocol' -benchmem -count 5 .
+//	go test -run '^$' -bench 'ProtocolPaired' -count 8 .
 package collectssl_test
 
 import (
@@ -83,7 +84,7 @@ func protocolCases(b *testing.B) []protocolCase {
 	}
 
 	// Format 0, four PEM certificates. The floor finds the armour of each
-	// block, base64-decodes it in place and parses it (tightPEM).
+	// block, base64-decodes it into a new buffer and parses it (floor.PEM).
 	pemReq := show
 	pemReq.ResponseType = 3
 	_, pemBody := render(b, &pemReq, state)
@@ -104,7 +105,7 @@ func protocolCases(b *testing.B) []protocolCase {
 
 	// Format 1, three caCertificate and a certificate. The floor splits the
 	// fields once; each certificate value is unescaped into a scratch buffer
-	// (tightUnescape), base64-decoded into a buffer of its own and parsed.
+	// (floor.Unescape), base64-decoded into a buffer of its own and parsed.
 	urlReq := show
 	urlReq.ResponseType, urlReq.ResponseFormat = 3, 1
 	_, urlBody := render(b, &urlReq, state)

@@ -100,6 +100,8 @@ func (c *Client) userAgent() string {
 	return strings.TrimSpace(c.UserAgent + " " + defaultUserAgent())
 }
 
+// defaultUserAgent is the User-Agent of a Client without UserAgent:
+// "collectssl-go/<version>", built once.
 var defaultUserAgent = sync.OnceValue(func() string { return "collectssl-go/" + libraryVersion() })
 
 // moduleVersion finds this module in bi: a dependency of the main module,
@@ -389,12 +391,14 @@ func (c *Client) endpoint() (*endpointInfo, error) {
 	if raw == "" {
 		raw = DefaultEndpoint
 	}
-	e := lastEndpoint.Load()
-	if e == nil || e.raw != raw {
-		e = &endpointInfo{raw: raw, server: serverKey(raw)}
-		if err := endpoints.Check(raw); err != nil {
-			e.err = fmt.Errorf("%w: %v", ErrInvalidEndpoint, err)
-		}
+	if e := lastEndpoint.Load(); e != nil && e.raw == raw {
+		return e, e.err
+	}
+	e := &endpointInfo{raw: raw, server: serverKey(raw)}
+	if err := endpoints.Check(raw); err != nil {
+		e.err = fmt.Errorf("%w: %v", ErrInvalidEndpoint, err)
+	}
+	if !strings.Contains(raw, "@") { // user information stays out of package state
 		lastEndpoint.Store(e)
 	}
 	return e, e.err
@@ -407,8 +411,9 @@ type endpointInfo struct {
 	err    error  // why raw may not be used, or nil
 }
 
-// lastEndpoint holds the last endpoint a Client checked: a process talks
-// to one or two, and checking one parses it twice.
+// lastEndpoint holds the last endpoint a Client checked, which saves
+// parsing it twice a call for a process that talks to one endpoint (with
+// several in turn, each call checks its own again).
 var lastEndpoint atomic.Pointer[endpointInfo]
 
 // sharedHTTPClient is the HTTP client of every Client whose HTTPClient is
@@ -516,36 +521,24 @@ func (c *Client) postLocked(ctx context.Context, account Account, endpoint, form
 }
 
 // readBody reads a response body of at most limit bytes, and one byte more
-// if there is more. A body whose length was declared (and is within limit)
-// is read into one buffer of that size; whatever follows it (only a
-// RoundTripper of one's own could send it) is read on, as an undeclared
-// body is.
+// if there is more. A body whose length was declared is read into a buffer
+// of that size (a little more, to see its end), grown only if more comes;
+// the declaration is the sender's word, so the buffer made for it is at
+// most bodyPrealloc. What a short body is, is the transport's to say:
+// net/http's fails with io.ErrUnexpectedEOF.
 func readBody(r io.Reader, declared, limit int64) ([]byte, error) {
 	lr := io.LimitReader(r, limit+1)
 	if declared <= 0 || declared > limit {
 		return io.ReadAll(lr)
 	}
-	body := make([]byte, declared)
-	if n, err := io.ReadFull(lr, body); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF // declared, and nothing came
-		}
-		return body[:n], err
-	}
-	var probe [1]byte
-	for {
-		n, err := lr.Read(probe[:])
-		switch {
-		case n > 0:
-			rest, err := io.ReadAll(lr)
-			return append(append(body, probe[0]), rest...), err
-		case err == io.EOF:
-			return body, nil
-		case err != nil:
-			return body, err
-		}
-	}
+	var buf bytes.Buffer
+	buf.Grow(int(min(declared, bodyPrealloc)) + bytes.MinRead)
+	_, err := buf.ReadFrom(lr)
+	return buf.Bytes(), err
 }
+
+// bodyPrealloc bounds the buffer readBody makes for a declared length.
+const bodyPrealloc = 256 << 10
 
 // timeoutError is the error of a call whose Timeout ran out: a
 // *TransportError that matches context.DeadlineExceeded and says what the

@@ -12,11 +12,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
 )
@@ -81,8 +83,9 @@ func ParseLines(req *Request, body []byte) (*Result, error) {
 }
 
 // lineSpan is one line of the body: body[start:end], without its line ending and
-// trailing spaces and tabs. Offsets fit in 32 bits: a body is at most
-// maxResponseBytes.
+// trailing spaces and tabs. Offsets fit in 32 bits: parseLinesSpan refuses
+// a longer body (its callers accept at most maxResponseBytes, which UTF-16
+// and legacy charsets grow by 1.5 and 3 times at most).
 type lineSpan struct{ start, end int32 }
 
 // lineParser walks the lines of one body, splitting it as it goes: the PEM
@@ -171,10 +174,10 @@ func parseLines(req *Request, body []byte, enc encoding.Encoding) (*Result, erro
 // dropped and it is decoded to UTF-8: body[cert[0]:cert[1]], its line
 // endings included ({0, 0} when there is none).
 func parseLinesSpan(req *Request, body []byte, enc encoding.Encoding, cert *[2]int) (*Result, error) {
-	if err := checkSize(body); err != nil {
-		return nil, err // and so every offset fits a lineSpan
-	}
 	body = toUTF8(bytes.TrimPrefix(body, utf8BOM), enc)
+	if len(body) > math.MaxInt32 { // the callers bound it far below
+		return nil, &ParseError{Field: "body", Err: fmt.Errorf("%w: %d bytes", ErrTooLarge, len(body))}
+	}
 	if cert == nil {
 		cert = new([2]int)
 	}
@@ -478,11 +481,19 @@ func isStatusText(line []byte) bool {
 	if _, ok := domainList(line, true); ok {
 		return false
 	}
-	if c := line[len(line)-1]; c < '0' || c > '9' {
-		return true // no "name value": that ends with a digit
+	// A status detail ends in a digit once its blanks are trimmed: a line
+	// whose last character is another ASCII character, no blank, is none.
+	if c := line[len(line)-1]; c < utf8.RuneSelf && !isASCIISpace(c) && (c < '0' || c > '9') {
+		return true
 	}
 	name, _, ok := parseStatusDetail(string(line))
 	return !ok || !slices.Contains(statusDetailNames[:], strings.ToLower(name))
+}
+
+// isASCIISpace reports whether c is one of the ASCII blanks that
+// bytes.TrimSpace trims.
+func isASCIISpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // domains reads an MDC domain details line into *dst when the next line is
@@ -796,7 +807,8 @@ func (p *lineParser) wrappedBlob(first int) (container []byte, after int, ok boo
 	if w < 8 {
 		return nil, 0, false
 	}
-	// The SEQUENCE's header: its tag, and a length in up to four octets.
+	// The SEQUENCE's header: its tag, and a length in up to three octets
+	// (16 MiB, more than any body).
 	var head [6]byte
 	if _, err := base64.StdEncoding.Decode(head[:], b[start:start+8]); err != nil || head[0] != 0x30 {
 		return nil, 0, false
@@ -804,7 +816,7 @@ func (p *lineParser) wrappedBlob(first int) (container []byte, after int, ok boo
 	size := 2 + int(head[1])
 	if n := int(head[1] & 0x7f); head[1] >= 0x80 {
 		if n == 0 || n > 3 {
-			return nil, 0, false // indefinite, or longer than any body
+			return nil, 0, false // indefinite, or four octets: the general path
 		}
 		length := 0
 		for _, c := range head[2 : 2+n] {

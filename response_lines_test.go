@@ -379,3 +379,18 @@ func TestParseLinesBase64NextLine(t *testing.T) {
 		})
 	}
 }
+
+// A status detail may end in blanks other than spaces and tabs (a no-break
+// space, a vertical tab): it is still a status detail, not an extended
+// status.
+func TestParseLinesStatusDetailUnicodeBlank(t *testing.T) {
+	req := &collectssl.Request{ShowExtStatus: true, ShowStatusDetails: true}
+	body := "0\ncsrStatus 1\u00a0\ndcvStatus 1\v\novCallbackStatus 1\norganizationValidationStatus 1\nfreeDVUPStatus 1\nevClickThroughStatus 1\nbrandValStatus 1\n"
+	got, err := collectssl.ParseLines(req, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CertificateStatus != "" || got.StatusDetails == nil || *got.StatusDetails != (collectssl.StatusDetails{1, 1, 1, 1, 1, 1, 1}) {
+		t.Errorf("CertificateStatus %q, StatusDetails %+v; want none and all 1", got.CertificateStatus, got.StatusDetails)
+	}
+}

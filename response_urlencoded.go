@@ -154,17 +154,16 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 			keep(formText(rawKey, enc), textValue(rawVal, enc))
 			continue
 		}
-		key := func() string { return formText(rawKey, enc) } // for Extra and errors
 		switch f {
 		case fCACertificate, fCertificate:
 			certs = append(certs, certValue{rawKey, f, rawVal})
 			if len(certs) > maxResponseCertificates {
-				return nil, &ParseError{Field: key(), Err: fmt.Errorf("%w: more than %d certificates", ErrTooLarge, maxResponseCertificates)}
+				return nil, &ParseError{Field: formText(rawKey, enc), Err: fmt.Errorf("%w: more than %d certificates", ErrTooLarge, maxResponseCertificates)}
 			}
 			continue
 		case fContainer:
 			if seen[f] {
-				keep(key(), base64Text(rawVal))
+				keep(formText(rawKey, enc), base64Text(rawVal))
 				continue
 			}
 			seen[f] = true
@@ -173,7 +172,7 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 		}
 		val := textValue(rawVal, enc)
 		if seen[f] {
-			keep(key(), val)
+			keep(formText(rawKey, enc), val)
 			continue
 		}
 		seen[f] = true
@@ -185,7 +184,7 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 		case f == fNotBefore || f == fNotAfter:
 			n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
 			if err != nil {
-				keep(key(), val)
+				keep(formText(rawKey, enc), val)
 				seen[f] = false
 				continue
 			}
@@ -209,7 +208,7 @@ func parseURLEncoded(body []byte, enc encoding.Encoding) (*Result, error) {
 		case f >= fStatusDetail0 && f < fStatusDetail0+7:
 			n, err := strconv.Atoi(strings.TrimSpace(val))
 			if err != nil {
-				keep(key(), val)
+				keep(formText(rawKey, enc), val)
 				seen[f] = false
 				continue
 			}
