@@ -100,24 +100,31 @@ type lineParser struct {
 	extra []string
 }
 
-// has reports whether line i exists, splitting the body up to it. A line
-// is cut at '\n', without '\r' and trailing spaces and tabs.
+// has reports whether line i exists, splitting the body up to it.
 func (p *lineParser) has(i int) bool {
 	for len(p.lines) <= i {
 		if p.pos >= len(p.body) {
 			return false
 		}
-		start, end, next := p.pos, len(p.body), len(p.body)
-		if k := bytes.IndexByte(p.body[start:], '\n'); k >= 0 {
-			end, next = start+k, start+k+1
-		}
-		for end > start && (p.body[end-1] == '\r' || p.body[end-1] == ' ' || p.body[end-1] == '\t') {
-			end--
-		}
-		p.lines = append(p.lines, lineSpan{int32(start), int32(end)})
+		end, next := p.cut(p.pos)
+		p.lines = append(p.lines, lineSpan{int32(p.pos), int32(end)})
 		p.pos = next
 	}
 	return true
+}
+
+// cut returns where the line that starts at byte start of the body ends,
+// without its '\n' (or "\r\n") and trailing spaces and tabs, and where the
+// next line starts.
+func (p *lineParser) cut(start int) (end, next int) {
+	end, next = len(p.body), len(p.body)
+	if k := bytes.IndexByte(p.body[start:], '\n'); k >= 0 {
+		end, next = start+k, start+k+1
+	}
+	for end > start && (p.body[end-1] == '\r' || p.body[end-1] == ' ' || p.body[end-1] == '\t') {
+		end--
+	}
+	return end, next
 }
 
 func (p *lineParser) more() bool { return p.has(p.next) }
@@ -648,13 +655,7 @@ func (p *lineParser) pemText(r *Result) error {
 			}
 			pos += bytes.LastIndexByte(p.body[pos:pos+k], '\n') + 1 // the marker's line
 		}
-		end, next := len(p.body), len(p.body)
-		if k := bytes.IndexByte(p.body[pos:], '\n'); k >= 0 {
-			end, next = pos+k, pos+k+1
-		}
-		for end > pos && (p.body[end-1] == '\r' || p.body[end-1] == ' ' || p.body[end-1] == '\t') {
-			end--
-		}
+		end, next := p.cut(pos)
 		line := p.body[pos:end]
 		if bytes.IndexByte(line, '-') < 0 { // no marker: what follows, or a blank line
 			if !open && len(bytes.TrimSpace(line)) != 0 {
