@@ -1,3 +1,6 @@
+// This file tests charsetOf's cache of the last Content-Type, which no
+// Result shows.
+
 package collectssl
 
 import (

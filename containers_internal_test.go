@@ -1,3 +1,6 @@
+// This file tests what the decoder does out of sight: how it finds the
+// certificates a ZIP archive repeats (isSeen).
+
 package collectssl
 
 import (

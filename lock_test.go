@@ -200,34 +200,49 @@ func TestAccountOf(t *testing.T) {
 
 // An unlock called twice frees the account once: the second call must not
 // free it from under the next holder, who was queued behind the first (and
-// so holds the same lock).
+// so holds the same lock). A third caller must then queue behind the
+// second, and get the account when the second lets it go.
 func TestProcessLockerUnlockTwice(t *testing.T) {
 	a := collectssl.Account{Server: "https://unlock-twice.example:443", LoginName: "x"}
+	lock := func(got chan<- func()) {
+		unlock, err := collectssl.ProcessLocker{}.Lock(context.Background(), a)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- unlock
+	}
+	waitQueued := func(n int, early <-chan func()) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); collectssl.QueuedOn(a) < n; time.Sleep(time.Millisecond) {
+			select {
+			case <-early:
+				t.Fatal("the lock was taken while it was held")
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("no caller queued") // a hang guard, not a measurement
+			}
+		}
+	}
 	first, err := collectssl.ProcessLocker{}.Lock(context.Background(), a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := make(chan func())
-	go func() {
-		second, err := collectssl.ProcessLocker{}.Lock(context.Background(), a)
-		if err != nil {
-			t.Error(err)
-		}
-		got <- second
-	}()
-	for collectssl.QueuedOn(a) == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	secondGot := make(chan func(), 1)
+	go lock(secondGot)
+	waitQueued(1, secondGot)
 	first()
-	second := <-got
-	defer second()
+	second := <-secondGot
 	first() // again: a no-op
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	if third, err := (collectssl.ProcessLocker{}).Lock(ctx, a); err == nil {
+
+	thirdGot := make(chan func(), 1)
+	go lock(thirdGot)
+	waitQueued(1, thirdGot)
+	second()
+	select {
+	case third := <-thirdGot:
 		third()
-		t.Fatal("the account was free while the second holder held it")
-	} else if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Lock = %v, want the context's deadline", err)
+	case <-time.After(10 * time.Second): // a hang guard, not a measurement
+		t.Fatal("the third caller never got the account")
 	}
 }

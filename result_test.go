@@ -329,22 +329,28 @@ var ignoreContainer = cmpopts.IgnoreFields(collectssl.Result{}, "Container")
 // in every format and layout that carries a PKCS#7 or a Netscape sequence.
 func TestResultKeepsOneCopy(t *testing.T) {
 	leaf, cas := certsDER(sharedChain(t, certgen.Pre2025, certgen.RSA))
+	spaced := func(body []byte) []byte { return bytes.ReplaceAll(body, []byte("\n"), []byte(" \n")) }
 	for _, tt := range []struct {
 		name   string
 		req    collectssl.Request
 		layout wire.Layout
+		mangle func([]byte) []byte // nil, or what to change in the rendered body
 	}{
-		{"binary PKCS#7", collectssl.Request{ResponseType: collectssl.ResponsePKCS7, ResponseEncoding: collectssl.EncodingBinary}, wire.Layout{}},
-		{"format 0 PKCS#7, wrapped at 64", collectssl.Request{ResponseType: collectssl.ResponsePKCS7}, wire.Layout{}},
-		{"format 0 PKCS#7, wrapped at 76 with CRLF", collectssl.Request{ResponseType: collectssl.ResponsePKCS7}, wire.Layout{Wrap: 76, CRLF: true}},
-		{"format 0 PKCS#7, one line", collectssl.Request{ResponseType: collectssl.ResponsePKCS7}, wire.Layout{Wrap: -1}},
-		{"format 0 Netscape sequence", collectssl.Request{ResponseType: collectssl.ResponseNetscapeSequence}, wire.Layout{}},
-		{"format 1 PKCS#7", collectssl.Request{ResponseType: collectssl.ResponsePKCS7, ResponseFormat: collectssl.FormatURLEncoded}, wire.Layout{}},
+		{"binary PKCS#7", collectssl.Request{ResponseType: collectssl.ResponsePKCS7, ResponseEncoding: collectssl.EncodingBinary}, wire.Layout{}, nil},
+		{"format 0 PKCS#7, wrapped at 64", collectssl.Request{ResponseType: collectssl.ResponsePKCS7}, wire.Layout{}, nil},
+		{"format 0 PKCS#7, wrapped at 76 with CRLF", collectssl.Request{ResponseType: collectssl.ResponsePKCS7}, wire.Layout{Wrap: 76, CRLF: true}, nil},
+		{"format 0 PKCS#7, one line", collectssl.Request{ResponseType: collectssl.ResponsePKCS7}, wire.Layout{Wrap: -1}, nil},
+		{"format 0 PKCS#7, trailing spaces (the general path)", collectssl.Request{ResponseType: collectssl.ResponsePKCS7}, wire.Layout{}, spaced},
+		{"format 0 Netscape sequence", collectssl.Request{ResponseType: collectssl.ResponseNetscapeSequence}, wire.Layout{}, nil},
+		{"format 1 PKCS#7", collectssl.Request{ResponseType: collectssl.ResponsePKCS7, ResponseFormat: collectssl.FormatURLEncoded}, wire.Layout{}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			req := tt.req
 			req.QueryType = collectssl.QueryCertificateAndChain
 			_, body := render(t, &req, wire.State{Status: 2, Leaf: leaf, CAs: cas, Layout: tt.layout})
+			if tt.mangle != nil {
+				body = tt.mangle(body)
+			}
 			got, err := collectssl.ParseResponse(&req, "", body)
 			if err != nil {
 				t.Fatal(err)

@@ -1,0 +1,175 @@
+// This file tests the parts of the responseFormat=0 parser that no Result
+// shows: parseDate against time.Parse, and the fast path of base64
+// containers (wrappedBlob) against the general one (anyBlob).
+
+package collectssl
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// dateOracle is what parseDate must agree with: the time layout it stands
+// for.
+func dateOracle(s string) (time.Time, bool) {
+	t, err := time.Parse("2/1/2006", s)
+	return t, err == nil
+}
+
+func TestParseDate(t *testing.T) {
+	for _, s := range []string{
+		"14/03/2025", "1/3/2025", "01/3/2025", "31/12/9999", "29/02/2024", "29/02/2025", "31/04/2025",
+		"00/01/2025", "01/00/2025", "01/13/2025", "1/1/25", "1/1/02025", "001/1/2025", "1/001/2025",
+		"1-1-2025", "1/1/2025 ", " 1/1/2025", "+1/1/2025", "1/1/-202", "1/1/0000", "", "/", "//", "1//2025",
+		"32/01/2025", "99/99/9999", "1/1/2025x", "1/1", "01/01/0001",
+	} {
+		got, ok := parseDate([]byte(s))
+		want, wantOK := dateOracle(s)
+		if ok != wantOK || !got.Equal(want) {
+			t.Errorf("parseDate(%q) = %v, %v; time.Parse says %v, %v", s, got, ok, want, wantOK)
+		}
+		if ok && got.Location() != time.UTC {
+			t.Errorf("parseDate(%q) is in %v, not UTC", s, got.Location())
+		}
+	}
+}
+
+// FuzzParseDate checks parseDate against time.Parse on any input.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"14/03/2025", "1/3/2025", "29/02/2024", "31/04/2025", "1/1/0000", "00/1/2025"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseDate([]byte(s))
+		want, wantOK := dateOracle(s)
+		if ok != wantOK || !got.Equal(want) {
+			t.Fatalf("parseDate(%q) = %v, %v; time.Parse says %v, %v", s, got, ok, want, wantOK)
+		}
+	})
+}
+
+// blobContainer is a DER SEQUENCE of size bytes with arbitrary contents:
+// containerLen reads only its header.
+func blobContainer(rng *rand.Rand, size int) []byte {
+	var head []byte
+	switch n := size - 2; {
+	case n < 0x80:
+		head = []byte{0x30, byte(n)}
+	case n-1 < 0x100:
+		head = []byte{0x30, 0x81, byte(n - 1)}
+	default:
+		head = []byte{0x30, 0x82, byte((n - 2) >> 8), byte(n - 2)}
+	}
+	b := append(head, make([]byte, size-len(head))...)
+	for i := len(head); i < len(b); i++ {
+		b[i] = byte(rng.IntN(256))
+	}
+	return b
+}
+
+// wrapBase64 is the base64 of b in lines of width characters ended by eol,
+// padded or not.
+func wrapBase64(b []byte, width int, eol string, padded bool) string {
+	s := base64.RawStdEncoding.EncodeToString(b)
+	if padded {
+		s = base64.StdEncoding.EncodeToString(b)
+	}
+	var sb strings.Builder
+	for len(s) > width {
+		sb.WriteString(s[:width] + eol)
+		s = s[width:]
+	}
+	sb.WriteString(s)
+	return sb.String()
+}
+
+// blobsAgree reads the container at line 1 of body both ways and reports
+// whether the fast path took it; where it did, the general path must find
+// the same container and go on at the same place.
+func blobsAgree(t *testing.T, body []byte) bool {
+	t.Helper()
+	parser := func() *lineParser {
+		p := &lineParser{body: bytes.TrimRight(body, " \t\r\n")}
+		p.next = 1
+		return p
+	}
+	fast := parser()
+	if !fast.has(1) || !isBase64Line(fast.line(1)) {
+		return false
+	}
+	c1, after1, ok := fast.wrappedBlob(1)
+	if !ok {
+		return false
+	}
+	general := parser()
+	general.has(1)
+	c2, after2, err := general.anyBlob(1)
+	if err != nil || !bytes.Equal(c1, c2) || after1 != after2 {
+		t.Fatalf("wrappedBlob: %d bytes, next line at %d; anyBlob: %d bytes, next line at %d, %v\n%q",
+			len(c1), after1, len(c2), after2, err, body)
+	}
+	return true
+}
+
+// TestWrappedBlob: wherever the fast path reads a container, the general
+// path reads the same, and it reads every layout encoders write.
+func TestWrappedBlob(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	trailers := []string{"", "\n", "\nIssued\nComplete\n", "\n" + strings.Repeat("A", 64) + "\n", "\n\nAuthorized", "\r\nIssued\r\n"}
+	for _, size := range []int{40, 127, 129, 300, 3301} {
+		c := blobContainer(rng, size)
+		for _, width := range []int{8, 12, 63, 64, 76, 1 << 16} {
+			for _, eol := range []string{"\n", "\r\n"} {
+				for _, padded := range []bool{true, false} {
+					for _, trailer := range trailers {
+						name := fmt.Sprintf("%d bytes, width %d, eol %q, padded %v, then %q", size, width, eol, padded, trailer)
+						body := []byte("2\n" + wrapBase64(c, width, eol, padded) + trailer)
+						if !blobsAgree(t, body) && (trailer == "" || trailer[0] == eol[0]) {
+							t.Errorf("%s: not read by the fast path", name)
+						}
+					}
+				}
+			}
+		}
+	}
+	// What the fast path leaves to the general one.
+	c := blobContainer(rng, 300)
+	blob := wrapBase64(c, 64, "\n", true)
+	for name, body := range map[string]string{
+		"a first line under 8 characters": "2\n" + wrapBase64(c, 4, "\n", true),
+		"trailing spaces":                 "2\n" + strings.ReplaceAll(blob, "\n", " \n"),
+		"line endings that change":        "2\n" + strings.Replace(blob, "\n", "\r\n", 2),
+		"a ragged line":                   "2\n" + blob[:70] + blob[71:],
+		"cut short":                       "2\n" + blob[:len(blob)-10],
+		"a character outside base64":      "2\n" + blob[:100] + "*" + blob[101:],
+		"more on the last line":           "2\n" + blob + "QUFB",
+		"a length of four octets":         "2\n" + wrapBase64(append([]byte{0x30, 0x84, 0, 0, 1, 0}, make([]byte, 256)...), 64, "\n", true),
+		"an indefinite length":            "2\n" + wrapBase64(append([]byte{0x30, 0x80, 4, 0}, make([]byte, 200)...), 64, "\n", true),
+		"a SET, not a SEQUENCE":           "2\n" + wrapBase64(append([]byte{0x31, 0x7e}, make([]byte, 126)...), 64, "\n", true),
+	} {
+		if blobsAgree(t, []byte(body)) {
+			t.Errorf("%s: read by the fast path", name)
+		}
+	}
+}
+
+// FuzzWrappedBlob: on any body, where the fast path reads a container the
+// general path reads the same.
+func FuzzWrappedBlob(f *testing.F) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	c := blobContainer(rng, 300)
+	f.Add([]byte("2\n" + wrapBase64(c, 64, "\n", true) + "\nIssued\nComplete\n"))
+	f.Add([]byte("2\n" + wrapBase64(c, 76, "\r\n", false)))
+	f.Add([]byte("2\n" + wrapBase64(blobContainer(rng, 60), 1<<10, "\n", true) + "\nAuthorized\n"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) > maxResponseBytes {
+			return
+		}
+		blobsAgree(t, body)
+	})
+}
