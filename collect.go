@@ -521,20 +521,29 @@ func (c *Client) postLocked(ctx context.Context, account Account, endpoint, form
 }
 
 // readBody reads a response body of at most limit bytes, and one byte more
-// if there is more. A body whose length was declared is read into a buffer
-// of that size (a little more, to see its end), grown only if more comes;
-// the declaration is the sender's word, so the buffer made for it is at
-// most bodyPrealloc. What a short body is, is the transport's to say:
-// net/http's fails with io.ErrUnexpectedEOF.
+// if there is more, as io.ReadAll would. A body whose length was declared
+// is read into a buffer of that size and one byte (to see its end without
+// growing), grown only if more comes; the declaration is the sender's word,
+// so that buffer is at most bodyPrealloc. What a short body is, is the
+// transport's to say: net/http's fails with io.ErrUnexpectedEOF.
 func readBody(r io.Reader, declared, limit int64) ([]byte, error) {
 	lr := io.LimitReader(r, limit+1)
 	if declared <= 0 || declared > limit {
 		return io.ReadAll(lr)
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(min(declared, bodyPrealloc)) + bytes.MinRead)
-	_, err := buf.ReadFrom(lr)
-	return buf.Bytes(), err
+	body := make([]byte, 0, min(declared, bodyPrealloc)+1)
+	for {
+		n, err := lr.Read(body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		switch {
+		case err == io.EOF:
+			return body, nil
+		case err != nil:
+			return body, err
+		case len(body) == cap(body):
+			body = append(body, 0)[:len(body)] // room for more
+		}
+	}
 }
 
 // bodyPrealloc bounds the buffer readBody makes for a declared length.
