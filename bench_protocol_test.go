@@ -32,16 +32,6 @@ type protocolCase struct {
 	ours, floor func() error
 }
 
-// floorFields are the fields besides the certificates that a floor reads,
-// as a Result holds them; floorSink keeps them alive, as a Result would be.
-type floorFields struct {
-	status                       int
-	notBefore, notAfter          time.Time
-	fqdn, certStatus, validation string
-}
-
-var floorSink floorFields
-
 // protocolCases are the three answers of a typical poller (validity period,
 // FQDN and extended status shown) to a four-certificate order. Each floor
 // reads the same fields from its body the cheapest way, knowing the layout
@@ -63,34 +53,14 @@ func protocolCases(b *testing.B) []protocolCase {
 	}
 	show := collectssl.Request{QueryType: 1, ShowValidityPeriod: true, ShowFQDN: true, ShowExtStatus: true}
 
-	// headLines reads the status, validity and FQDN lines of a format 0
-	// body; tailLines the two extended status lines.
-	headLines := func(body []byte, f *floorFields) (rest []byte, err error) {
-		line, rest := floor.CutLine(body)
-		if f.status, err = strconv.Atoi(string(line)); err != nil {
-			return nil, err
-		}
-		line, rest = floor.CutLine(rest)
-		f.notBefore, f.notAfter = floor.Validity(line)
-		line, rest = floor.CutLine(rest)
-		f.fqdn = string(line)
-		return rest, nil
-	}
-	tailLines := func(rest []byte, f *floorFields) {
-		line, rest := floor.CutLine(rest)
-		f.certStatus = string(line)
-		line, _ = floor.CutLine(rest)
-		f.validation = string(line)
-	}
-
 	// Format 0, four PEM certificates. The floor finds the armour of each
 	// block, base64-decodes it into a new buffer and parses it (floor.PEM).
 	pemReq := show
 	pemReq.ResponseType = 3
 	_, pemBody := render(b, &pemReq, state)
 	pemFloor := func() error {
-		var f floorFields
-		rest, err := headLines(pemBody, &f)
+		var f floor.Fields
+		rest, err := floor.Head(pemBody, true, true, &f)
 		if err != nil {
 			return err
 		}
@@ -98,8 +68,8 @@ func protocolCases(b *testing.B) []protocolCase {
 		if err == nil && n != 4 {
 			err = fmt.Errorf("%d certificates", n)
 		}
-		tailLines(rest[end+1:], &f)
-		floorSink = f
+		floor.Tail(rest[end+1:], &f)
+		floor.Sink = f
 		return err
 	}
 
@@ -110,7 +80,7 @@ func protocolCases(b *testing.B) []protocolCase {
 	urlReq.ResponseType, urlReq.ResponseFormat = 3, 1
 	_, urlBody := render(b, &urlReq, state)
 	urlFloor := func() error {
-		var f floorFields
+		var f floor.Fields
 		scratch := make([]byte, 0, len(urlBody))
 		n := 0
 		for rest := urlBody; len(rest) > 0; {
@@ -120,22 +90,22 @@ func protocolCases(b *testing.B) []protocolCase {
 			var err error
 			switch string(k) {
 			case "errorCode":
-				f.status, err = strconv.Atoi(string(v))
+				f.Status, err = strconv.Atoi(string(v))
 			case "notBefore", "notAfter":
 				var t int64
 				t, err = strconv.ParseInt(string(v), 10, 64)
 				if string(k) == "notBefore" {
-					f.notBefore = time.Unix(t, 0).UTC()
+					f.NotBefore = time.Unix(t, 0).UTC()
 				} else {
-					f.notAfter = time.Unix(t, 0).UTC()
+					f.NotAfter = time.Unix(t, 0).UTC()
 				}
 			case "fqdn":
 				scratch, err = floor.Unescape(scratch[:0], v)
-				f.fqdn = string(scratch)
+				f.FQDN = string(scratch)
 			case "certificateStatus":
-				f.certStatus = string(v)
+				f.CertStatus = string(v)
 			case "validationStatus":
-				f.validation = string(v)
+				f.Validation = string(v)
 			case "caCertificate", "certificate":
 				if scratch, err = floor.Unescape(scratch[:0], v); err != nil {
 					return err
@@ -154,7 +124,7 @@ func protocolCases(b *testing.B) []protocolCase {
 				return err
 			}
 		}
-		floorSink = f
+		floor.Sink = f
 		if n != 4 {
 			return fmt.Errorf("%d certificates", n)
 		}
@@ -182,8 +152,8 @@ func protocolCases(b *testing.B) []protocolCase {
 		offs = append(offs, bytes.Index(p7, der))
 	}
 	p7Floor := func() error {
-		var f floorFields
-		rest, err := headLines(p7Body, &f)
+		var f floor.Fields
+		rest, err := floor.Head(p7Body, true, true, &f)
 		if err != nil {
 			return err
 		}
@@ -198,8 +168,8 @@ func protocolCases(b *testing.B) []protocolCase {
 				return err
 			}
 		}
-		tailLines(rest[len(blob):], &f)
-		floorSink = f
+		floor.Tail(rest[len(blob):], &f)
+		floor.Sink = f
 		return nil
 	}
 	if !bytes.Contains(p7Body, blob) {

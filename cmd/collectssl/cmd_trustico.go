@@ -178,6 +178,16 @@ type trusticoStatusView struct {
 	} `json:"error,omitempty"`
 }
 
+// orderRef reads the -order flag of command cmd: a Trustico order
+// reference, a positive integer.
+func orderRef(cmd, order string) (int, error) {
+	ref, err := strconv.Atoi(order)
+	if err != nil || ref <= 0 {
+		return 0, usagef("collectssl: %s: -order takes the order reference, a positive integer", cmd)
+	}
+	return ref, nil
+}
+
 func runTrusticoStatus(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("trustico status", "-order REF [flags]", trusticoStatusHelp)
 	var (
@@ -191,9 +201,9 @@ func runTrusticoStatus(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, e, args, 0); err != nil {
 		return err
 	}
-	ref, err := strconv.Atoi(order)
-	if err != nil || ref <= 0 {
-		return usagef("collectssl: trustico status: -order takes the order reference, a positive integer")
+	ref, err := orderRef("trustico status", order)
+	if err != nil {
+		return err
 	}
 	client, err := af.client(e)
 	if err != nil {
@@ -301,9 +311,9 @@ func runTrusticoCollect(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, e, args, 0); err != nil {
 		return err
 	}
-	ref, err := strconv.Atoi(order)
-	if err != nil || ref <= 0 {
-		return usagef("collectssl: trustico collect: -order takes the order reference, a positive integer")
+	ref, err := orderRef("trustico collect", order)
+	if err != nil {
+		return err
 	}
 	if err := cf.check("trustico collect"); err != nil {
 		return err

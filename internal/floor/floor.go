@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -69,6 +70,44 @@ func Date(b []byte) time.Time {
 // second of the first day and the last second of the last.
 func Validity(line []byte) (notBefore, notAfter time.Time) {
 	return Date(line[:10]), Date(line[11:21]).Add(24*time.Hour - time.Second)
+}
+
+// Fields are the fields besides the certificates that a floor reads, as a
+// Result holds them.
+type Fields struct {
+	Status                       int
+	NotBefore, NotAfter          time.Time
+	FQDN, CertStatus, Validation string
+}
+
+// Sink keeps what a floor read alive, as a Result would be.
+var Sink Fields
+
+// Head reads the first lines of a format 0 answer into f: the status, and
+// the validity period and the FQDN when the request showed them. It returns
+// what follows them.
+func Head(body []byte, validity, fqdn bool, f *Fields) (rest []byte, err error) {
+	line, rest := CutLine(body)
+	if f.Status, err = strconv.Atoi(string(line)); err != nil {
+		return nil, err
+	}
+	if validity {
+		line, rest = CutLine(rest)
+		f.NotBefore, f.NotAfter = Validity(line)
+	}
+	if fqdn {
+		line, rest = CutLine(rest)
+		f.FQDN = string(line)
+	}
+	return rest, nil
+}
+
+// Tail reads the two extended status lines at the start of rest into f.
+func Tail(rest []byte, f *Fields) {
+	line, rest := CutLine(rest)
+	f.CertStatus = string(line)
+	line, _ = CutLine(rest)
+	f.Validation = string(line)
 }
 
 var unhex = func() (t [256]byte) {

@@ -104,3 +104,26 @@ func TestPair(t *testing.T) {
 		t.Error("a failing side: no error")
 	}
 }
+
+func TestHeadTail(t *testing.T) {
+	body := []byte("2\n14/03/2025 02/11/2026\n*.example.com\nrest\nIssued\nComplete\n")
+	var f Fields
+	rest, err := Head(body, true, true, &f)
+	if err != nil || string(rest) != "rest\nIssued\nComplete\n" {
+		t.Fatalf("Head left %q, %v", rest, err)
+	}
+	_, rest = CutLine(rest)
+	Tail(rest, &f)
+	want := Fields{Status: 2, NotBefore: time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2026, 11, 2, 23, 59, 59, 0, time.UTC),
+		FQDN: "*.example.com", CertStatus: "Issued", Validation: "Complete"}
+	if f != want {
+		t.Errorf("read %+v, want %+v", f, want)
+	}
+	var g Fields
+	if rest, err := Head([]byte("1\nwww.example.com\n"), false, true, &g); err != nil || g.Status != 1 || g.FQDN != "www.example.com" || len(rest) != 0 {
+		t.Errorf("without validity: %+v, %q, %v", g, rest, err)
+	}
+	if _, err := Head([]byte("x\n"), false, false, &g); err == nil {
+		t.Error("a status that is no number: no error")
+	}
+}
