@@ -132,7 +132,8 @@ func protocolCases(b *testing.B) []protocolCase {
 	}
 
 	// Format 0, a base64 PKCS#7 of four certificates wrapped at 64 columns.
-	// The floor decodes the blob, whose end it knows, and parses the
+	// The floor decodes the blob, whose end and width it knows, line by line
+	// (floor.Lines), and parses the
 	// certificates at offsets found in advance: it does not walk the ASN.1.
 	p7Req := show
 	p7Req.ResponseType = 2
@@ -158,7 +159,7 @@ func protocolCases(b *testing.B) []protocolCase {
 			return err
 		}
 		dst := make([]byte, base64.StdEncoding.DecodedLen(len(blob)))
-		n, err := base64.StdEncoding.Decode(dst, rest[:len(blob)])
+		n, err := floor.Lines(dst, rest[:len(blob)], 64)
 		if err != nil {
 			return err
 		}

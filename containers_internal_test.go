@@ -1,10 +1,14 @@
 // This file tests what the decoder does out of sight: how it finds the
-// certificates a ZIP archive repeats (isSeen).
+// certificates a ZIP archive repeats (isSeen), and its line-by-line base64
+// fast path (decodeLines).
 
 package collectssl
 
 import (
+	"bytes"
 	"crypto/x509"
+	"encoding/base64"
+	"strings"
 	"testing"
 )
 
@@ -31,4 +35,67 @@ func TestIsSeenCollision(t *testing.T) {
 	if d.isSeen(h+1, a.Raw) {
 		t.Error("isSeen of an unknown hash = true")
 	}
+}
+
+// linesAgree checks decodeLines against one encoding/base64 call over the
+// same text: where decodeLines reads the text, the call reads it too, to
+// the same bytes. It returns whether decodeLines read it.
+func linesAgree(t *testing.T, text []byte) bool {
+	t.Helper()
+	dst := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
+	n, ok := decodeLines(dst, text)
+	if !ok {
+		return false
+	}
+	want := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
+	m, err := base64.StdEncoding.Decode(want, text)
+	if err != nil || !bytes.Equal(dst[:n], want[:m]) {
+		t.Fatalf("decodeLines(%q) = %x, but one call gives %x, %v", text, dst[:n], want[:m], err)
+	}
+	return true
+}
+
+// decodeLines reads what encoders write (any width of whole quanta, LF or
+// CRLF, a line break before and after) and leaves the rest to one call.
+func TestDecodeLines(t *testing.T) {
+	data := make([]byte, 301)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	for size := range len(data) {
+		enc := base64.StdEncoding.EncodeToString(data[:size])
+		for _, width := range []int{4, 64, 76, 1000} {
+			for _, eol := range []string{"\n", "\r\n"} {
+				var b strings.Builder
+				for s := enc; len(s) > 0; s = s[min(width, len(s)):] {
+					b.WriteString(eol + s[:min(width, len(s))])
+				}
+				b.WriteString(eol)
+				if !linesAgree(t, []byte(b.String())) {
+					t.Fatalf("decodeLines refused %d bytes at width %d with %q line breaks", size, width, eol)
+				}
+			}
+		}
+	}
+	for _, text := range []string{
+		"QUJD\nRA",         // a quantum across a line break: one call reads it
+		"QUI=\nQUJD",       // padding before the last line
+		"QU\r\nJD",         // quanta across a CRLF
+		"QUJD\nQU!D",       // not base64
+		"QUJD\nQUJ\rD\n",   // a CR inside a line
+		"QUJDRA==\n\nQUJD", // padding, a blank line, more data
+	} {
+		if linesAgree(t, []byte(text)) {
+			t.Errorf("decodeLines read %q, which one call must decide", text)
+		}
+	}
+}
+
+// FuzzDecodeLines: on any text, where decodeLines reads it, one call reads
+// the same bytes.
+func FuzzDecodeLines(f *testing.F) {
+	f.Add([]byte("\nQUJD\nRA==\n"))
+	f.Add([]byte("QUJDRA==\r\nQUJD"))
+	f.Add([]byte("QUJD\r\n\r\nQUI=\n"))
+	f.Fuzz(func(t *testing.T, text []byte) { linesAgree(t, text) })
 }

@@ -865,15 +865,35 @@ func (p *lineParser) wrappedBlob(first int) (container []byte, after int, ok boo
 	default:
 		return nil, 0, false
 	}
-	blob := bytes.TrimRight(b[start:end], "=")
 	container = make([]byte, size)
-	if n, err := base64.RawStdEncoding.Decode(container, blob); err != nil || n != size {
+	if !decodeWrapped(container, b[start:end], w, len(eol), full) {
 		return nil, 0, false
 	}
 	if n, complete, err := containerLen(container); err != nil || !complete || n != size {
 		return nil, 0, false
 	}
 	return container, after, true
+}
+
+// decodeWrapped decodes blob, full lines of w characters each followed by a
+// line ending of eol bytes and then the last line, into container, which it
+// must fill exactly. Lines of whole quanta are decoded one call each (see
+// decodeLines), others in one call over the blob.
+func decodeWrapped(container, blob []byte, w, eol, full int) bool {
+	if w%4 != 0 {
+		n, err := base64.RawStdEncoding.Decode(container, bytes.TrimRight(blob, "="))
+		return err == nil && n == len(container)
+	}
+	per := w / 4 * 3
+	for k := range full {
+		line := blob[k*(w+eol) : k*(w+eol)+w]
+		if m, err := base64.StdEncoding.Decode(container[k*per:], line); err != nil || m != per {
+			return false
+		}
+	}
+	tail := bytes.TrimRight(blob[full*(w+eol):], "=")
+	n, err := base64.RawStdEncoding.Decode(container[full*per:], tail)
+	return err == nil && full*per+n == len(container)
 }
 
 // base64Run returns the end j of the run of lines at first that have the

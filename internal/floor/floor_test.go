@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -44,6 +45,30 @@ func TestPEM(t *testing.T) {
 	}
 	if _, _, err := PEM(block[:len(block)-10]); err == nil {
 		t.Error("PEM read a block without its END line")
+	}
+}
+
+func TestLines(t *testing.T) {
+	for size := range 200 {
+		data := make([]byte, size)
+		rand.Read(data)
+		for _, width := range []int{4, 64, 76} {
+			var text []byte
+			for enc := []byte(base64.StdEncoding.EncodeToString(data)); len(enc) > 0; {
+				k := min(width, len(enc))
+				text = append(append(text, '\n'), enc[:k]...)
+				enc = enc[k:]
+			}
+			text = append(text, '\n')
+			dst := make([]byte, size+8)
+			n, err := Lines(dst, text, width)
+			if err != nil || !bytes.Equal(dst[:n], data) {
+				t.Fatalf("Lines of %d bytes at width %d = %x, %v; want %x", size, width, dst[:n], err, data)
+			}
+		}
+	}
+	if _, err := Lines(make([]byte, 8), []byte("\nAB!D\n"), 4); err == nil {
+		t.Error("Lines read a line that is not base64")
 	}
 }
 
