@@ -24,8 +24,8 @@ import (
 // BenchmarkManyAccounts: 100 accounts poll one server whose every answer
 // takes 20 ms, each account with one call in flight at a time (the fake
 // server has one account: the others are answered -16, after the same
-// latency). Each metric is calls per second as a share of accounts/latency,
-// what 100 perfectly parallel pollers would reach:
+// latency). Each ...ideal% metric is calls per second as a share of
+// accounts/latency, what 100 perfectly parallel pollers would reach:
 //
 //   - ideal%: Collect against collectssltest;
 //   - floor-ideal%: a bare http.Client.PostForm of the same form over the
@@ -35,10 +35,21 @@ import (
 //   - timer-ideal%: goroutines that only sleep the latency, no I/O at all:
 //     what this machine's timers and scheduler reach.
 //
-// The four alternate iteration by iteration. cpu% is the process's CPU time
-// over the wall time of the whole benchmark, as a share of all the cores
-// (-1 where it cannot be read): well below 100, the cores are not the
-// limit. BENCH_ACCOUNTS sets another number of accounts.
+// The four alternate iteration by iteration, in two sub-benchmarks:
+//
+//   - lockstep: every account starts at once, so the answers of a round
+//     all fall due together and the cores work through them one after
+//     another: the burst lasts accounts × (CPU per call) / cores, the CPU
+//     per call (cpu-us/call, client and server together) measured on the
+//     same side. model-ideal% is what that predicts: an account waits, on
+//     average, the timers' latency and half the burst;
+//   - staggered: the accounts start spread over one latency, as pollers
+//     started at different times do; each account's rate is its calls over
+//     its own time, and the metric the sum of the rates.
+//
+// cpu% is the process's CPU time over the wall time, as a share of all the
+// cores (-1 where it cannot be read). BENCH_ACCOUNTS sets another number of
+// accounts.
 //
 //	go test -run '^$' -bench ManyAccounts -benchtime 8x -count 4 .
 func BenchmarkManyAccounts(b *testing.B) {
@@ -79,49 +90,82 @@ func BenchmarkManyAccounts(b *testing.B) {
 		}
 	}
 	sides := []struct {
-		metric string
-		call   func(i int)
+		name string
+		call func(i int)
 	}{
-		{"ideal%", func(i int) {
+		{"", func(i int) {
 			clients[i].Collect(context.Background(), req) // -16 for all but one: a full round trip all the same
 		}},
-		{"floor-ideal%", func(i int) { postForm(clients[i].HTTPClient, clients[i].Endpoint, forms[i]) }},
-		{"http-ideal%", func(i int) { postForm(bareClient, bare.URL, forms[i]) }},
-		{"timer-ideal%", func(int) { time.Sleep(latency) }},
+		{"floor-", func(i int) { postForm(clients[i].HTTPClient, clients[i].Endpoint, forms[i]) }},
+		{"http-", func(i int) { postForm(bareClient, bare.URL, forms[i]) }},
+		{"timer-", func(int) { time.Sleep(latency) }},
 	}
-	run := func(call func(int)) time.Duration {
-		start := time.Now()
+
+	// run makes rounds calls from every account, starting account i after
+	// i×spread, and returns the calls per second: the sum of the accounts'
+	// own rates.
+	run := func(call func(int), spread time.Duration) float64 {
+		rates := make([]float64, accounts)
 		var wg sync.WaitGroup
 		for i := range accounts {
 			wg.Go(func() {
+				time.Sleep(time.Duration(i) * spread)
+				start := time.Now()
 				for range rounds {
 					call(i)
 				}
+				rates[i] = float64(rounds) / time.Since(start).Seconds()
 			})
 		}
 		wg.Wait()
-		return time.Since(start)
-	}
-	for _, s := range sides {
-		run(s.call) // connections opened, goroutine stacks grown
-	}
-	spent := make([]time.Duration, len(sides))
-	cpu0, wall0 := processCPU(), time.Now()
-	n := 0
-	for it := 0; b.Loop(); it++ {
-		for k := range sides {
-			j := (k + it) % len(sides) // each side first in its turn
-			spent[j] += run(sides[j].call)
+		sum := 0.0
+		for _, r := range rates {
+			sum += r
 		}
-		n += accounts * rounds
+		return sum
 	}
 	ideal := float64(accounts) / latency.Seconds()
-	for k, s := range sides {
-		b.ReportMetric(100*float64(n)/spent[k].Seconds()/ideal, s.metric)
-	}
-	if cpu0 >= 0 {
-		b.ReportMetric(100*float64(processCPU()-cpu0)/float64(time.Since(wall0))/float64(runtime.NumCPU()), "cpu%")
-	} else {
-		b.ReportMetric(-1, "cpu%")
+	for _, mode := range []struct {
+		name   string
+		spread time.Duration
+	}{{"lockstep", 0}, {"staggered", latency / time.Duration(accounts)}} {
+		b.Run(mode.name, func(b *testing.B) {
+			for _, s := range sides {
+				run(s.call, mode.spread) // connections opened, goroutine stacks grown
+			}
+			rate := make([]float64, len(sides))
+			cpu := make([]time.Duration, len(sides))
+			cpu0, wall0 := processCPU(), time.Now()
+			n := 0
+			for it := 0; b.Loop(); it++ {
+				for k := range sides {
+					j := (k + it) % len(sides) // each side first in its turn
+					c0 := processCPU()
+					rate[j] += run(sides[j].call, mode.spread)
+					cpu[j] += processCPU() - c0
+				}
+				n++
+			}
+			for k, s := range sides {
+				b.ReportMetric(100*rate[k]/float64(n)/ideal, s.name+"ideal%")
+			}
+			if cpu0 < 0 {
+				b.ReportMetric(-1, "cpu%")
+				return
+			}
+			b.ReportMetric(100*float64(processCPU()-cpu0)/float64(time.Since(wall0))/float64(runtime.NumCPU()), "cpu%")
+			calls := float64(n * accounts * rounds)
+			perCall := float64(cpu[0]) / calls // ns
+			b.ReportMetric(perCall/1e3, "cpu-us/call")
+			b.ReportMetric(float64(cpu[1])/calls/1e3, "floor-cpu-us/call")
+			b.ReportMetric(float64(cpu[2])/calls/1e3, "http-cpu-us/call")
+			if mode.spread == 0 {
+				// A call: the timers' latency (latency at timer-ideal%),
+				// then its place in the burst, half of it on average.
+				timerLatency := float64(latency) * ideal * float64(n) / rate[3]
+				burst := float64(accounts) * perCall / float64(runtime.NumCPU())
+				b.ReportMetric(100*float64(latency)/(timerLatency+burst/2), "model-ideal%")
+			}
+		})
 	}
 }
