@@ -44,8 +44,10 @@ import (
 //     same side. model-ideal% is what that predicts: an account waits, on
 //     average, the timers' latency and half the burst;
 //   - staggered: the accounts start spread over one latency, as pollers
-//     started at different times do; each account's rate is its calls over
-//     its own time, and the metric the sum of the rates.
+//     started at different times do.
+//
+// In both, each account's rate is its calls over its own time, and the
+// metric the sum of the rates.
 //
 // cpu% is the process's CPU time over the wall time, as a share of all the
 // cores (-1 where it cannot be read). BENCH_ACCOUNTS sets another number of
@@ -89,6 +91,8 @@ func BenchmarkManyAccounts(b *testing.B) {
 			resp.Body.Close()
 		}
 	}
+	// The sides: ours first, the timers' last; the model reads those two.
+	const oursSide, timerSide = 0, 3
 	sides := []struct {
 		name string
 		call func(i int)
@@ -155,14 +159,14 @@ func BenchmarkManyAccounts(b *testing.B) {
 			}
 			b.ReportMetric(100*float64(processCPU()-cpu0)/float64(time.Since(wall0))/float64(runtime.NumCPU()), "cpu%")
 			calls := float64(n * accounts * rounds)
-			perCall := float64(cpu[0]) / calls // ns
-			b.ReportMetric(perCall/1e3, "cpu-us/call")
-			b.ReportMetric(float64(cpu[1])/calls/1e3, "floor-cpu-us/call")
-			b.ReportMetric(float64(cpu[2])/calls/1e3, "http-cpu-us/call")
+			for k, s := range sides[:timerSide] {
+				b.ReportMetric(float64(cpu[k])/calls/1e3, s.name+"cpu-us/call")
+			}
+			perCall := float64(cpu[oursSide]) / calls // ns
 			if mode.spread == 0 {
 				// A call: the timers' latency (latency at timer-ideal%),
 				// then its place in the burst, half of it on average.
-				timerLatency := float64(latency) * ideal * float64(n) / rate[3]
+				timerLatency := float64(latency) * ideal * float64(n) / rate[timerSide]
 				burst := float64(accounts) * perCall / float64(runtime.NumCPU())
 				b.ReportMetric(100*float64(latency)/(timerLatency+burst/2), "model-ideal%")
 			}

@@ -2,8 +2,8 @@
 // that does only the unavoidable work on the same input (parse each
 // certificate once; base64-decode it line by line where the input is text
 // (floor.Lines), finding the armour of PEM with floor.PEM; inflate where it
-// is a ZIP), and the
-// linearity benchmarks of the BER walker. Compare ours/floor within one run:
+// is a ZIP), and the linearity benchmarks of the BER walker. Compare
+// ours/floor within one run:
 //
 //	go test -run '^$' -bench 'Decode|FlatBER' -benchmem -count 8 .
 //

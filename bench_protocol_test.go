@@ -133,8 +133,8 @@ func protocolCases(b *testing.B) []protocolCase {
 
 	// Format 0, a base64 PKCS#7 of four certificates wrapped at 64 columns.
 	// The floor decodes the blob, whose end and width it knows, line by line
-	// (floor.Lines), and parses the
-	// certificates at offsets found in advance: it does not walk the ASN.1.
+	// (floor.Lines), and parses the certificates at offsets found in
+	// advance: it does not walk the ASN.1.
 	p7Req := show
 	p7Req.ResponseType = 2
 	_, p7Body := render(b, &p7Req, state)

@@ -269,11 +269,12 @@ func decodeDirect(text []byte, maxDecoded int) ([]byte, bool) {
 // decodeLines decodes base64 text broken into lines by LF or CRLF into dst,
 // which must have room for base64.StdEncoding.DecodedLen(len(text)) bytes,
 // one line at a time: encoding/base64 leaves its fast path at every line
-// break, so one call per line costs about a quarter less than one call over
-// the text. ok is false unless every line is whole quanta and only the last
-// is padded; the caller then decodes the text in one call, which reads what
-// this refuses (quanta across line breaks) or fails. Where ok is true, the
-// bytes are those of that one call.
+// break, so one call over the text costs about a quarter more. ok is false
+// unless every line is whole quanta and only the last decodes short (is
+// padded; a CR inside a line also makes it decode short, so no line may
+// follow it either); the caller then decodes the text in one call, which
+// reads what this refuses (quanta across line breaks) or fails. Where ok is
+// true, the bytes are those of that one call.
 func decodeLines(dst, text []byte) (n int, ok bool) {
 	padded := false
 	for len(text) > 0 {

@@ -799,10 +799,10 @@ func (p *lineParser) anyBlob(first int) (container []byte, after int, err error)
 // whose base64, padded or not, fills lines as wide as the first, each ended
 // by the first line's line ending but the last, which ends the body or its
 // line. Where each line ends follows from the width, so the lines are not
-// split, and the blob is decoded in one call (the decoder skips line
-// endings). It returns the container and where the line after the blob
-// starts; ok is false for anything else, which the general path reads, and
-// which it would read the same way.
+// split, and the blob is decoded line by line (decodeWrapped). It returns
+// the container and where the line after the blob starts; ok is false for
+// anything else, which the general path reads, and which it would read the
+// same way.
 func (p *lineParser) wrappedBlob(first int) (container []byte, after int, ok bool) {
 	b, start, w := p.body, p.start(first), p.end(first)-p.start(first)
 	if w < 8 {
@@ -875,10 +875,12 @@ func (p *lineParser) wrappedBlob(first int) (container []byte, after int, ok boo
 	return container, after, true
 }
 
-// decodeWrapped decodes blob, full lines of w characters each followed by a
-// line ending of eol bytes and then the last line, into container, which it
-// must fill exactly. Lines of whole quanta are decoded one call each (see
-// decodeLines), others in one call over the blob.
+// decodeWrapped reports whether blob, full lines of w characters each
+// followed by a line ending of eol bytes and then the last line, decodes to
+// exactly fill container. Lines of whole quanta (w a multiple of 4) are
+// decoded one call each (see decodeLines); other widths in one call over the
+// blob. A full line that decodes short (padding, a CR or LF inside it) is
+// refused.
 func decodeWrapped(container, blob []byte, w, eol, full int) bool {
 	if w%4 != 0 {
 		n, err := base64.RawStdEncoding.Decode(container, bytes.TrimRight(blob, "="))

@@ -20,9 +20,11 @@ import (
 
 // Lines base64-decodes text wrapped at width columns with LF line breaks
 // (the layout it is told, as an encoder writes it: the text may start with
-// a line break, every line but the last is width characters) into dst, one
-// decoder call per line: encoding/base64 leaves its fast path at every line
-// break, so one call over the whole text costs about a quarter more.
+// a line break, every line but the last is width characters; CRLF text
+// fails) into dst, which must hold base64.StdEncoding.DecodedLen(len(text))
+// bytes, one decoder call per line: encoding/base64 leaves its fast path at
+// every line break, so one call over the whole text costs about a quarter
+// more.
 func Lines(dst, text []byte, width int) (int, error) {
 	n := 0
 	if len(text) > 0 && text[0] == '\n' {
@@ -40,7 +42,8 @@ func Lines(dst, text []byte, width int) (int, error) {
 	return n, nil
 }
 
-// PEM reads PEM certificates wrapped at 64 columns: it finds each block's
+// PEM reads PEM certificates wrapped at 64 columns with LF line breaks, as
+// encoding/pem writes them (any other wrapping fails): it finds each block's
 // armour, base64-decodes its body line by line straight into a new buffer
 // (Lines) and parses the certificate. It returns how many it parsed and
 // where the last END marker ends. (encoding/pem costs about half more: it
