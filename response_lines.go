@@ -585,15 +585,19 @@ func equalFoldASCII(b []byte, s string) bool {
 		return false
 	}
 	for i := range len(b) {
-		c := b[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
+		if lowerASCII(b[i]) != s[i] {
 			return false
 		}
 	}
 	return true
+}
+
+// lowerASCII is c in lower case if it is an ASCII capital, else c.
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // allDigits reports whether b holds only ASCII digits.

@@ -280,21 +280,18 @@ func textValue(raw []byte, enc encoding.Encoding) string {
 // anything else is form-decoded first.
 func fieldOf(rawKey []byte, enc encoding.Encoding) (urlField, bool) {
 	var lower [32]byte
-	if len(rawKey) > len(lower) || bytes.ContainsAny(rawKey, "%+") {
-		f, ok := urlFields[strings.ToLower(formText(rawKey, enc))]
-		return f, ok
-	}
-	for i, c := range rawKey {
-		switch {
-		case c >= 'A' && c <= 'Z':
-			c += 'a' - 'A'
-		case c >= utf8.RuneSelf:
-			f, ok := urlFields[strings.ToLower(formText(rawKey, enc))]
+	if len(rawKey) <= len(lower) && !bytes.ContainsAny(rawKey, "%+") {
+		ascii := true
+		for i, c := range rawKey {
+			ascii = ascii && c < utf8.RuneSelf
+			lower[i] = lowerASCII(c)
+		}
+		if ascii {
+			f, ok := urlFields[string(lower[:len(rawKey)])]
 			return f, ok
 		}
-		lower[i] = c
 	}
-	f, ok := urlFields[string(lower[:len(rawKey)])]
+	f, ok := urlFields[strings.ToLower(formText(rawKey, enc))]
 	return f, ok
 }
 
