@@ -47,14 +47,17 @@ type berHdr struct {
 	length      int    // length of the contents; 0 when indef
 }
 
-// berHeader decodes the header that starts at b[off]. With a definite length
-// it checks that the contents fit in b. A header cut short by the end of b
-// gives errTruncated (wrapped), so containerLen can ask for more bytes.
-func berHeader(b []byte, off int) (berHdr, error) {
-	var h berHdr
+// berHeader decodes the header that starts at b[off] into *h. With a
+// definite length it checks that the contents fit in b. A header cut short
+// by the end of b gives errTruncated (wrapped), so containerLen can ask for
+// more bytes. (h is filled in place: a header returned by value is written
+// a field at a time and copied whole, and that copy stalls the processor
+// more than all the decoding.)
+func berHeader(b []byte, off int, h *berHdr) error {
+	*h = berHdr{}
 	p := off
 	if p >= len(b) {
-		return h, walkErr(off, errTruncated)
+		return walkErr(off, errTruncated)
 	}
 	id := b[p]
 	p++
@@ -68,12 +71,12 @@ func berHeader(b []byte, off int) (berHdr, error) {
 		h.num = 0
 		for i := 0; ; i++ {
 			if p >= len(b) {
-				return h, walkErr(off, errTruncated)
+				return walkErr(off, errTruncated)
 			}
 			c := b[p]
 			p++
 			if (i == 0 && c == 0x80) || i == 4 {
-				return h, walkErr(off, errBadTag)
+				return walkErr(off, errBadTag)
 			}
 			h.num = h.num<<7 | uint32(c&0x7f)
 			if c&0x80 == 0 {
@@ -81,11 +84,11 @@ func berHeader(b []byte, off int) (berHdr, error) {
 			}
 		}
 		if h.num < 0x1f {
-			return h, walkErr(off, errBadTag)
+			return walkErr(off, errBadTag)
 		}
 	}
 	if p >= len(b) {
-		return h, walkErr(off, errTruncated)
+		return walkErr(off, errTruncated)
 	}
 	l := b[p]
 	p++
@@ -96,26 +99,26 @@ func berHeader(b []byte, off int) (berHdr, error) {
 		if !h.constructed {
 			if id == 0 {
 				// 00 80 is not an end-of-contents marker either.
-				return h, walkErr(off, errBadLength)
+				return walkErr(off, errBadLength)
 			}
-			return h, walkErr(off, errPrimitiveIndf)
+			return walkErr(off, errPrimitiveIndf)
 		}
 		h.indef = true
 	case l == 0xff:
-		return h, walkErr(off, errBadLength) // reserved (X.690 8.1.3.5 c)
+		return walkErr(off, errBadLength) // reserved (X.690 8.1.3.5 c)
 	default:
 		// Long form. BER allows leading zero octets, which are skipped;
 		// four significant octets cover every length this package accepts.
 		n := int(l & 0x7f)
 		if len(b)-p < n {
-			return h, walkErr(off, errTruncated)
+			return walkErr(off, errTruncated)
 		}
 		octets := b[p : p+n]
 		for len(octets) > 4 && octets[0] == 0 {
 			octets = octets[1:]
 		}
 		if len(octets) > 4 {
-			return h, walkErr(off, fmt.Errorf("%w: length of %d octets", ErrTooLarge, n))
+			return walkErr(off, fmt.Errorf("%w: length of %d octets", ErrTooLarge, n))
 		}
 		var v uint64
 		for _, c := range octets {
@@ -123,22 +126,22 @@ func berHeader(b []byte, off int) (berHdr, error) {
 		}
 		p += n
 		if v > maxInputSize {
-			return h, walkErr(off, fmt.Errorf("%w: element of %d bytes, limit %d", ErrTooLarge, v, maxInputSize))
+			return walkErr(off, fmt.Errorf("%w: element of %d bytes, limit %d", ErrTooLarge, v, maxInputSize))
 		}
 		h.length = int(v)
 	}
 	h.body = p
 	if id == 0 {
 		if h.length != 0 {
-			return h, walkErr(off, errBadLength)
+			return walkErr(off, errBadLength)
 		}
 		h.eoc = true
-		return h, nil
+		return nil
 	}
 	if !h.indef && h.length > len(b)-p {
-		return h, walkErr(off, errTruncated)
+		return walkErr(off, errTruncated)
 	}
-	return h, nil
+	return nil
 }
 
 // walkErr is the error of the walker at offset off.
@@ -155,9 +158,9 @@ func walkErr(off int, reason error) error {
 // at least the two octets of a header.
 func berSkip(b []byte, off, depth, maxDepth int, rec *endCache) (int, error) {
 	open := 0 // indefinite-length elements entered and not yet closed
+	var h berHdr
 	for {
-		h, err := berHeader(b, off)
-		if err != nil {
+		if err := berHeader(b, off, &h); err != nil {
 			return 0, err
 		}
 		if h.eoc {
@@ -277,37 +280,36 @@ type walker struct {
 	ends     endCache
 }
 
-// readElem locates the element at b[off] at the given depth, walking it to
-// its end when its length is indefinite (unless an earlier walk of this
-// buffer recorded that end).
-func (w *walker) readElem(b []byte, off, depth int) (elem, error) {
+// readElem locates the element at b[off] at the given depth into *e,
+// walking it to its end when its length is indefinite (unless an earlier
+// walk of this buffer recorded that end).
+func (w *walker) readElem(b []byte, off, depth int, e *elem) error {
 	maxDepth := w.maxDepth
-	var e elem
 	if depth > maxDepth {
-		return e, walkErr(off, depthErr(maxDepth))
+		*e = elem{}
+		return walkErr(off, depthErr(maxDepth))
 	}
-	h, err := berHeader(b, off)
-	if err != nil {
-		return e, err
+	if err := berHeader(b, off, &e.berHdr); err != nil {
+		return err
 	}
-	if h.eoc {
-		return e, walkErr(off, errUnexpectedEOC)
+	if e.eoc {
+		return walkErr(off, errUnexpectedEOC)
 	}
-	e.berHdr, e.start, e.depth = h, off, depth
-	if h.indef {
+	e.start, e.depth = off, depth
+	if e.indef {
 		next, ok := w.ends.lookup(off)
 		if !ok || next > len(b) {
 			var err error
 			if next, err = berSkip(b, off, depth, maxDepth, &w.ends); err != nil {
-				return e, err
+				return err
 			}
 		}
 		e.end, e.next = next-2, next
 	} else {
-		e.end = h.body + h.length
+		e.end = e.body + e.length
 		e.next = e.end
 	}
-	return e, nil
+	return nil
 }
 
 // elemIter iterates over the children of one constructed element.
@@ -318,21 +320,21 @@ type elemIter struct {
 }
 
 // children returns an iterator over the contents of e, found in b.
-func (w *walker) children(b []byte, e elem) elemIter {
+func (w *walker) children(b []byte, e *elem) elemIter {
 	return elemIter{w: w, b: b[:e.end], off: e.body, depth: e.depth + 1}
 }
 
-// next returns the next child; ok is false at the end of the contents.
-func (it *elemIter) next() (e elem, ok bool, err error) {
+// next reads the next child into *e; ok is false at the end of the
+// contents.
+func (it *elemIter) next(e *elem) (ok bool, err error) {
 	if it.off >= len(it.b) {
-		return e, false, nil
+		return false, nil
 	}
-	e, err = it.w.readElem(it.b, it.off, it.depth)
-	if err != nil {
-		return e, false, err
+	if err := it.w.readElem(it.b, it.off, it.depth, e); err != nil {
+		return false, err
 	}
 	it.off = e.next
-	return e, true, nil
+	return true, nil
 }
 
 // containerLen reports whether b starts with one complete container and how long it is:

@@ -217,15 +217,15 @@ var (
 // certificates returned alias b.
 func (d *decoder) decodeDER(b []byte) error {
 	w := &walker{maxDepth: d.lim.depth}
-	top, err := w.readElem(b, 0, 1)
-	if err != nil {
+	var top, first elem
+	if err := w.readElem(b, 0, 1, &top); err != nil {
 		return err
 	}
 	if !top.is(classUniversal, true, tagSequence) {
 		return &ContainerError{Format: "DER", Offset: 0, Err: ErrUnknownFormat}
 	}
-	it := w.children(b, top)
-	first, ok, err := it.next()
+	it := w.children(b, &top)
+	ok, err := it.next(&first)
 	if err != nil {
 		return err
 	}
@@ -234,9 +234,9 @@ func (d *decoder) decodeDER(b []byte) error {
 		oid := b[first.body:first.end]
 		switch string(oid) {
 		case string(oidSignedData):
-			err = d.decodePKCS7(w, b, top, it)
+			err = d.decodePKCS7(w, b, &top, &it)
 		case string(oidNetscapeSeq):
-			err = d.decodeNetscape(w, b, top, it)
+			err = d.decodeNetscape(w, b, &top, &it)
 		default:
 			// An OID we do not know (an enveloped PKCS#7, a key): say so
 			// without quoting it.
@@ -253,7 +253,7 @@ func (d *decoder) decodeDER(b []byte) error {
 		}
 		return nil
 	case ok && first.is(classUniversal, true, tagSequence):
-		return d.decodeCertSeq(w, b, top)
+		return d.decodeCertSeq(w, b, &top)
 	}
 	return &ContainerError{Format: "DER", Offset: 0, Err: ErrUnknownFormat}
 }
@@ -261,22 +261,21 @@ func (d *decoder) decodeDER(b []byte) error {
 // decodeCertSeq decodes the concatenated certificates that fill b, the first
 // of which is top. Anything after them that does not start a SEQUENCE is
 // trailing data.
-func (d *decoder) decodeCertSeq(w *walker, b []byte, top elem) error {
+func (d *decoder) decodeCertSeq(w *walker, b []byte, top *elem) error {
 	// Count first, as decodeCertSet does; a malformed element ends the count
 	// and is reported by the loop below, in order.
 	n := 1
-	for e := top; e.next < len(b) && b[e.next] == 0x30; n++ {
-		var err error
-		if e, err = w.readElem(b, e.next, 1); err != nil {
+	for e := *top; e.next < len(b) && b[e.next] == 0x30; n++ {
+		if err := w.readElem(b, e.next, 1, &e); err != nil {
 			break
 		}
 	}
 	if err := d.checkCount(n, top.start, "DER"); err != nil {
 		return err
 	}
-	e := top
+	e := *top
 	for {
-		if err := d.addCert(b, e, "DER"); err != nil {
+		if err := d.addCert(b, &e, "DER"); err != nil {
 			return err
 		}
 		if e.next == len(b) {
@@ -285,8 +284,7 @@ func (d *decoder) decodeCertSeq(w *walker, b []byte, top elem) error {
 		if b[e.next] != 0x30 {
 			return &ContainerError{Format: "DER", Offset: e.next, Err: ErrTrailingData}
 		}
-		var err error
-		if e, err = w.readElem(b, e.next, 1); err != nil {
+		if err := w.readElem(b, e.next, 1, &e); err != nil {
 			return err
 		}
 	}
@@ -308,7 +306,7 @@ func (d *decoder) checkCount(n, off int, format string) error {
 // addCert parses the certificate element e of b and appends it, skipping a
 // certificate already seen inside a ZIP archive. The certificate's own
 // encoding must be DER.
-func (d *decoder) addCert(b []byte, e elem, format string) error {
+func (d *decoder) addCert(b []byte, e *elem, format string) error {
 	if e.indef {
 		return &ContainerError{Format: format, Offset: e.start, Err: fmt.Errorf("%w: certificate with an indefinite length (not DER)", ErrMalformedContainer)}
 	}
@@ -365,40 +363,41 @@ func (d *decoder) isSeen(h uint64, raw []byte) bool {
 //
 // Only the certificates are interpreted; the fields before them are checked
 // for their tags, those after them only walked, and none is decoded.
-func (d *decoder) decodePKCS7(w *walker, b []byte, top elem, it elemIter) error {
+func (d *decoder) decodePKCS7(w *walker, b []byte, top *elem, it *elemIter) error {
 	fail := func(off int, what string) error {
 		return &ContainerError{Format: "PKCS#7", Offset: off, Err: fmt.Errorf("%w: %s", ErrMalformedContainer, what)}
 	}
-	content, ok, err := it.next()
+	var content, sd, f elem
+	ok, err := it.next(&content)
 	if err != nil {
 		return err
 	}
 	if !ok || !content.is(classContext, true, 0) {
 		return fail(top.start, "ContentInfo without [0] content")
 	}
-	if extra, ok, err := it.next(); err != nil || ok {
-		return firstErr(err, fail(extra.start, "unexpected element after ContentInfo content"))
+	if ok, err := it.next(&f); err != nil || ok {
+		return firstErr(err, fail(f.start, "unexpected element after ContentInfo content"))
 	}
-	inner := w.children(b, content)
-	sd, ok, err := inner.next()
+	inner := w.children(b, &content)
+	ok, err = inner.next(&sd)
 	if err != nil {
 		return err
 	}
 	if !ok || !sd.is(classUniversal, true, tagSequence) {
 		return fail(content.start, "content is not a SignedData SEQUENCE")
 	}
-	if extra, ok, err := inner.next(); err != nil || ok {
-		return firstErr(err, fail(extra.start, "unexpected element after SignedData"))
+	if ok, err := inner.next(&f); err != nil || ok {
+		return firstErr(err, fail(f.start, "unexpected element after SignedData"))
 	}
 
-	fields := w.children(b, sd)
+	fields := w.children(b, &sd)
 	want := []struct {
 		constructed bool
 		num         uint32
 		name        string
 	}{{false, tagInteger, "version"}, {true, tagSet, "digestAlgorithms"}, {true, tagSequence, "encapContentInfo"}}
 	for _, w := range want {
-		f, ok, err := fields.next()
+		ok, err := fields.next(&f)
 		if err != nil {
 			return err
 		}
@@ -411,17 +410,17 @@ func (d *decoder) decodePKCS7(w *walker, b []byte, top elem, it elemIter) error 
 	// but not interpreted: we verify no signature and need no CRL, and
 	// writers disagree on those fields (signerInfos missing, unsorted,
 	// indefinite).
-	f, ok, err := fields.next()
+	ok, err = fields.next(&f)
 	if err != nil || !ok {
 		return err
 	}
 	if f.is(classContext, true, 0) {
-		if err := d.decodeCertSet(w, b, f, "PKCS#7"); err != nil {
+		if err := d.decodeCertSet(w, b, &f, "PKCS#7"); err != nil {
 			return err
 		}
 	}
 	for {
-		_, ok, err := fields.next()
+		ok, err := fields.next(&f)
 		if err != nil || !ok {
 			return err
 		}
@@ -432,12 +431,13 @@ func (d *decoder) decodePKCS7(w *walker, b []byte, top elem, it elemIter) error 
 // SEQUENCE OF Certificate): each universal SEQUENCE is a certificate; the
 // other choices of PKCS#7 (context-tagged extended and attribute
 // certificates) are skipped.
-func (d *decoder) decodeCertSet(w *walker, b []byte, set elem, format string) error {
+func (d *decoder) decodeCertSet(w *walker, b []byte, set *elem, format string) error {
 	// Count first: a set over the limit is refused before any certificate
 	// of it is parsed. Walking the headers costs little beside parsing.
+	var c elem
 	n := 0
 	for it := w.children(b, set); ; n++ {
-		c, ok, err := it.next()
+		ok, err := it.next(&c)
 		if err != nil {
 			return err
 		}
@@ -453,13 +453,13 @@ func (d *decoder) decodeCertSet(w *walker, b []byte, set elem, format string) er
 	}
 	it := w.children(b, set)
 	for {
-		c, ok, err := it.next()
+		ok, err := it.next(&c)
 		if err != nil || !ok {
 			return err
 		}
 		switch {
 		case c.is(classUniversal, true, tagSequence):
-			if err := d.addCert(b, c, format); err != nil {
+			if err := d.addCert(b, &c, format); err != nil {
 				return err
 			}
 		case c.class == classContext:
@@ -474,32 +474,33 @@ func (d *decoder) decodeCertSet(w *walker, b []byte, set elem, format string) er
 // read from it) has been checked:
 //
 //	SEQUENCE { OID 2.16.840.1.113730.2.5, [0] EXPLICIT SEQUENCE OF Certificate OPTIONAL }
-func (d *decoder) decodeNetscape(w *walker, b []byte, top elem, it elemIter) error {
+func (d *decoder) decodeNetscape(w *walker, b []byte, top *elem, it *elemIter) error {
 	fail := func(off int, what string) error {
 		return &ContainerError{Format: "Netscape", Offset: off, Err: fmt.Errorf("%w: %s", ErrMalformedContainer, what)}
 	}
-	wrap, ok, err := it.next()
+	var wrap, seq, extra elem
+	ok, err := it.next(&wrap)
 	if err != nil || !ok {
 		return err // no [0]: no certificates, which decode reports
 	}
 	if !wrap.is(classContext, true, 0) {
 		return fail(wrap.start, "expected [0] certificates")
 	}
-	if extra, ok, err := it.next(); err != nil || ok {
+	if ok, err := it.next(&extra); err != nil || ok {
 		return firstErr(err, fail(extra.start, "unexpected element after certificates"))
 	}
-	inner := w.children(b, wrap)
-	seq, ok, err := inner.next()
+	inner := w.children(b, &wrap)
+	ok, err = inner.next(&seq)
 	if err != nil {
 		return err
 	}
 	if !ok || !seq.is(classUniversal, true, tagSequence) {
 		return fail(wrap.start, "[0] does not hold a SEQUENCE OF Certificate")
 	}
-	if extra, ok, err := inner.next(); err != nil || ok {
+	if ok, err := inner.next(&extra); err != nil || ok {
 		return firstErr(err, fail(extra.start, "unexpected element after SEQUENCE OF Certificate"))
 	}
-	return d.decodeCertSet(w, b, seq, "Netscape")
+	return d.decodeCertSet(w, b, &seq, "Netscape")
 }
 
 // firstErr returns err if it is not nil, else alt.

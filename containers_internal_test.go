@@ -89,6 +89,17 @@ func TestDecodeLines(t *testing.T) {
 			t.Errorf("decodeLines read %q, which one call must decide", text)
 		}
 	}
+	// Where the line before ends says where to look for the next LF; a
+	// guess that lands on a later LF than the first holds a line break, and
+	// its line is refused, or read to the bytes of one call if it is last.
+	for _, text := range []string{
+		"QUJDQUJD\nQUJD\n\n\n\n\nQUJD", // the guess spans four blank lines
+		"QUJDQUJD\nQUJD\n\n\n\n\n",     // ... and ends the text
+		"QUJDQUJD\nQU\nJD\n\nQUJD",     // ... spans a quantum split in two
+		"QUJD\r\nQUJ\nD\r\nQUJD",       // ... spans an LF inside a CRLF text
+	} {
+		linesAgree(t, []byte(text))
+	}
 }
 
 // FuzzDecodeLines: on any text, where decodeLines reads it, one call reads

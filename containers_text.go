@@ -210,11 +210,11 @@ func decodePEMText(text []byte) (certs []*x509.Certificate, container []byte, er
 // certificate and ignores the trust settings after it.
 func (d *decoder) decodeTrusted(der []byte) error {
 	w := walker{maxDepth: d.lim.depth}
-	e, err := w.readElem(der, 0, 1)
-	if err != nil {
+	var e elem
+	if err := w.readElem(der, 0, 1, &e); err != nil {
 		return err
 	}
-	return d.addCert(der, e, "DER")
+	return d.addCert(der, &e, "DER")
 }
 
 // decodePEMBody decodes the contents of one PEM block. RFC 1421 headers
@@ -277,12 +277,20 @@ func decodeDirect(text []byte, maxDecoded int) ([]byte, bool) {
 // true, the bytes are those of that one call.
 func decodeLines(dst, text []byte) (n int, ok bool) {
 	padded := false
+	// Lines are mostly as long as the one before, so the LF is looked for
+	// there first: searching for it costs more than decoding a short line.
+	// A guess that spans an LF makes its line decode short (the decoder
+	// skips line breaks), which is refused unless it is the last line,
+	// whose bytes are then those of one call all the same.
+	stride := 0 // the length of the line before, with its LF
 	for len(text) > 0 {
-		line := text
-		if i := bytes.IndexByte(text, '\n'); i >= 0 {
-			line, text = text[:i], text[i+1:]
+		var line []byte
+		if stride > 0 && stride <= len(text) && text[stride-1] == '\n' {
+			line, text = text[:stride-1], text[stride:]
+		} else if i := bytes.IndexByte(text, '\n'); i >= 0 {
+			line, text, stride = text[:i], text[i+1:], i+1
 		} else {
-			text = nil
+			line, text = text, nil
 		}
 		if k := len(line) - 1; k >= 0 && line[k] == '\r' {
 			line = line[:k]

@@ -41,7 +41,8 @@ type BERHeader struct {
 
 // ReadBERHeader reads the BER header at off in b.
 func ReadBERHeader(b []byte, off int) (BERHeader, error) {
-	h, err := berHeader(b, off)
+	var h berHdr
+	err := berHeader(b, off, &h)
 	return BERHeader{Body: h.body, Length: h.length, Constructed: h.constructed, Indef: h.indef, EOC: h.eoc}, err
 }
 
