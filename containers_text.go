@@ -19,19 +19,23 @@ var (
 	pemDash  = []byte("-----")
 )
 
-// pemCertLabels are the PEM types whose contents are decoded, as whatever
-// the contents really are (OpenSSL writes a Netscape sequence under
-// CERTIFICATE); only a block labelled ZIP may hold a ZIP archive, and not
-// inside another archive. Blocks of every other type are skipped.
-var pemCertLabels = map[string]bool{
-	"CERTIFICATE":                   true,
-	"X509 CERTIFICATE":              true,
-	"TRUSTED CERTIFICATE":           true, // OpenSSL: a certificate followed by trust settings
-	"NETSCAPE CERTIFICATE SEQUENCE": true,
-	"PKCS7":                         true,
-	"PKCS #7 SIGNED DATA":           true,
-	"CMS":                           true,
-	"ZIP":                           true, // a ZIP archive, which one layout of format 0 arms
+// isCertLabel reports the PEM types whose contents are decoded, as
+// whatever the contents really are (OpenSSL writes a Netscape sequence
+// under CERTIFICATE); only a block labelled ZIP may hold a ZIP archive, and
+// not inside another archive. Blocks of every other type are skipped.
+func isCertLabel(label []byte) bool {
+	switch string(label) {
+	case "CERTIFICATE",
+		"X509 CERTIFICATE",
+		"TRUSTED CERTIFICATE", // OpenSSL: a certificate followed by trust settings
+		"NETSCAPE CERTIFICATE SEQUENCE",
+		"PKCS7",
+		"PKCS #7 SIGNED DATA",
+		"CMS",
+		"ZIP": // a ZIP archive, which one layout of format 0 arms
+		return true
+	}
+	return false
 }
 
 // isUTF16 reports whether data looks like UTF-16 text: a byte order mark, or
@@ -164,7 +168,7 @@ func (d *decoder) decodePEM(text []byte, allowZIP bool) error {
 		}
 		rest = after[len(label)+len(pemDash):]
 		off = bodyOff + k + len(pemEnd) + len(label) + len(pemDash)
-		if !pemCertLabels[string(label)] {
+		if !isCertLabel(label) {
 			continue // a key or a request: never decoded, never quoted
 		}
 		var der []byte

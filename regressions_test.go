@@ -133,6 +133,28 @@ func TestLinesLenientPEM(t *testing.T) {
 	}
 }
 
+// The PEM text of a format 0 body ends at the last END line that closes a
+// block: an END line after it (a stray one) is a line of the body, kept in
+// Extra, not swallowed into the text.
+func TestLinesPEMTextEnd(t *testing.T) {
+	c := getChain(t)
+	const stray = "-----END CERTIFICATE-----"
+	body := "2\n" + string(pemCerts(c.inter, c.leaf)) + stray + "\nIssued\nComplete\n"
+	r, err := collectssl.ParseLines(&collectssl.Request{ShowExtStatus: true}, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Certificate == nil || !r.Certificate.Equal(c.leaf) || len(r.CACertificates) != 1 {
+		t.Errorf("certificates not read back")
+	}
+	if got := r.Extra["line"]; len(got) != 1 || got[0] != stray {
+		t.Errorf("Extra = %q, want the stray END line", r.Extra)
+	}
+	if r.CertificateStatus != "Issued" || r.ValidationStatus != "Complete" {
+		t.Errorf("ext status = %q, %q; want Issued, Complete", r.CertificateStatus, r.ValidationStatus)
+	}
+}
+
 // Bodies of line endings or of '&' are refused before they cost a hundred
 // times their size in bookkeeping.
 func TestLineAndFieldCounts(t *testing.T) {

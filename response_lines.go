@@ -661,6 +661,15 @@ func (p *lineParser) pemText(r *Result) error {
 		}
 		end, next := p.cut(pos)
 		line := p.body[pos:end]
+		// The lines encoders write, decided without searching them.
+		switch {
+		case string(line) == pemBeginCert:
+			open, opened, pos = true, pos, next
+			continue
+		case string(line) == pemEndCert && open:
+			open, textEnd, resume, pos = false, end, next, next
+			continue
+		}
 		if bytes.IndexByte(line, '-') < 0 { // no marker: what follows, or a blank line
 			if !open && len(bytes.TrimSpace(line)) != 0 {
 				break
@@ -699,6 +708,12 @@ func (p *lineParser) pemText(r *Result) error {
 	p.skipTo(first, resume)
 	return nil
 }
+
+// The marker lines of a certificate, as encoders write them.
+const (
+	pemBeginCert = "-----BEGIN CERTIFICATE-----"
+	pemEndCert   = "-----END CERTIFICATE-----"
+)
 
 // lastIndex is bytes.LastIndex, quicker when sep is rare: most lines
 // have no END marker.
