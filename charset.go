@@ -7,6 +7,7 @@ package collectssl
 
 import (
 	"bytes"
+	"encoding/binary"
 	"mime"
 	"strings"
 	"sync/atomic"
@@ -73,7 +74,7 @@ func toUTF8(b []byte, enc encoding.Encoding) []byte {
 	if enc == nil {
 		enc = defaultCharset
 	}
-	if utf8.Valid(b) {
+	if isASCII(b) || utf8.Valid(b) {
 		return b
 	}
 	out, err := enc.NewDecoder().Bytes(b)
@@ -99,4 +100,18 @@ func fromUTF16(b []byte, enc encoding.Encoding) []byte {
 func isUTF16Charset(enc encoding.Encoding) bool {
 	name, err := htmlindex.Name(enc)
 	return err == nil && strings.HasPrefix(name, "utf-16")
+}
+
+// isASCII reports whether b is ASCII, 32 bytes a turn: a body is mostly
+// base64, and utf8.Valid reads it 8 bytes a turn.
+func isASCII(b []byte) bool {
+	var acc uint64
+	for ; len(b) >= 32; b = b[32:] {
+		acc |= binary.LittleEndian.Uint64(b) | binary.LittleEndian.Uint64(b[8:]) |
+			binary.LittleEndian.Uint64(b[16:]) | binary.LittleEndian.Uint64(b[24:])
+	}
+	for _, c := range b {
+		acc |= uint64(c)
+	}
+	return acc&0x8080808080808080 == 0
 }

@@ -352,6 +352,32 @@ const (
 	endOfDayOffset = 24*time.Hour - time.Second
 )
 
+// twoFields returns the first two fields of line, as bytes.Fields splits
+// it, and how many fields it has, counting no further than 3. It allocates
+// nothing when line is ASCII.
+func twoFields(line []byte) (first, second []byte, n int) {
+	if !isASCII(line) {
+		f := append(bytes.Fields(line), nil, nil)
+		return f[0], f[1], min(len(f)-2, 3)
+	}
+	var f [2][]byte
+	for n < 3 {
+		line = bytes.TrimLeft(line, " \t\r\n\v\f")
+		if len(line) == 0 {
+			break
+		}
+		i := bytes.IndexAny(line, " \t\r\n\v\f")
+		if i < 0 {
+			i = len(line)
+		}
+		if n < 2 {
+			f[n] = line[:i]
+		}
+		line, n = line[i:], n+1
+	}
+	return f[0], f[1], n
+}
+
 // parseDate reads a date of the validity line, DD/MM/YYYY (time layout
 // "2/1/2006": one-digit days and months accepted), as midnight UTC.
 func parseDate(b []byte) (time.Time, bool) {
@@ -391,16 +417,15 @@ func dateField(b []byte, width int, sep byte) (n int, rest []byte, ok bool) {
 // it may be one of the lines that follow (a server that leaves the validity
 // period out): then it is left for them.
 func (p *lineParser) validity(r *Result) {
-	toks := bytes.Fields(p.peek())
 	var nb, na []byte
 	lines := 1
+	first, second, n := twoFields(p.peek())
 	switch {
-	case len(toks) == 2:
-		nb, na = toks[0], toks[1]
-	case len(toks) == 1 && p.has(p.next+1):
-		next := bytes.Fields(p.line(p.next + 1))
-		if len(next) == 1 {
-			nb, na, lines = toks[0], next[0], 2
+	case n == 2:
+		nb, na = first, second
+	case n == 1 && p.has(p.next+1):
+		if next, _, m := twoFields(p.line(p.next + 1)); m == 1 {
+			nb, na, lines = first, next, 2
 		}
 	}
 	from, ok1 := parseDate(nb)
@@ -866,7 +891,7 @@ func (p *lineParser) wrappedBlob(first int) (container []byte, after int, ok boo
 	}
 	for k := range full {
 		at := start + k*(w+len(eol)) + w
-		if !bytes.Equal(b[at:at+len(eol)], eol) {
+		if b[at] != eol[0] || len(eol) == 2 && b[at+1] != '\n' {
 			return nil, 0, false
 		}
 	}
