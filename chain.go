@@ -26,13 +26,25 @@ type certSet struct {
 
 	sig    []int8 // sig[p*n+c]: 0 not checked yet, 1 p issued c, -1 it did not
 	checks int    // signature checks done
+
+	// room holds certs and sig for a chain of up to four certificates, so
+	// that a typical set takes one allocation, not three.
+	room struct {
+		certs [4]*x509.Certificate
+		sig   [4 * 4]int8
+	}
 }
 
 // newCertSet deduplicates certs (nil entries are skipped). The comparison is
 // quadratic, over at most maxBundleCertificates certificates, and cheap:
 // certificates of different lengths differ, and others mostly differ early.
 func newCertSet(certs []*x509.Certificate) *certSet {
-	s := &certSet{certs: make([]*x509.Certificate, 0, len(certs))}
+	s := new(certSet)
+	if len(certs) <= len(s.room.certs) {
+		s.certs = s.room.certs[:0]
+	} else {
+		s.certs = make([]*x509.Certificate, 0, len(certs))
+	}
 	for _, c := range certs {
 		if c == nil {
 			continue
@@ -43,7 +55,11 @@ func newCertSet(certs []*x509.Certificate) *certSet {
 		}
 		s.certs = append(s.certs, c)
 	}
-	s.sig = make([]int8, len(s.certs)*len(s.certs))
+	if n := len(s.certs) * len(s.certs); n <= len(s.room.sig) {
+		s.sig = s.room.sig[:n]
+	} else {
+		s.sig = make([]int8, n)
+	}
 	return s
 }
 
@@ -139,7 +155,8 @@ func (s *certSet) isCA(c int) (bool, error) {
 // *BundleError matching ErrNoLeaf (none) or ErrSeveralLeaves (more than one,
 // naming them), or an error matching ErrTooLarge.
 func (s *certSet) leaf() (int, error) {
-	var candidates []int
+	var room [4]int
+	candidates := room[:0]
 	for c := range s.certs {
 		ca, err := s.isCA(c)
 		if err != nil {
