@@ -352,6 +352,9 @@ const (
 	endOfDayOffset = 24*time.Hour - time.Second
 )
 
+// asciiSpace marks the ASCII white space bytes.Fields splits at.
+var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
 // twoFields returns the first two fields of line, as bytes.Fields splits
 // it, and how many fields it has, counting no further than 3. It allocates
 // nothing when line is ASCII.
@@ -361,19 +364,21 @@ func twoFields(line []byte) (first, second []byte, n int) {
 		return f[0], f[1], min(len(f)-2, 3)
 	}
 	var f [2][]byte
-	for n < 3 {
-		line = bytes.TrimLeft(line, " \t\r\n\v\f")
-		if len(line) == 0 {
+	for i := 0; i < len(line) && n < 3; {
+		for i < len(line) && asciiSpace[line[i]] {
+			i++
+		}
+		if i == len(line) {
 			break
 		}
-		i := bytes.IndexAny(line, " \t\r\n\v\f")
-		if i < 0 {
-			i = len(line)
+		j := i
+		for j < len(line) && !asciiSpace[line[j]] {
+			j++
 		}
 		if n < 2 {
-			f[n] = line[:i]
+			f[n] = line[i:j]
 		}
-		line, n = line[i:], n+1
+		i, n = j, n+1
 	}
 	return f[0], f[1], n
 }
@@ -889,12 +894,6 @@ func (p *lineParser) wrappedBlob(first int) (container []byte, after int, ok boo
 	if last+chars-full*w > len(b) {
 		return nil, 0, false
 	}
-	for k := range full {
-		at := start + k*(w+len(eol)) + w
-		if b[at] != eol[0] || len(eol) == 2 && b[at+1] != '\n' {
-			return nil, 0, false
-		}
-	}
 	end := last + chars - full*w
 	for end < len(b) && b[end] == '=' && end-last < w {
 		end++
@@ -910,7 +909,7 @@ func (p *lineParser) wrappedBlob(first int) (container []byte, after int, ok boo
 		return nil, 0, false
 	}
 	container = make([]byte, size)
-	if !decodeWrapped(container, b[start:end], w, len(eol), full) {
+	if !decodeWrapped(container, b[start:end], w, eol, full) {
 		return nil, 0, false
 	}
 	if n, complete, err := containerLen(container); err != nil || !complete || n != size {
@@ -920,26 +919,31 @@ func (p *lineParser) wrappedBlob(first int) (container []byte, after int, ok boo
 }
 
 // decodeWrapped reports whether blob, full lines of w characters each
-// followed by a line ending of eol bytes and then the last line, decodes to
-// exactly fill container. Lines of whole quanta (w a multiple of 4) are
-// decoded one call each (see decodeLines); other widths in one call over the
-// blob. A full line that decodes short (padding, a CR or LF inside it) is
-// refused.
-func decodeWrapped(container, blob []byte, w, eol, full int) bool {
+// followed by the line ending eol and then the last line, holds those line
+// endings and decodes to exactly fill container. Lines of whole quanta (w a
+// multiple of 4) are decoded one call each (see decodeLines); other widths
+// in one call over the blob. A full line that decodes short (padding, a CR
+// or LF inside it) is refused.
+func decodeWrapped(container, blob []byte, w int, eol []byte, full int) bool {
+	step := w + len(eol)
+	for k := range full {
+		if at := k*step + w; blob[at] != eol[0] || len(eol) == 2 && blob[at+1] != eol[1] {
+			return false
+		}
+		if w%4 != 0 {
+			continue
+		}
+		if m, err := base64.StdEncoding.Decode(container[k*w/4*3:], blob[k*step:k*step+w]); err != nil || m != w/4*3 {
+			return false
+		}
+	}
 	if w%4 != 0 {
 		n, err := base64.RawStdEncoding.Decode(container, bytes.TrimRight(blob, "="))
 		return err == nil && n == len(container)
 	}
-	per := w / 4 * 3
-	for k := range full {
-		line := blob[k*(w+eol) : k*(w+eol)+w]
-		if m, err := base64.StdEncoding.Decode(container[k*per:], line); err != nil || m != per {
-			return false
-		}
-	}
-	tail := bytes.TrimRight(blob[full*(w+eol):], "=")
-	n, err := base64.RawStdEncoding.Decode(container[full*per:], tail)
-	return err == nil && full*per+n == len(container)
+	tail := bytes.TrimRight(blob[full*step:], "=")
+	n, err := base64.RawStdEncoding.Decode(container[full*w/4*3:], tail)
+	return err == nil && full*w/4*3+n == len(container)
 }
 
 // base64Run returns the end j of the run of lines at first that have the

@@ -150,6 +150,8 @@ func TestWrappedBlob(t *testing.T) {
 		"more on the last line":           "2\n" + blob + "QUFB",
 		"padding in a full line":          "2\n" + blob[:60] + "AA==" + blob[64:],
 		"a CR inside a full line":         "2\n" + blob[:60] + "\r" + blob[61:],
+		"a line ending that is base64":    "2\n" + blob[:129] + "A" + blob[130:],
+		"a CR for a line ending":          "2\n" + blob[:129] + "\r" + blob[130:],
 		"a length of four octets":         "2\n" + wrapBase64(append([]byte{0x30, 0x84, 0, 0, 1, 0}, make([]byte, 256)...), 64, "\n", true),
 		"an indefinite length":            "2\n" + wrapBase64(append([]byte{0x30, 0x80, 4, 0}, make([]byte, 200)...), 64, "\n", true),
 		"a SET, not a SEQUENCE":           "2\n" + wrapBase64(append([]byte{0x31, 0x7e}, make([]byte, 126)...), 64, "\n", true),
