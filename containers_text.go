@@ -210,6 +210,28 @@ func decodePEMText(text []byte) (certs []*x509.Certificate, container []byte, er
 	return d.certs, d.container, nil
 }
 
+// decodeCertBodies decodes the bodies of CERTIFICATE blocks, text[s[0]:s[1]]
+// for each span s, as decodePEM decodes them; the responseFormat=0 parser
+// has found them while finding where its PEM text ends (pemExtent). ok is
+// false when there are none, when one does not decode, or when none holds a
+// certificate: decodePEMText then reads the text, for its certificates or
+// its error.
+func decodeCertBodies(text []byte, spans [][2]int) (certs []*x509.Certificate, container []byte, ok bool) {
+	if len(spans) == 0 {
+		return nil, nil, false
+	}
+	d := decoder{lim: responseLimits}
+	var scratch, der []byte
+	for _, s := range spans {
+		var err error
+		scratch, der, ok, err = decodePEMBody(scratch[:0], text[s[0]:s[1]], d.lim.decoded)
+		if err != nil || !ok || d.binaryDecode(der, false) != nil {
+			return nil, nil, false
+		}
+	}
+	return d.certs, d.container, len(d.certs) > 0
+}
+
 // decodeTrusted decodes the certificate at the start of an OpenSSL trusted
 // certificate and ignores the trust settings after it.
 func (d *decoder) decodeTrusted(der []byte) error {

@@ -669,60 +669,22 @@ func (p *lineParser) certificates(r *Result) error {
 	return p.base64Container(r)
 }
 
-// pemText finds where the PEM text at the next line ends and hands it to the
+// pemText reads the PEM text at the next line (see pemExtent) with the
 // container decoder, which reads what real files hold (blocks glued on one
 // line, indentation, blank lines between blocks, a container under any
-// label). The text runs to the last END line before the first line that is
-// neither inside a block, nor blank, nor holds a BEGIN marker. Inside a
-// block only a line with a marker can change that, so the lines of base64
-// between are stepped over, not split. An error names the line where the
-// decoder stopped.
+// label). An error names the line where the decoder stopped.
 func (p *lineParser) pemText(r *Result) error {
 	first, start := p.next, p.start(p.next)
-	textEnd, resume := 0, 0 // where the last END line ends, and the line after it starts
-	open, opened := false, start
-	for pos := start; pos < len(p.body); {
-		if open {
-			k := bytes.Index(p.body[pos:], pemDash)
-			if k < 0 {
-				break
-			}
-			pos += bytes.LastIndexByte(p.body[pos:pos+k], '\n') + 1 // the marker's line
-		}
-		end, next := p.cut(pos)
-		line := p.body[pos:end]
-		// The lines encoders write, decided without searching them.
-		switch {
-		case string(line) == pemBeginCert:
-			open, opened, pos = true, pos, next
-			continue
-		case string(line) == pemEndCert && open:
-			open, textEnd, resume, pos = false, end, next, next
-			continue
-		}
-		if bytes.IndexByte(line, '-') < 0 { // no marker: what follows, or a blank line
-			if !open && len(bytes.TrimSpace(line)) != 0 {
-				break
-			}
-			pos = next
-			continue
-		}
-		begin := bytes.Contains(line, pemBegin)
-		if !open && !begin {
-			break
-		}
-		if e := lastIndex(line, pemEnd); e >= 0 && !bytes.Contains(line[e:], pemBegin) {
-			open, textEnd, resume = false, pos+len(line), next
-		} else if begin {
-			open, opened = true, pos
-		}
-		pos = next
-	}
-	if open {
-		return &ParseError{Line: p.lineNo(opened), Field: "certificate data", Err: errTruncatedCertificates}
+	var room [8][2]int
+	textEnd, resume, bodies, err := p.pemExtent(start, room[:0])
+	if err != nil {
+		return err
 	}
 	text := p.body[start:textEnd]
-	certs, container, err := decodePEMText(text)
+	certs, container, ok := decodeCertBodies(p.body, bodies)
+	if !ok {
+		certs, container, err = decodePEMText(text)
+	}
 	if err != nil {
 		line := p.lineNo(start)
 		var ce *ContainerError
@@ -737,6 +699,72 @@ func (p *lineParser) pemText(r *Result) error {
 	r.Container = container
 	p.skipTo(first, resume)
 	return nil
+}
+
+// pemExtent finds where the PEM text that starts at byte start of the body
+// ends: textEnd is where its last END line ends, resume where the line after
+// it starts. The text runs to the last END line before the first line that
+// is neither inside a block, nor blank, nor holds a BEGIN marker. Inside a
+// block only a line with a marker can change that, so the lines of base64
+// between are stepped over, not split.
+//
+// While every marker line is one encoders write (a CERTIFICATE block's,
+// whole on its line), each block's body lies between its two marker lines:
+// their spans are appended to bodies, for decodeCertBodies to decode without
+// searching the text for its markers again. Past the capacity of bodies, or
+// at any other marker line, bodies is nil.
+func (p *lineParser) pemExtent(start int, bodies [][2]int) (textEnd, resume int, _ [][2]int, err error) {
+	open, opened := false, start
+	simple := true
+	for pos := start; pos < len(p.body); {
+		if open {
+			k := bytes.Index(p.body[pos:], pemDash)
+			if k < 0 {
+				break
+			}
+			pos += bytes.LastIndexByte(p.body[pos:pos+k], '\n') + 1 // the marker's line
+		}
+		end, next := p.cut(pos)
+		line := p.body[pos:end]
+		// The lines encoders write, decided without searching them.
+		switch {
+		case string(line) == pemBeginCert:
+			simple = simple && !open // else the block before holds this one
+			open, opened, pos = true, pos, next
+			continue
+		case string(line) == pemEndCert && open:
+			if simple = simple && len(bodies) < cap(bodies); simple {
+				bodies = append(bodies, [2]int{opened + len(pemBeginCert), pos})
+			}
+			open, textEnd, resume, pos = false, end, next, next
+			continue
+		}
+		if bytes.IndexByte(line, '-') < 0 { // no marker: what follows, or a blank line
+			if !open && len(bytes.TrimSpace(line)) != 0 {
+				break
+			}
+			pos = next
+			continue
+		}
+		simple = false
+		begin := bytes.Contains(line, pemBegin)
+		if !open && !begin {
+			break
+		}
+		if e := lastIndex(line, pemEnd); e >= 0 && !bytes.Contains(line[e:], pemBegin) {
+			open, textEnd, resume = false, pos+len(line), next
+		} else if begin {
+			open, opened = true, pos
+		}
+		pos = next
+	}
+	if open {
+		return 0, 0, nil, &ParseError{Line: p.lineNo(opened), Field: "certificate data", Err: errTruncatedCertificates}
+	}
+	if !simple {
+		bodies = nil
+	}
+	return textEnd, resume, bodies, nil
 }
 
 // The marker lines of a certificate, as encoders write them.

@@ -6,12 +6,16 @@ package collectssl
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/collectssl/collectssl/internal/certgen"
 )
 
 // dateOracle is what parseDate must agree with: the time layout it stands
@@ -176,4 +180,66 @@ func FuzzWrappedBlob(f *testing.F) {
 		}
 		blobsAgree(t, body)
 	})
+}
+
+// pemExtent finds the bodies of the blocks encoders write between their
+// marker lines, and only of those: there, decodeCertBodies reads the
+// certificates that decodePEMText reads, without searching the text again.
+func TestPEMExtent(t *testing.T) {
+	chain := certgen.MustNew(certgen.Options{Shape: certgen.TestMode, KeyType: certgen.ECDSA})
+	var ders [][]byte
+	var blocks []string
+	for _, c := range []*x509.Certificate{chain.Leaf, chain.Root} {
+		ders = append(ders, c.Raw)
+		blocks = append(blocks, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})))
+	}
+	lf := blocks[0] + blocks[1]
+	extent := func(text string) (bodies [][2]int, p *lineParser) {
+		t.Helper()
+		body := "2\n" + text + "Issued\n"
+		p = &lineParser{body: []byte(body)}
+		p.has(1)
+		var room [8][2]int
+		textEnd, resume, bodies, err := p.pemExtent(p.start(1), room[:0])
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if got := body[textEnd:resume]; strings.Trim(got, " \t\r\n") != "" || body[resume:] != "Issued\n" {
+			t.Fatalf("%q: the text ends at %d and the next line starts at %d", text, textEnd, resume)
+		}
+		return bodies, p
+	}
+	for name, text := range map[string]string{
+		"LF":               lf,
+		"CRLF":             strings.ReplaceAll(lf, "\n", "\r\n"),
+		"blank lines":      "\n" + strings.ReplaceAll(lf, "-----\n-----", "-----\n\n\n-----"),
+		"eight blocks":     strings.Repeat(lf, 4),
+		"a trailing space": strings.ReplaceAll(lf, "-----\n", "----- \n"), // cut drops it
+	} {
+		bodies, p := extent(text)
+		if len(bodies) != strings.Count(text, "BEGIN") {
+			t.Fatalf("%s: %d bodies, want %d", name, len(bodies), strings.Count(text, "BEGIN"))
+		}
+		certs, _, ok := decodeCertBodies(p.body, bodies)
+		want, _, err := decodePEMText([]byte(text))
+		if !ok || err != nil || len(certs) != len(want) {
+			t.Fatalf("%s: decodeCertBodies: %d certificates, %v; decodePEMText: %d, %v", name, len(certs), ok, len(want), err)
+		}
+		for i := range certs {
+			if !bytes.Equal(certs[i].Raw, want[i].Raw) || !bytes.Equal(certs[i].Raw, ders[i%2]) {
+				t.Errorf("%s: certificate %d differs", name, i)
+			}
+		}
+	}
+	for name, text := range map[string]string{
+		"nine blocks":            strings.Repeat(lf, 4) + blocks[0],
+		"indented":               "  " + strings.ReplaceAll(strings.TrimSuffix(lf, "\n"), "\n", "\n  ") + "\n",
+		"glued":                  strings.Replace(lf, "-----\n-----BEGIN", "----------BEGIN", 1),
+		"a BEGIN inside a block": strings.Replace(lf, "-----END CERTIFICATE-----\n", "", 1),
+		"another label":          strings.ReplaceAll(lf, " CERTIFICATE-----", " X509 CERTIFICATE-----"),
+	} {
+		if bodies, _ := extent(text); bodies != nil {
+			t.Errorf("%s: %d bodies found by their marker lines, want none", name, len(bodies))
+		}
+	}
 }
