@@ -659,7 +659,13 @@ func startsCertificateData(line []byte) bool {
 }
 
 // isPEMBegin reports a PEM BEGIN line, indented or not.
-func isPEMBegin(line []byte) bool { return bytes.HasPrefix(bytes.TrimLeft(line, " \t"), pemBegin) }
+func isPEMBegin(line []byte) bool {
+	i := 0
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	return bytes.HasPrefix(line[i:], pemBegin)
+}
 
 // certificates reads the certificate data at the next (non-blank) line.
 func (p *lineParser) certificates(r *Result) error {
@@ -953,25 +959,26 @@ func (p *lineParser) wrappedBlob(first int) (container []byte, after int, ok boo
 // in one call over the blob. A full line that decodes short (padding, a CR
 // or LF inside it) is refused.
 func decodeWrapped(container, blob []byte, w int, eol []byte, full int) bool {
-	step := w + len(eol)
-	for k := range full {
-		if at := k*step + w; blob[at] != eol[0] || len(eol) == 2 && blob[at+1] != eol[1] {
+	per := w / 4 * 3
+	src, dst := blob, container
+	for range full {
+		if src[w] != eol[0] || len(eol) == 2 && src[w+1] != eol[1] {
 			return false
 		}
-		if w%4 != 0 {
-			continue
+		if w%4 == 0 {
+			if m, err := base64.StdEncoding.Decode(dst, src[:w]); err != nil || m != per {
+				return false
+			}
+			dst = dst[per:]
 		}
-		if m, err := base64.StdEncoding.Decode(container[k*w/4*3:], blob[k*step:k*step+w]); err != nil || m != w/4*3 {
-			return false
-		}
+		src = src[w+len(eol):]
 	}
 	if w%4 != 0 {
 		n, err := base64.RawStdEncoding.Decode(container, bytes.TrimRight(blob, "="))
 		return err == nil && n == len(container)
 	}
-	tail := bytes.TrimRight(blob[full*step:], "=")
-	n, err := base64.RawStdEncoding.Decode(container[full*w/4*3:], tail)
-	return err == nil && full*w/4*3+n == len(container)
+	n, err := base64.RawStdEncoding.Decode(dst, bytes.TrimRight(src, "="))
+	return err == nil && n == len(dst)
 }
 
 // base64Run returns the end j of the run of lines at first that have the
