@@ -57,7 +57,7 @@ func utf16Order(data []byte) (bigEndian, ok bool) {
 		return false, false
 	}
 	le, be := true, true
-	for i := range n {
+	for i := 0; i < n && (le || be); i++ {
 		lo, hi := data[2*i], data[2*i+1]
 		le = le && hi == 0 && asciiText(lo)
 		be = be && lo == 0 && asciiText(hi)
