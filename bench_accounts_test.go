@@ -31,7 +31,8 @@ import (
 //   - floor-ideal%: a bare http.Client.PostForm of the same form over the
 //     same transport, against the same server;
 //   - http-ideal%: that PostForm against a bare net/http TLS server whose
-//     handler only sleeps the latency: what net/http reaches here;
+//     handler only sleeps the latency, over HTTP/1.1 as collectssltest
+//     serves it: what net/http reaches here;
 //   - timer-ideal%: goroutines that only sleep the latency, no I/O at all:
 //     what this machine's timers and scheduler reach.
 //
@@ -78,8 +79,7 @@ func BenchmarkManyAccounts(b *testing.B) {
 		time.Sleep(latency)
 		io.WriteString(w, "-16\nInvalid login\n")
 	}))
-	bare.EnableHTTP2 = true // as collectssltest
-	bare.StartTLS()
+	bare.StartTLS() // HTTP/1.1, as collectssltest: a connection per account
 	defer bare.Close()
 	bareClient := bare.Client()
 	bareClient.Transport.(*http.Transport).MaxIdleConnsPerHost = accounts
