@@ -282,11 +282,11 @@ type walker struct {
 
 // readElem locates the element at b[off] at the given depth into *e,
 // walking it to its end when its length is indefinite (unless an earlier
-// walk of this buffer recorded that end).
+// walk of this buffer recorded that end). After an error, *e holds nothing
+// of use.
 func (w *walker) readElem(b []byte, off, depth int, e *elem) error {
 	maxDepth := w.maxDepth
 	if depth > maxDepth {
-		*e = elem{}
 		return walkErr(off, depthErr(maxDepth))
 	}
 	if err := berHeader(b, off, &e.berHdr); err != nil {
@@ -325,7 +325,7 @@ func (w *walker) children(b []byte, e *elem) elemIter {
 }
 
 // next reads the next child into *e; ok is false at the end of the
-// contents.
+// contents, and after an error (when *e holds nothing of use).
 func (it *elemIter) next(e *elem) (ok bool, err error) {
 	if it.off >= len(it.b) {
 		return false, nil

@@ -19,6 +19,15 @@ var (
 	pemDash  = []byte("-----")
 )
 
+// certLabel is the label of pemBeginCert and pemEndCert.
+var certLabel = []byte("CERTIFICATE")
+
+// The marker lines of a certificate, as encoders write them.
+const (
+	pemBeginCert = "-----BEGIN CERTIFICATE-----"
+	pemEndCert   = "-----END CERTIFICATE-----"
+)
+
 // isCertLabel reports the PEM types whose contents are decoded, as
 // whatever the contents really are (OpenSSL writes a Netscape sequence
 // under CERTIFICATE); only a block labelled ZIP may hold a ZIP archive, and
@@ -171,29 +180,34 @@ func (d *decoder) decodePEM(text []byte, allowZIP bool) error {
 		if !isCertLabel(label) {
 			continue // a key or a request: never decoded, never quoted
 		}
-		var der []byte
 		var ok bool
 		var err error
-		scratch, der, ok, err = decodePEMBody(scratch[:0], body[:k], d.lim.decoded)
-		if err != nil {
+		scratch, ok, err = d.decodeBlock(scratch, label, body[:k], allowZIP)
+		switch {
+		case err != nil:
 			return &ContainerError{Format: "PEM", Offset: blockStart, Err: err}
-		}
-		if !ok {
+		case !ok:
 			// Point at the block's first line of base64.
 			at := bodyOff + len(body[:k]) - len(bytes.TrimLeft(body[:k], " \t\r\n"))
 			return fail(at, "invalid base64 in "+string(label)+" block")
 		}
-		if string(label) == "TRUSTED CERTIFICATE" {
-			// A certificate followed by OpenSSL's trust settings.
-			if err = d.decodeTrusted(der); err != nil {
-				return &ContainerError{Format: "PEM", Offset: blockStart, Err: err}
-			}
-			continue
-		}
-		if err := d.binaryDecode(der, allowZIP && string(label) == "ZIP"); err != nil {
-			return &ContainerError{Format: "PEM", Offset: blockStart, Err: err}
-		}
 	}
+}
+
+// decodeBlock decodes the body of one PEM block whose label isCertLabel
+// accepts, reusing scratch. ok is false when the body is not base64; err is
+// why what it holds does not decode. A ZIP archive is read only under the
+// label ZIP, and only where allowZIP says archives may be.
+func (d *decoder) decodeBlock(scratch, label, body []byte, allowZIP bool) (newScratch []byte, ok bool, err error) {
+	var der []byte
+	if scratch, der, ok, err = decodePEMBody(scratch[:0], body, d.lim.decoded); err != nil || !ok {
+		return scratch, ok, err
+	}
+	if string(label) == "TRUSTED CERTIFICATE" {
+		// A certificate followed by OpenSSL's trust settings.
+		return scratch, true, d.decodeTrusted(der)
+	}
+	return scratch, true, d.binaryDecode(der, allowZIP && string(label) == "ZIP")
 }
 
 // decodePEMText decodes PEM text the way DecodeCertificates does, and also
@@ -221,11 +235,10 @@ func decodeCertBodies(text []byte, spans [][2]int) (certs []*x509.Certificate, c
 		return nil, nil, false
 	}
 	d := decoder{lim: responseLimits}
-	var scratch, der []byte
+	var scratch []byte
 	for _, s := range spans {
 		var err error
-		scratch, der, ok, err = decodePEMBody(scratch[:0], text[s[0]:s[1]], d.lim.decoded)
-		if err != nil || !ok || d.binaryDecode(der, false) != nil {
+		if scratch, ok, err = d.decodeBlock(scratch, certLabel, text[s[0]:s[1]], true); err != nil || !ok {
 			return nil, nil, false
 		}
 	}

@@ -155,6 +155,49 @@ func TestLinesPEMTextEnd(t *testing.T) {
 	}
 }
 
+// Standard CERTIFICATE blocks are decoded where format 0's line parser
+// found them; a block that does not decode there is still an error, the
+// one DecodeCertificates gives for the same text, and a leaf before it
+// does not make it pass.
+func TestLinesPEMBlocksThatFail(t *testing.T) {
+	c := getChain(t)
+	leaf := string(pemCerts(c.leaf))
+	block := func(der []byte) string { return string(pemBlock("CERTIFICATE", der)) }
+	for _, tt := range []struct {
+		name string
+		text string
+		want error
+	}{
+		{"a PKCS#7 of no certificate", block(encPKCS7(p7opts{})), collectssl.ErrNoCertificates},
+		{"a ZIP archive under CERTIFICATE", leaf + block(makeZIP(t, zipEntry{name: "a.crt", data: c.leaf.Raw})), collectssl.ErrUnknownFormat},
+		{"a SET", leaf + block([]byte{0x31, 0x00}), collectssl.ErrUnknownFormat},
+		{"a certificate cut short", leaf + block(c.root.Raw[:len(c.root.Raw)-1]), collectssl.ErrMalformedContainer},
+	} {
+		_, err := collectssl.ParseLines(nil, []byte("2\n"+tt.text))
+		var pe *collectssl.ParseError
+		if !errors.As(err, &pe) || !errors.Is(err, tt.want) {
+			t.Errorf("%s: %v, want a *ParseError matching %v", tt.name, err, tt.want)
+		}
+		if _, derr := collectssl.DecodeCertificates([]byte(tt.text)); !errors.Is(derr, tt.want) {
+			t.Errorf("%s: DecodeCertificates: %v, want %v", tt.name, derr, tt.want)
+		}
+	}
+}
+
+// A PEM text indented by tabs where the FQDN would be is certificate data
+// (a server that leaves the FQDN out), not an FQDN.
+func TestLinesTabIndentedPEM(t *testing.T) {
+	c := getChain(t)
+	text := "\t" + strings.ReplaceAll(strings.TrimSuffix(string(pemCerts(c.leaf)), "\n"), "\n", "\n\t") + "\n"
+	r, err := collectssl.ParseLines(&collectssl.Request{ShowFQDN: true}, []byte("2\n"+text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Certificate == nil || !r.Certificate.Equal(c.leaf) || r.FQDN != "" {
+		t.Errorf("certificate %v, FQDN %q; want the leaf and no FQDN", r.Certificate != nil, r.FQDN)
+	}
+}
+
 // Bodies of line endings or of '&' are refused before they cost a hundred
 // times their size in bookkeeping.
 func TestLineAndFieldCounts(t *testing.T) {

@@ -89,8 +89,8 @@ func ParseLines(req *Request, body []byte) (*Result, error) {
 type lineSpan struct{ start, end int32 }
 
 // lineParser walks the lines of one body, splitting it as it goes: the PEM
-// text of the certificate data is skipped in one step (see pemText), not
-// line by line. Its methods never read past the last line: every loop
+// text of the certificate data is stepped over marker to marker (see
+// pemExtent), not split line by line. Its methods never read past the last line: every loop
 // advances next or stops.
 type lineParser struct {
 	body  []byte     // without trailing blank lines
@@ -352,12 +352,9 @@ const (
 	endOfDayOffset = 24*time.Hour - time.Second
 )
 
-// asciiSpace marks the ASCII white space bytes.Fields splits at.
-var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
-
 // twoFields returns the first two fields of line, as bytes.Fields splits
-// it, and how many fields it has, counting no further than 3. It allocates
-// nothing when line is ASCII.
+// it (at isASCIISpace, when line is ASCII), and how many fields it has,
+// counting no further than 3. It allocates nothing when line is ASCII.
 func twoFields(line []byte) (first, second []byte, n int) {
 	if !isASCII(line) {
 		f := append(bytes.Fields(line), nil, nil)
@@ -365,14 +362,14 @@ func twoFields(line []byte) (first, second []byte, n int) {
 	}
 	var f [2][]byte
 	for i := 0; i < len(line) && n < 3; {
-		for i < len(line) && asciiSpace[line[i]] {
+		for i < len(line) && isASCIISpace(line[i]) {
 			i++
 		}
 		if i == len(line) {
 			break
 		}
 		j := i
-		for j < len(line) && !asciiSpace[line[j]] {
+		for j < len(line) && !isASCIISpace(line[j]) {
 			j++
 		}
 		if n < 2 {
@@ -675,13 +672,16 @@ func (p *lineParser) certificates(r *Result) error {
 	return p.base64Container(r)
 }
 
-// pemText reads the PEM text at the next line (see pemExtent) with the
-// container decoder, which reads what real files hold (blocks glued on one
-// line, indentation, blank lines between blocks, a container under any
-// label). An error names the line where the decoder stopped.
+// pemText reads the PEM text at the next line (its extent: pemExtent). The
+// bodies of the blocks pemExtent found are decoded where they lie
+// (decodeCertBodies); any other text, and any that does not decode, goes to
+// the container decoder, which reads what real files hold (blocks glued on
+// one line, indentation, blank lines between blocks, a container under any
+// label) and gives the errors. An error names the line where the decoder
+// stopped.
 func (p *lineParser) pemText(r *Result) error {
 	first, start := p.next, p.start(p.next)
-	var room [8][2]int
+	var room [maxCertBodies][2]int
 	textEnd, resume, bodies, err := p.pemExtent(start, room[:0])
 	if err != nil {
 		return err
@@ -707,6 +707,10 @@ func (p *lineParser) pemText(r *Result) error {
 	return nil
 }
 
+// maxCertBodies is how many blocks pemExtent locates: a chain is 2 to 5
+// certificates. Longer texts are left to the container decoder.
+const maxCertBodies = 8
+
 // pemExtent finds where the PEM text that starts at byte start of the body
 // ends: textEnd is where its last END line ends, resume where the line after
 // it starts. The text runs to the last END line before the first line that
@@ -714,12 +718,13 @@ func (p *lineParser) pemText(r *Result) error {
 // block only a line with a marker can change that, so the lines of base64
 // between are stepped over, not split.
 //
-// While every marker line is one encoders write (a CERTIFICATE block's,
-// whole on its line), each block's body lies between its two marker lines:
-// their spans are appended to bodies, for decodeCertBodies to decode without
-// searching the text for its markers again. Past the capacity of bodies, or
-// at any other marker line, bodies is nil.
-func (p *lineParser) pemExtent(start int, bodies [][2]int) (textEnd, resume int, _ [][2]int, err error) {
+// While every marker line of the text is one encoders write (a CERTIFICATE
+// block's, whole on its line: pemBeginCert, pemEndCert), each block's body
+// lies between its two marker lines, and bodies is room with their spans
+// appended, for decodeCertBodies. Past the capacity of room, or when the
+// text holds any other marker line, bodies is nil.
+func (p *lineParser) pemExtent(start int, room [][2]int) (textEnd, resume int, bodies [][2]int, err error) {
+	bodies = room
 	open, opened := false, start
 	simple := true
 	for pos := start; pos < len(p.body); {
@@ -752,11 +757,11 @@ func (p *lineParser) pemExtent(start int, bodies [][2]int) (textEnd, resume int,
 			pos = next
 			continue
 		}
-		simple = false
 		begin := bytes.Contains(line, pemBegin)
 		if !open && !begin {
-			break
+			break // what follows the text, though it holds a '-'
 		}
+		simple = false
 		if e := lastIndex(line, pemEnd); e >= 0 && !bytes.Contains(line[e:], pemBegin) {
 			open, textEnd, resume = false, pos+len(line), next
 		} else if begin {
@@ -772,12 +777,6 @@ func (p *lineParser) pemExtent(start int, bodies [][2]int) (textEnd, resume int,
 	}
 	return textEnd, resume, bodies, nil
 }
-
-// The marker lines of a certificate, as encoders write them.
-const (
-	pemBeginCert = "-----BEGIN CERTIFICATE-----"
-	pemEndCert   = "-----END CERTIFICATE-----"
-)
 
 // lastIndex is bytes.LastIndex, quicker when sep is rare: most lines
 // have no END marker.

@@ -144,6 +144,7 @@ func TestWrappedBlob(t *testing.T) {
 	// What the fast path leaves to the general one.
 	c := blobContainer(rng, 300)
 	blob := wrapBase64(c, 64, "\n", true)
+	crlf := wrapBase64(c, 64, "\r\n", true)
 	for name, body := range map[string]string{
 		"a first line under 8 characters": "2\n" + wrapBase64(c, 4, "\n", true),
 		"trailing spaces":                 "2\n" + strings.ReplaceAll(blob, "\n", " \n"),
@@ -156,6 +157,7 @@ func TestWrappedBlob(t *testing.T) {
 		"a CR inside a full line":         "2\n" + blob[:60] + "\r" + blob[61:],
 		"a line ending that is base64":    "2\n" + blob[:129] + "A" + blob[130:],
 		"a CR for a line ending":          "2\n" + blob[:129] + "\r" + blob[130:],
+		"a CRLF whose LF is base64":       "2\n" + crlf[:131] + "A" + crlf[132:],
 		"a length of four octets":         "2\n" + wrapBase64(append([]byte{0x30, 0x84, 0, 0, 1, 0}, make([]byte, 256)...), 64, "\n", true),
 		"an indefinite length":            "2\n" + wrapBase64(append([]byte{0x30, 0x80, 4, 0}, make([]byte, 200)...), 64, "\n", true),
 		"a SET, not a SEQUENCE":           "2\n" + wrapBase64(append([]byte{0x31, 0x7e}, make([]byte, 126)...), 64, "\n", true),
@@ -229,6 +231,16 @@ func TestPEMExtent(t *testing.T) {
 			if !bytes.Equal(certs[i].Raw, want[i].Raw) || !bytes.Equal(certs[i].Raw, ders[i%2]) {
 				t.Errorf("%s: certificate %d differs", name, i)
 			}
+		}
+	}
+	// What follows the text may hold a '-' (a status detail, a domain).
+	for _, after := range []string{"-1\n", "www.example-shop.com\n"} {
+		p := &lineParser{body: []byte("2\n" + lf + after)}
+		p.has(1)
+		var room [8][2]int
+		_, resume, bodies, err := p.pemExtent(p.start(1), room[:0])
+		if err != nil || len(bodies) != 2 || string(p.body[resume:]) != after {
+			t.Errorf("followed by %q: %d bodies, then %q, %v; want 2, then that line", after, len(bodies), p.body[resume:], err)
 		}
 	}
 	for name, text := range map[string]string{

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -283,7 +284,9 @@ func classify(certs []*x509.Certificate) (leaf *x509.Certificate, cas []*x509.Ce
 	var be *BundleError
 	switch {
 	case errors.As(err, &be):
-		return nil, nilIfEmpty(set.certs), nil
+		// A copy: set.certs may lie in the set's own room, which the
+		// Result would otherwise keep and share.
+		return nil, nilIfEmpty(slices.Clone(set.certs)), nil
 	case err != nil:
 		return nil, nil, err
 	}

@@ -148,6 +148,20 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+// Without one leaf, classify returns every certificate in a slice of its
+// own, not in the room of its working set (which the Result would keep).
+func TestClassifyNoLeafCopies(t *testing.T) {
+	pre := sharedChain(t, certgen.Pre2025, certgen.ECDSA)
+	tm := sharedChain(t, certgen.TestMode, certgen.ECDSA)
+	leaf, cas, err := collectssl.Classify([]*x509.Certificate{tm.Leaf, pre.Leaf})
+	if err != nil || leaf != nil || len(cas) != 2 {
+		t.Fatalf("classify = %v, %d CAs, %v; want no leaf and both", leaf != nil, len(cas), err)
+	}
+	if cap(cas) != len(cas) {
+		t.Errorf("cap(CAs) = %d for %d certificates: the set's room", cap(cas), len(cas))
+	}
+}
+
 // TestClassifySelfSignedWithoutBasicConstraints: a self-signed version 1
 // certificate (which has no basic constraints: old roots) is a CA, even when
 // it issues nothing in the set; a self-signed version 3 certificate without
