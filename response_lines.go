@@ -90,8 +90,8 @@ type lineSpan struct{ start, end int32 }
 
 // lineParser walks the lines of one body, splitting it as it goes: the PEM
 // text of the certificate data is stepped over marker to marker (see
-// pemExtent), not split line by line. Its methods never read past the last line: every loop
-// advances next or stops.
+// pemExtent), not split line by line. Its methods never read past the last
+// line: every loop advances next or stops.
 type lineParser struct {
 	body  []byte     // without trailing blank lines
 	lines []lineSpan // the lines split so far

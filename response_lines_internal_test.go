@@ -201,7 +201,7 @@ func TestPEMExtent(t *testing.T) {
 		body := "2\n" + text + "Issued\n"
 		p = &lineParser{body: []byte(body)}
 		p.has(1)
-		var room [8][2]int
+		var room [maxCertBodies][2]int
 		textEnd, resume, bodies, err := p.pemExtent(p.start(1), room[:0])
 		if err != nil {
 			t.Fatalf("%q: %v", text, err)
@@ -237,7 +237,7 @@ func TestPEMExtent(t *testing.T) {
 	for _, after := range []string{"-1\n", "www.example-shop.com\n"} {
 		p := &lineParser{body: []byte("2\n" + lf + after)}
 		p.has(1)
-		var room [8][2]int
+		var room [maxCertBodies][2]int
 		_, resume, bodies, err := p.pemExtent(p.start(1), room[:0])
 		if err != nil || len(bodies) != 2 || string(p.body[resume:]) != after {
 			t.Errorf("followed by %q: %d bodies, then %q, %v; want 2, then that line", after, len(bodies), p.body[resume:], err)
