@@ -19,14 +19,15 @@ var (
 	pemDash  = []byte("-----")
 )
 
-// certLabel is the label of pemBeginCert and pemEndCert.
-var certLabel = []byte("CERTIFICATE")
-
-// The marker lines of a certificate, as encoders write them.
+// The marker lines of a certificate, as encoders write them, and its
+// label.
 const (
-	pemBeginCert = "-----BEGIN CERTIFICATE-----"
-	pemEndCert   = "-----END CERTIFICATE-----"
+	certType     = "CERTIFICATE"
+	pemBeginCert = "-----BEGIN " + certType + "-----"
+	pemEndCert   = "-----END " + certType + "-----"
 )
+
+var certLabel = []byte(certType)
 
 // isCertLabel reports the PEM types whose contents are decoded, as
 // whatever the contents really are (OpenSSL writes a Netscape sequence

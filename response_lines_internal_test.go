@@ -196,9 +196,17 @@ func TestPEMExtent(t *testing.T) {
 		blocks = append(blocks, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})))
 	}
 	lf := blocks[0] + blocks[1]
-	extent := func(text string) (bodies [][2]int, p *lineParser) {
+	nBlocks := func(n int) (text string) { // n blocks, alternately of each certificate
+		for i := range n {
+			text += blocks[i%2]
+		}
+		return text
+	}
+	// extent finds the PEM text at line 1 of "2\n"+text+after, which must
+	// end where after starts.
+	extent := func(text, after string) (bodies [][2]int, p *lineParser) {
 		t.Helper()
-		body := "2\n" + text + "Issued\n"
+		body := "2\n" + text + after
 		p = &lineParser{body: []byte(body)}
 		p.has(1)
 		var room [maxCertBodies][2]int
@@ -206,19 +214,19 @@ func TestPEMExtent(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", text, err)
 		}
-		if got := body[textEnd:resume]; strings.Trim(got, " \t\r\n") != "" || body[resume:] != "Issued\n" {
+		if got := body[textEnd:resume]; strings.Trim(got, " \t\r\n") != "" || body[resume:] != after {
 			t.Fatalf("%q: the text ends at %d and the next line starts at %d", text, textEnd, resume)
 		}
 		return bodies, p
 	}
 	for name, text := range map[string]string{
-		"LF":               lf,
-		"CRLF":             strings.ReplaceAll(lf, "\n", "\r\n"),
-		"blank lines":      "\n" + strings.ReplaceAll(lf, "-----\n-----", "-----\n\n\n-----"),
-		"eight blocks":     strings.Repeat(lf, 4),
-		"a trailing space": strings.ReplaceAll(lf, "-----\n", "----- \n"), // cut drops it
+		"LF":                           lf,
+		"CRLF":                         strings.ReplaceAll(lf, "\n", "\r\n"),
+		"blank lines":                  "\n" + strings.ReplaceAll(lf, "-----\n-----", "-----\n\n\n-----"),
+		"as many blocks as it locates": nBlocks(maxCertBodies),
+		"a trailing space":             strings.ReplaceAll(lf, "-----\n", "----- \n"), // cut drops it
 	} {
-		bodies, p := extent(text)
+		bodies, p := extent(text, "Issued\n")
 		if len(bodies) != strings.Count(text, "BEGIN") {
 			t.Fatalf("%s: %d bodies, want %d", name, len(bodies), strings.Count(text, "BEGIN"))
 		}
@@ -235,22 +243,18 @@ func TestPEMExtent(t *testing.T) {
 	}
 	// What follows the text may hold a '-' (a status detail, a domain).
 	for _, after := range []string{"-1\n", "www.example-shop.com\n"} {
-		p := &lineParser{body: []byte("2\n" + lf + after)}
-		p.has(1)
-		var room [maxCertBodies][2]int
-		_, resume, bodies, err := p.pemExtent(p.start(1), room[:0])
-		if err != nil || len(bodies) != 2 || string(p.body[resume:]) != after {
-			t.Errorf("followed by %q: %d bodies, then %q, %v; want 2, then that line", after, len(bodies), p.body[resume:], err)
+		if bodies, _ := extent(lf, after); len(bodies) != 2 {
+			t.Errorf("followed by %q: %d bodies, want 2", after, len(bodies))
 		}
 	}
 	for name, text := range map[string]string{
-		"nine blocks":            strings.Repeat(lf, 4) + blocks[0],
+		"one block more":         nBlocks(maxCertBodies + 1),
 		"indented":               "  " + strings.ReplaceAll(strings.TrimSuffix(lf, "\n"), "\n", "\n  ") + "\n",
 		"glued":                  strings.Replace(lf, "-----\n-----BEGIN", "----------BEGIN", 1),
 		"a BEGIN inside a block": strings.Replace(lf, "-----END CERTIFICATE-----\n", "", 1),
 		"another label":          strings.ReplaceAll(lf, " CERTIFICATE-----", " X509 CERTIFICATE-----"),
 	} {
-		if bodies, _ := extent(text); bodies != nil {
+		if bodies, _ := extent(text, "Issued\n"); bodies != nil {
 			t.Errorf("%s: %d bodies found by their marker lines, want none", name, len(bodies))
 		}
 	}
