@@ -95,7 +95,7 @@ func HTMLPage() Fault { return Fault{kind: faultHTML} }
 func OversizedBody(n int64) Fault { return Fault{kind: faultOversized, size: n} }
 
 // Delay waits d (or until the client goes away, or the server closes) and
-// then answers normally.
+// then answers normally. The wait is as precise as Options.Latency's.
 func Delay(d time.Duration) Fault { return Fault{kind: faultDelay, delay: d} }
 
 // Hold keeps the call in the server until release is closed (or the client
@@ -158,9 +158,9 @@ var halfBody = []byte("0\nAwaiting Validation\nAwaiting Legal Documents\n")
 // is done (false for a delay or a hold, after which the normal answer
 // follows). begin, when not nil, is called with the HTTP status (0 for
 // none) just before the first byte of a fault's answer. Waits end when
-// closing is closed. The faults that close the connection panic with
+// the server closes (a Delay on s.clock). The faults that close the connection panic with
 // http.ErrAbortHandler, which net/http recovers.
-func serveFault(w http.ResponseWriter, r *http.Request, f Fault, closing <-chan struct{}, begin func(httpStatus int)) (httpStatus int, done bool) {
+func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, begin func(httpStatus int)) (httpStatus int, done bool) {
 	if begin == nil {
 		begin = func(int) {}
 	}
@@ -209,7 +209,7 @@ func serveFault(w http.ResponseWriter, r *http.Request, f Fault, closing <-chan 
 			select {
 			case <-f.release:
 			case <-r.Context().Done():
-			case <-closing:
+			case <-s.closing:
 			}
 		}
 		// Abort: net/http closes the connection with the body short.
@@ -241,19 +241,17 @@ func serveFault(w http.ResponseWriter, r *http.Request, f Fault, closing <-chan 
 		}
 		return http.StatusOK, true
 	case faultDelay:
-		t := time.NewTimer(f.delay)
-		defer t.Stop()
 		select {
-		case <-t.C:
+		case <-s.clock.after(f.delay):
 		case <-r.Context().Done():
-		case <-closing:
+		case <-s.closing:
 		}
 		return 0, false
 	case faultHold:
 		select {
 		case <-f.release:
 		case <-r.Context().Done():
-		case <-closing:
+		case <-s.closing:
 		}
 		return 0, false
 	case faultRaw:

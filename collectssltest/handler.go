@@ -67,14 +67,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f, ok := s.nextFault(); ok {
 		call.Fault = f.String()
 		call.Form = sentForm(r, raw, bodyErr)
-		st, done := serveFault(w, r, f, s.closing, func(st int) { call.HTTPStatus = st; begin() })
+		st, done := s.serveFault(w, r, f, func(st int) { call.HTTPStatus = st; begin() })
 		if done {
 			call.HTTPStatus = st
 			return
 		}
 	}
 	if s.latency > 0 {
-		serveFault(w, r, Delay(s.latency), s.closing, nil)
+		s.serveFault(w, r, Delay(s.latency), nil)
 	}
 
 	var a answer

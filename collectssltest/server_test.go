@@ -377,3 +377,42 @@ func TestOptions(t *testing.T) {
 		t.Errorf("explicit validity: got %v to %v, FQDN %q", res.NotBefore, res.NotAfter, res.FQDN)
 	}
 }
+
+// TestWaitsAreNeverShorter: every answer waits at least Latency, and a
+// Delay fault at least its own wait besides (the clock ends waits at their
+// deadlines, never before).
+func TestWaitsAreNeverShorter(t *testing.T) {
+	const latency, delay = 15 * time.Millisecond, 10 * time.Millisecond
+	srv := collectssltest.NewServerWith(collectssltest.Options{Latency: latency})
+	defer srv.Close()
+	o := srv.AddOrder(collectssltest.Order{})
+	srv.FailNext(1, collectssltest.Delay(delay))
+	c := srv.Client()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			c := *c
+			c.Credentials.LoginName += "-other" // an account of its own: no queue in the client
+			c.Collect(context.Background(), &collectssl.Request{OrderNumber: o.OrderNumber})
+		})
+	}
+	wg.Wait()
+	calls := srv.Calls()
+	if len(calls) != 4 {
+		t.Fatalf("%d calls recorded, want 4", len(calls))
+	}
+	delayed := 0
+	for _, call := range calls {
+		want := latency
+		if call.Fault != "" {
+			want += delay
+			delayed++
+		}
+		if call.Duration < want {
+			t.Errorf("a call (fault %q) took %v in the server, want at least %v", call.Fault, call.Duration, want)
+		}
+	}
+	if delayed != 1 {
+		t.Errorf("%d calls delayed by the fault, want 1", delayed)
+	}
+}

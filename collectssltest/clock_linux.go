@@ -1,0 +1,58 @@
+package collectssltest
+
+import (
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// timerFD is a Linux timerfd read through the netpoller: epoll wakes for it
+// at its deadline, within the kernel's timer slack.
+type timerFD struct {
+	f  *os.File
+	rc syscall.RawConn // the descriptor, used only while the file is open
+}
+
+const clockMonotonic = 1 // CLOCK_MONOTONIC, the clock of Go's monotonic readings
+
+func platformAlarm() (alarm, error) {
+	// TFD_NONBLOCK and TFD_CLOEXEC are O_NONBLOCK and O_CLOEXEC by
+	// definition; non-blocking, os.NewFile adds the descriptor to the
+	// netpoller.
+	fd, _, errno := syscall.Syscall(syscall.SYS_TIMERFD_CREATE, clockMonotonic, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if errno != 0 {
+		return nil, os.NewSyscallError("timerfd_create", errno)
+	}
+	f := os.NewFile(fd, "timerfd")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &timerFD{f: f, rc: rc}, nil
+}
+
+func (t *timerFD) set(d time.Duration) error {
+	var spec struct{ interval, value syscall.Timespec }   // struct itimerspec
+	spec.value = syscall.NsecToTimespec(max(int64(d), 1)) // a zero value would disarm it
+	var errno syscall.Errno
+	err := t.rc.Control(func(fd uintptr) {
+		_, _, errno = syscall.Syscall6(syscall.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
+	})
+	if err != nil {
+		return err
+	}
+	if errno != 0 {
+		return os.NewSyscallError("timerfd_settime", errno)
+	}
+	return nil
+}
+
+func (t *timerFD) wait() error {
+	var expirations [8]byte
+	_, err := t.f.Read(expirations[:])
+	return err
+}
+
+func (t *timerFD) close() error { return t.f.Close() }
