@@ -31,32 +31,35 @@ import (
 //   - floor-ideal%: a bare http.Client.PostForm of the same form over the
 //     same transport, against the same server;
 //   - http-ideal%: that PostForm against a bare net/http TLS server whose
-//     handler only sleeps the latency, over HTTP/1.1 as collectssltest
-//     serves it: what net/http reaches here;
-//   - timer-ideal%: goroutines that only sleep the latency, no I/O at all:
-//     what this machine's timers and scheduler reach.
+//     handler only time.Sleeps the latency, over HTTP/1.1 as collectssltest
+//     serves it;
+//   - timer-ideal%: goroutines that only time.Sleep the latency, no I/O at
+//     all.
 //
-// The four alternate iteration by iteration, in two sub-benchmarks:
+// The last two wait on Go's timers, which on Linux wake on a millisecond
+// grid (see collectssltest's clock); collectssltest's waits end at their
+// deadlines. The four alternate iteration by iteration, in two
+// sub-benchmarks:
 //
-//   - lockstep: every account starts at once, so the answers of a round
-//     all fall due together and the cores work through them one after
-//     another: the burst lasts accounts × (CPU per call) / cores, the CPU
-//     per call (cpu-us/call, client and server together) measured on the
-//     same side. model-ideal% is what that predicts: an account waits, on
-//     average, the timers' latency and half the burst;
+//   - lockstep: every account starts at once;
 //   - staggered: the accounts start spread over one latency, as pollers
 //     started at different times do.
 //
 // In both, each account's rate is its calls over its own time, and the
-// metric the sum of the rates.
-//
-// cpu% is the process's CPU time over the wall time, as a share of all the
-// cores (-1 where it cannot be read). BENCH_ACCOUNTS sets another number of
-// accounts.
+// metric the sum of the rates. cpu-us/call is the process's CPU time (client
+// and server together) per call on each side but the timers'; cpu% the
+// process's CPU time over the wall time, as a share of all the cores (-1
+// where it cannot be read). BENCH_ACCOUNTS sets another number of accounts,
+// BENCH_ROUNDS another number of calls per account and run (10): each
+// account's rate includes the start of its run, where in lockstep a whole
+// round falls due at once.
 //
 //	go test -run '^$' -bench ManyAccounts -benchtime 8x -count 4 .
 func BenchmarkManyAccounts(b *testing.B) {
 	accounts, latency, rounds := 100, 20*time.Millisecond, 10
+	if n, err := strconv.Atoi(os.Getenv("BENCH_ROUNDS")); err == nil {
+		rounds = n
+	}
 	if n, err := strconv.Atoi(os.Getenv("BENCH_ACCOUNTS")); err == nil {
 		accounts = n
 	}
@@ -91,8 +94,7 @@ func BenchmarkManyAccounts(b *testing.B) {
 			resp.Body.Close()
 		}
 	}
-	// The sides: ours first, the timers' last; the model reads those two.
-	const oursSide, timerSide = 0, 3
+	const timerSide = 3 // the last: no CPU per call
 	sides := []struct {
 		name string
 		call func(i int)
@@ -161,14 +163,6 @@ func BenchmarkManyAccounts(b *testing.B) {
 			calls := float64(n * accounts * rounds)
 			for k, s := range sides[:timerSide] {
 				b.ReportMetric(float64(cpu[k])/calls/1e3, s.name+"cpu-us/call")
-			}
-			perCall := float64(cpu[oursSide]) / calls // ns
-			if mode.spread == 0 {
-				// A call: the timers' latency (latency at timer-ideal%),
-				// then its place in the burst, half of it on average.
-				timerLatency := float64(latency) * ideal * float64(n) / rate[timerSide]
-				burst := float64(accounts) * perCall / float64(runtime.NumCPU())
-				b.ReportMetric(100*float64(latency)/(timerLatency+burst/2), "model-ideal%")
 			}
 		})
 	}
