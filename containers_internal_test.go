@@ -5,9 +5,12 @@
 package collectssl
 
 import (
+	"archive/zip"
 	"bytes"
+	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -109,4 +112,39 @@ func FuzzDecodeLines(f *testing.F) {
 	f.Add([]byte("QUJDRA==\r\nQUJD"))
 	f.Add([]byte("QUJD\r\n\r\nQUI=\n"))
 	f.Fuzz(func(t *testing.T, text []byte) { linesAgree(t, text) })
+}
+
+// TestZIPEntryReadOnce: a large entry is inflated into a buffer of its
+// declared size after the first zipEntryPrealloc bytes, not into one that
+// doubles from there (which allocated about three times the entry).
+func TestZIPEntryReadOnce(t *testing.T) {
+	entry := make([]byte, 600<<10)
+	rand.Read(entry) // incompressible
+	var archive bytes.Buffer
+	zw := zip.NewWriter(&archive)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "large.bin", Method: zip.Deflate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(entry)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(archive.Bytes()), int64(archive.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := decoder{lim: responseLimits}
+	var got []byte
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	got, err = d.readEntry(zr.File[0])
+	runtime.ReadMemStats(&m1)
+	if err != nil || !bytes.Equal(got, entry) {
+		t.Fatalf("readEntry = %d bytes, %v; want the %d bytes written", len(got), err, len(entry))
+	}
+	// The entry, the first buffer, and the inflater's own state.
+	if allocated, limit := m1.TotalAlloc-m0.TotalAlloc, uint64(len(entry)+zipEntryPrealloc+128<<10); allocated > limit {
+		t.Errorf("reading an entry of %d bytes allocated %d bytes, want at most %d", len(entry), allocated, limit)
+	}
 }

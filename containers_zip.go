@@ -127,16 +127,29 @@ func (d *decoder) readEntry(f *zip.File) ([]byte, error) {
 	}
 	defer rc.Close()
 	budget := min(d.lim.zipEntry, d.lim.zipInflated-d.inflated)
-	// Size the buffer by the declared size, so that an honest entry is read
-	// without regrowing, but never beyond zipEntryPrealloc: the declared
-	// size is the sender's word, and 256 entries declaring 1 MiB each but
-	// holding a byte must not cost 256 MiB.
-	var bb bytes.Buffer
-	bb.Grow(int(min(f.UncompressedSize64, uint64(budget), zipEntryPrealloc)) + bytes.MinRead)
-	if _, err := bb.ReadFrom(io.LimitReader(rc, int64(budget)+1)); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformedContainer, err)
+	// Size the buffer by the declared size, but first never beyond
+	// zipEntryPrealloc: the declared size is the sender's word, and 256
+	// entries declaring 1 MiB each but holding a byte must not cost 256 MiB.
+	// An entry that fills that buffer has shown it is large: it then gets
+	// its declared size at once (at most 16 times what it has shown), and
+	// doubles only past that, rather than doubling from the start (which
+	// costs about twice the entry again in buffers left behind).
+	declared := int(min(f.UncompressedSize64, uint64(budget)))
+	buf := make([]byte, 0, min(declared, zipEntryPrealloc)+1)
+	lr := io.LimitReader(rc, int64(budget)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(make([]byte, 0, max(declared+1, 2*cap(buf))), buf...)
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMalformedContainer, err)
+		}
 	}
-	buf := bb.Bytes()
 	d.inflated += len(buf)
 	if len(buf) > budget {
 		if budget < d.lim.zipEntry {

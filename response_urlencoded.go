@@ -339,6 +339,11 @@ func formText(raw []byte, enc encoding.Encoding) string {
 // scratch is reused for the base64 text (and returned, perhaps grown); the
 // DER is a buffer of its own, which the certificates keep.
 func decodeBase64Value(scratch, raw []byte) (newScratch, der []byte, err error) {
+	// Room for the whole text at once (unescaped, it is no longer): grown
+	// by append, it would cost several times its size.
+	if cap(scratch)-len(scratch) < len(raw) {
+		scratch = append(make([]byte, 0, len(scratch)+len(raw)), scratch...)
+	}
 	buf, err := unescapeBase64(scratch, raw)
 	if err != nil {
 		return scratch, nil, err

@@ -1,0 +1,142 @@
+// This file tests what parsing a large answer costs in memory: the
+// certificates of largeChain carry so many bytes that their parsed fields
+// weigh little beside them, so a Result's memory is its bytes, and what
+// parsing allocated (a bound on its peak heap) is measured against the body.
+
+package collectssl_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"math/big"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/collectssl/collectssl"
+	"github.com/collectssl/collectssl/internal/wire"
+)
+
+// largeChain returns the DER of a chain of four certificates (a root, two
+// CAs, a leaf for www.example.test), each with pad random bytes in a
+// private extension: random, so that no encoding compresses them.
+func largeChain(t testing.TB, pad int) (leaf []byte, cas [][]byte) {
+	t.Helper()
+	now := time.Now()
+	var parent *x509.Certificate
+	var parentKey *ecdsa.PrivateKey
+	for i, cn := range []string{"Large Root", "Large CA 1", "Large CA 2", "www.example.test"} {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		junk := make([]byte, pad)
+		rand.Read(junk)
+		tmpl := &x509.Certificate{
+			SerialNumber:          big.NewInt(int64(i + 1)),
+			Subject:               pkix.Name{CommonName: cn},
+			NotBefore:             now.Add(-time.Hour),
+			NotAfter:              now.Add(24 * time.Hour),
+			IsCA:                  i < 3,
+			BasicConstraintsValid: true,
+			KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+			ExtraExtensions:       []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 1}, Value: junk}},
+		}
+		if i == 3 {
+			tmpl.KeyUsage, tmpl.DNSNames = x509.KeyUsageDigitalSignature, []string{cn}
+		}
+		signer, signerKey := parent, parentKey
+		if signer == nil {
+			signer, signerKey = tmpl, key
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if parent, err = x509.ParseCertificate(der); err != nil {
+			t.Fatal(err)
+		}
+		parentKey = key
+		if i < 3 {
+			cas = append(cas, der)
+		} else {
+			leaf = der
+		}
+	}
+	return leaf, cas
+}
+
+// heapCost runs parse n times and returns, per run, the bytes it allocated
+// and the bytes that what it returned keeps alive.
+func heapCost(n int, parse func() any) (allocated, retained float64) {
+	kept := make([]any, 0, n)
+	runtime.GC()
+	var m0, m1, m2, m3 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	for range n {
+		kept = append(kept, parse())
+	}
+	runtime.ReadMemStats(&m1)
+	runtime.GC()
+	runtime.ReadMemStats(&m2)
+	// What is freed when the results go: whatever else was live at the
+	// start (and is no longer) does not count.
+	runtime.KeepAlive(kept)
+	kept = nil
+	runtime.GC()
+	runtime.ReadMemStats(&m3)
+	return float64(m1.TotalAlloc-m0.TotalAlloc) / float64(n), (float64(m2.HeapAlloc) - float64(m3.HeapAlloc)) / float64(n)
+}
+
+// largeAnswers are the answers of the memory tests: every way the chain
+// can come but ZIP, whose archive a Result keeps (Container) beside the
+// certificates inflated out of it.
+var largeAnswers = []struct {
+	name string
+	req  collectssl.Request
+}{
+	{"binary PKCS#7", collectssl.Request{ResponseType: collectssl.ResponsePKCS7, ResponseEncoding: collectssl.EncodingBinary}},
+	{"format 0 PKCS#7", collectssl.Request{ResponseType: collectssl.ResponsePKCS7}},
+	{"format 0 individual", collectssl.Request{ResponseType: collectssl.ResponseIndividual}},
+	{"format 0 Netscape sequence", collectssl.Request{ResponseType: collectssl.ResponseNetscapeSequence}},
+	{"format 1 PKCS#7", collectssl.Request{ResponseType: collectssl.ResponsePKCS7, ResponseFormat: collectssl.FormatURLEncoded}},
+	{"format 1 individual", collectssl.Request{ResponseType: collectssl.ResponseIndividual, ResponseFormat: collectssl.FormatURLEncoded}},
+}
+
+// TestLargeAnswerMemory: parsing an answer of half a megabyte or more
+// allocates at most twice the body, and the Result keeps at most 1.05
+// times the body: one copy of the certificates' bytes.
+func TestLargeAnswerMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates tens of megabytes")
+	}
+	leaf, cas := largeChain(t, 128<<10)
+	for _, tt := range largeAnswers {
+		t.Run(tt.name, func(t *testing.T) {
+			req := tt.req
+			req.QueryType = collectssl.QueryCertificateAndChain
+			ct, body := render(t, &req, wire.State{Status: 2, Leaf: leaf, CAs: cas})
+			first, err := collectssl.ParseResponse(&req, ct, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first.Certificate == nil || len(first.CACertificates) != 3 {
+				t.Fatalf("parsed %v and %d CAs, want the leaf and 3", first.Certificate, len(first.CACertificates))
+			}
+			allocated, retained := heapCost(4, func() any {
+				r, _ := collectssl.ParseResponse(&req, ct, body)
+				return r
+			})
+			size := float64(len(body))
+			t.Logf("a body of %d bytes: allocated %.3f times it, kept %.3f times it", len(body), allocated/size, retained/size)
+			if allocated > 2*size || retained > 1.05*size {
+				t.Errorf("a body of %d bytes: parsing allocated %.2f times it and the Result keeps %.3f times it; want at most 2 and 1.05",
+					len(body), allocated/size, retained/size)
+			}
+		})
+	}
+}
