@@ -131,9 +131,10 @@ func (d *decoder) readEntry(f *zip.File) ([]byte, error) {
 	// zipEntryPrealloc: the declared size is the sender's word, and 256
 	// entries declaring 1 MiB each but holding a byte must not cost 256 MiB.
 	// An entry that fills that buffer has shown it is large: it then gets
-	// its declared size at once (at most 16 times what it has shown), and
-	// doubles only past that, rather than doubling from the start (which
-	// costs about twice the entry again in buffers left behind).
+	// its declared size at once (at most maxZipEntrySize, 16 times what it
+	// has shown), and doubles only past that, rather than doubling from the
+	// start (which costs about twice the entry again in buffers left
+	// behind).
 	declared := int(min(f.UncompressedSize64, uint64(budget)))
 	buf := make([]byte, 0, min(declared, zipEntryPrealloc)+1)
 	lr := io.LimitReader(rc, int64(budget)+1)

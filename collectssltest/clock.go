@@ -24,7 +24,7 @@ import (
 // Its zero value is ready to use: the alarm and the goroutine that waits
 // for it start with the first wait.
 type clock struct {
-	// newAlarm, when not nil, replaces newAlarm (the tests' failing
+	// newAlarm, when not nil, replaces platformAlarm (the tests' failing
 	// alarms).
 	newAlarm func() (alarm, error)
 

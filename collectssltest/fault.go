@@ -157,9 +157,9 @@ var halfBody = []byte("0\nAwaiting Validation\nAwaiting Legal Documents\n")
 // serveFault serves f and reports the HTTP status sent and whether the call
 // is done (false for a delay or a hold, after which the normal answer
 // follows). begin, when not nil, is called with the HTTP status (0 for
-// none) just before the first byte of a fault's answer. Waits end when
-// the server closes (a Delay on s.clock). The faults that close the connection panic with
-// http.ErrAbortHandler, which net/http recovers.
+// none) just before the first byte of a fault's answer. A Delay waits on
+// s.clock; every wait ends when the server closes. The faults that close
+// the connection panic with http.ErrAbortHandler, which net/http recovers.
 func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, begin func(httpStatus int)) (httpStatus int, done bool) {
 	if begin == nil {
 		begin = func(int) {}
