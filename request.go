@@ -360,6 +360,7 @@ func (r *Request) encodedForm(c Credentials) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
+	b.Grow(formPrealloc)
 	r.params(c, func(k, v string) {
 		if b.Len() > 0 {
 			b.WriteByte('&')
@@ -370,6 +371,10 @@ func (r *Request) encodedForm(c Credentials) (string, error) {
 	})
 	return b.String(), nil
 }
+
+// formPrealloc is room for a typical encoded form (about 200 bytes), so
+// that encodedForm's builder does not regrow while it writes one.
+const formPrealloc = 256
 
 func (r *Request) validateWith(c Credentials) error {
 	if err := r.Validate(); err != nil {
