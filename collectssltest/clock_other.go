@@ -1,5 +1,8 @@
 //go:build !linux
 
+// This file holds the clock's alarm where there is none: each wait is a
+// time.AfterFunc.
+
 package collectssltest
 
 import "errors"

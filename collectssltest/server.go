@@ -139,9 +139,10 @@ type Options struct {
 	// validity periods start on its day. Nil means time.Now.
 	Now func() time.Time
 	// Latency delays every answer (after the request has been read), for a
-	// slow server. On Linux the wait ends within tens of microseconds of
-	// Latency (a timerfd, not Go's timers, which wake up to a millisecond
-	// late there); elsewhere it is a time.Timer's. It is never shorter.
+	// slow server. It is never shorter. On Linux it ends tens of
+	// microseconds after Latency while the process has a core to spare (a
+	// timerfd, not Go's timers, which wake up to a millisecond late there);
+	// elsewhere it is a time.Timer's.
 	Latency time.Duration
 	// CertOrder is the order of the certificates inside the containers of
 	// orders whose own CertOrder is CertOrderDefault; the zero value is

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -379,8 +380,9 @@ func TestOptions(t *testing.T) {
 }
 
 // TestWaitsAreNeverShorter: every answer waits at least Latency, and a
-// Delay fault at least its own wait besides (the clock ends waits at their
-// deadlines, never before).
+// Delay fault at least its own wait besides: the server waits on its
+// clock for both. (Call.Duration also counts reading the request, so this
+// cannot see a wait that ends a little early; TestClock* do.)
 func TestWaitsAreNeverShorter(t *testing.T) {
 	const latency, delay = 15 * time.Millisecond, 10 * time.Millisecond
 	srv := collectssltest.NewServerWith(collectssltest.Options{Latency: latency})
@@ -389,11 +391,14 @@ func TestWaitsAreNeverShorter(t *testing.T) {
 	srv.FailNext(1, collectssltest.Delay(delay))
 	c := srv.Client()
 	var wg sync.WaitGroup
-	for range 4 {
+	for i := range 4 {
 		wg.Go(func() {
 			c := *c
-			c.Credentials.LoginName += "-other" // an account of its own: no queue in the client
-			c.Collect(context.Background(), &collectssl.Request{OrderNumber: o.OrderNumber})
+			c.Credentials.LoginName += "-" + strconv.Itoa(i) // an account each (no queue in the client), answered -16
+			_, err := c.Collect(context.Background(), &collectssl.Request{OrderNumber: o.OrderNumber})
+			if se := (*collectssl.StatusError)(nil); !errors.As(err, &se) || se.Code != collectssl.StatusPermissionDenied {
+				t.Errorf("Collect: %v, want status -16", err)
+			}
 		})
 	}
 	wg.Wait()
