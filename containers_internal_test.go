@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -149,5 +150,21 @@ func TestZIPEntryReadOnce(t *testing.T) {
 	// about 1.2 times the entry; doubling cost 3.8 times it.
 	if allocated, limit := m1.TotalAlloc-m0.TotalAlloc, uint64(len(entry))*3/2; allocated > limit {
 		t.Errorf("reading an entry of %d bytes allocated %d bytes, want at most %d", len(entry), allocated, limit)
+	}
+
+	// With less left of the archive's budget than the entry holds, the
+	// read stops one byte past the budget: it does not grow its buffer
+	// to read on.
+	const budget = 300 << 10
+	d = decoder{lim: responseLimits}
+	d.inflated = d.lim.zipInflated - budget
+	runtime.ReadMemStats(&m0)
+	_, err = d.readEntry(zr.File[0])
+	runtime.ReadMemStats(&m1)
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("readEntry over the archive's budget: %v, want ErrTooLarge", err)
+	}
+	if allocated, limit := m1.TotalAlloc-m0.TotalAlloc, uint64(budget)*3/2; allocated > limit {
+		t.Errorf("reading an entry over a budget of %d bytes allocated %d bytes, want at most %d", budget, allocated, limit)
 	}
 }
