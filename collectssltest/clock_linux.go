@@ -10,8 +10,8 @@ import (
 	"unsafe"
 )
 
-// timerFD is a Linux timerfd read through the netpoller: epoll wakes for it
-// at its deadline, within the kernel's timer slack.
+// timerFD is a Linux timerfd read through the netpoller: it is readable
+// from its deadline on (a high-resolution timer), and epoll wakes for it.
 type timerFD struct {
 	f  *os.File
 	rc syscall.RawConn // the descriptor, used only while the file is open
