@@ -256,9 +256,9 @@ func TestReadBody(t *testing.T) {
 			if tt.declared > bodyPrealloc {
 				lim = 1 << 20
 			}
-			got, err := readBody(r, tt.declared, lim)
+			got, err := readAtMost(r, tt.declared, lim, bodyPrealloc)
 			if string(got) != tt.want || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
-				t.Errorf("readBody = %q, %v; want %q, %v", got, err, tt.want, tt.wantErr)
+				t.Errorf("readAtMost = %q, %v; want %q, %v", got, err, tt.want, tt.wantErr)
 			}
 		})
 	}

@@ -520,33 +520,8 @@ func (c *Client) postLocked(ctx context.Context, account Account, endpoint, form
 	return contentType, body, attempts, err != nil && callCtx.Err() != nil && ctx.Err() == nil, err
 }
 
-// readBody reads a response body of at most limit bytes, and one byte more
-// if there is more, as io.ReadAll would. A body whose length was declared
-// is read into a buffer of that size and one byte (to see its end without
-// growing), grown only if more comes; the declaration is the sender's word,
-// so that buffer is at most bodyPrealloc. What a short body is, is the
-// transport's to say: net/http's fails with io.ErrUnexpectedEOF.
-func readBody(r io.Reader, declared, limit int64) ([]byte, error) {
-	lr := io.LimitReader(r, limit+1)
-	if declared <= 0 || declared > limit {
-		return io.ReadAll(lr)
-	}
-	body := make([]byte, 0, min(declared, bodyPrealloc)+1)
-	for {
-		n, err := lr.Read(body[len(body):cap(body)])
-		body = body[:len(body)+n]
-		switch {
-		case err == io.EOF:
-			return body, nil
-		case err != nil:
-			return body, err
-		case len(body) == cap(body):
-			body = append(body, 0)[:len(body)] // room for more
-		}
-	}
-}
-
-// bodyPrealloc bounds the buffer readBody makes for a declared length.
+// bodyPrealloc bounds the buffer made for a body on the word of its
+// declared length (see readAtMost).
 const bodyPrealloc = 256 << 10
 
 // timeoutError is the error of a call whose Timeout ran out: a
@@ -626,7 +601,9 @@ func (c *Client) post(ctx context.Context, hc *http.Client, endpoint, encoded st
 	if resp.ContentLength > limit {
 		return "", nil, false, fmt.Errorf("%w: response body of %d bytes, more than %d", ErrTooLarge, resp.ContentLength, limit)
 	}
-	body, err = readBody(resp.Body, resp.ContentLength, limit)
+	// A body short of its declared length: net/http's reader fails with
+	// io.ErrUnexpectedEOF.
+	body, err = readAtMost(resp.Body, resp.ContentLength, limit, bodyPrealloc)
 	switch {
 	case ctx.Err() != nil:
 		return "", nil, false, ctx.Err()

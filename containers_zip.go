@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"io"
 )
 
 var errEncryptedEntry = errors.New("encrypted ZIP entry")
@@ -127,33 +126,11 @@ func (d *decoder) readEntry(f *zip.File) ([]byte, error) {
 	}
 	defer rc.Close()
 	budget := min(d.lim.zipEntry, d.lim.zipInflated-d.inflated)
-	// Size the buffer by the declared size, but first never beyond
-	// zipEntryPrealloc: the declared size is the sender's word, and 256
-	// entries declaring 1 MiB each but holding a byte must not cost 256 MiB.
-	// An entry that fills that buffer has shown it is large: it then gets
-	// its declared size at once (at most maxZipEntrySize, 16 times what it
-	// has shown) rather than doubling from the start (which cost about
-	// twice the entry again in buffers left behind). Past its declared size
-	// (which archive/zip refuses anyway) it doubles; one byte past the
-	// budget, it stops.
-	declared := int(min(f.UncompressedSize64, uint64(budget)))
-	buf := make([]byte, 0, min(declared, zipEntryPrealloc)+1)
-	lr := io.LimitReader(rc, int64(budget)+1)
-	for {
-		if len(buf) > budget {
-			break // over a limit: no need to read on
-		}
-		if len(buf) == cap(buf) {
-			buf = append(make([]byte, 0, max(declared+1, 2*cap(buf))), buf...)
-		}
-		n, err := lr.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrMalformedContainer, err)
-		}
+	// The declared size is the sender's word: 256 entries declaring 1 MiB
+	// each but holding a byte must not cost 256 MiB (readAtMost).
+	buf, err := readAtMost(rc, int64(min(f.UncompressedSize64, uint64(budget))), int64(budget), zipEntryPrealloc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformedContainer, err)
 	}
 	d.inflated += len(buf)
 	if len(buf) > budget {
