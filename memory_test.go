@@ -6,68 +6,24 @@
 package collectssl_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
-	"math/big"
 	"runtime"
 	"testing"
-	"time"
 
 	"github.com/collectssl/collectssl"
+	"github.com/collectssl/collectssl/internal/certgen"
 	"github.com/collectssl/collectssl/internal/wire"
 )
 
-// largeChain returns the DER of a chain of four certificates (a root, two
-// CAs, a leaf for www.example.test), each with pad random bytes in a
-// private extension: random, so that no encoding compresses them.
+// largeChain returns the DER of a pre-2025 chain of four certificates (a
+// root, two CAs, a leaf for www.example.test) whose every certificate
+// carries pad random bytes (certgen's Padding).
 func largeChain(t testing.TB, pad int) (leaf []byte, cas [][]byte) {
 	t.Helper()
-	now := time.Now()
-	var parent *x509.Certificate
-	var parentKey *ecdsa.PrivateKey
-	for i, cn := range []string{"Large Root", "Large CA 1", "Large CA 2", "www.example.test"} {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		junk := make([]byte, pad)
-		rand.Read(junk)
-		tmpl := &x509.Certificate{
-			SerialNumber:          big.NewInt(int64(i + 1)),
-			Subject:               pkix.Name{CommonName: cn},
-			NotBefore:             now.Add(-time.Hour),
-			NotAfter:              now.Add(24 * time.Hour),
-			IsCA:                  i < 3,
-			BasicConstraintsValid: true,
-			KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-			ExtraExtensions:       []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 1}, Value: junk}},
-		}
-		if i == 3 {
-			tmpl.KeyUsage, tmpl.DNSNames = x509.KeyUsageDigitalSignature, []string{cn}
-		}
-		signer, signerKey := parent, parentKey
-		if signer == nil {
-			signer, signerKey = tmpl, key
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if parent, err = x509.ParseCertificate(der); err != nil {
-			t.Fatal(err)
-		}
-		parentKey = key
-		if i < 3 {
-			cas = append(cas, der)
-		} else {
-			leaf = der
-		}
+	c, err := certgen.New(certgen.Options{Shape: certgen.Pre2025, KeyType: certgen.ECDSA, Padding: pad})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return leaf, cas
+	return certsDER(c)
 }
 
 // heapCost runs parse n times and returns, per run, the bytes it allocated

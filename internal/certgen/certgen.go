@@ -174,7 +174,17 @@ type Options struct {
 	SHA1Root bool
 
 	Serials Serials
+
+	// Padding, when positive, puts that many random bytes in a private
+	// extension (PaddingOID) of every certificate the chain makes: large
+	// certificates, whose bytes outweigh their parsed fields, for tests of
+	// memory. Random, so that no encoding compresses them.
+	Padding int
 }
+
+// PaddingOID is the extension that carries Options.Padding: an arc of the
+// private enterprise number RFC 5612 sets aside for documentation.
+var PaddingOID = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 1}
 
 // Chain is one generated chain. Its methods are safe for concurrent use.
 type Chain struct {
@@ -191,6 +201,7 @@ type Chain struct {
 	keys    map[Role]crypto.Signer
 	serials Serials
 	tag     string
+	padding int
 
 	mu         sync.Mutex
 	nextSerial int64
@@ -264,6 +275,7 @@ func New(o Options) (*Chain, error) {
 		KeyType: o.KeyType,
 		keys:    make(map[Role]crypto.Signer),
 		serials: o.Serials,
+		padding: o.Padding,
 	}
 	var tag [6]byte
 	if _, err := rand.Read(tag[:]); err != nil {
@@ -458,6 +470,13 @@ func (c *Chain) create(template, parent *x509.Certificate, pub crypto.PublicKey,
 			return nil, err
 		}
 		template.SubjectKeyId = ski
+	}
+	if c.padding > 0 {
+		pad := make([]byte, c.padding)
+		if _, err := rand.Read(pad); err != nil {
+			return nil, err
+		}
+		template.ExtraExtensions = append(template.ExtraExtensions, pkix.Extension{Id: PaddingOID, Value: pad})
 	}
 	der, err := x509.CreateCertificate(rand.Reader, template, parent, pub, parentKey)
 	if err != nil {

@@ -320,3 +320,28 @@ func TestConcurrentIssue(t *testing.T) {
 		}
 	}
 }
+
+// TestPadding: every certificate of a padded chain carries the padding,
+// and the chain still verifies.
+func TestPadding(t *testing.T) {
+	const pad = 4096
+	c := MustNew(Options{Shape: Pre2025, KeyType: ECDSA, Padding: pad})
+	for _, cert := range append(c.Served(), c.Twin) {
+		n := 0
+		for _, ext := range cert.Extensions {
+			if ext.Id.Equal(PaddingOID) {
+				n = len(ext.Value)
+			}
+		}
+		if n != pad {
+			t.Errorf("%s: %d bytes of padding, want %d", cert.Subject.CommonName, n, pad)
+		}
+	}
+	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	roots.AddCert(c.Root)
+	inter.AddCert(c.Cross)
+	inter.AddCert(c.Issuing)
+	if _, err := c.Leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: "www.example.test"}); err != nil {
+		t.Errorf("the padded chain does not verify: %v", err)
+	}
+}
