@@ -7,11 +7,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -166,4 +168,107 @@ func BenchmarkManyAccounts(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkIdleRoundTrip shows where a poller's time goes besides the
+// latency: what a round trip costs when the process sat idle before it, as
+// every poll's does, for idle gaps from none (back to back) to the 20 ms of
+// BenchmarkManyAccounts. Each sub-benchmark times
+//
+//   - a Collect status query against collectssltest without latency:
+//     collect-us, the median wall time, and collect-cpu-us, the process's
+//     mean CPU time per call (client and server together);
+//   - one byte echoed over loopback TCP, the machine's own floor: echo-us.
+//
+// A machine whose cores lose their warm state while idle (a virtual
+// machine whose host runs others on them, say) pays for it on every idle
+// round trip, in wall and CPU time alike. With the 20 ms gap, one account
+// polling with a 20 ms latency reaches at most 20/(20 + the mean round
+// trip) of its ideal rate: predicted-ideal%, to set beside
+// BenchmarkManyAccounts with BENCH_ACCOUNTS=1.
+//
+//	go test -run '^$' -bench IdleRoundTrip -benchtime 100x -count 6 .
+func BenchmarkIdleRoundTrip(b *testing.B) {
+	const latency = 20 * time.Millisecond
+	srv := collectssltest.NewServerWith(collectssltest.Options{Credentials: testCreds})
+	defer srv.Close()
+	c := srv.Client()
+	req := &collectssl.Request{OrderNumber: srv.AddOrder(collectssltest.Order{State: collectssltest.StateProcessing}).OrderNumber}
+	collect := func() {
+		if _, err := c.Collect(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	echo := loopbackEcho(b)
+	collect() // the connection opened
+	echo()
+	for _, gap := range []time.Duration{0, time.Millisecond, 5 * time.Millisecond, latency} {
+		b.Run("gap="+gap.String(), func(b *testing.B) {
+			var collectWall, collectCPU, echoWall []time.Duration
+			for b.Loop() {
+				time.Sleep(gap)
+				c0, t0 := processCPU(), time.Now()
+				collect()
+				collectWall = append(collectWall, time.Since(t0))
+				collectCPU = append(collectCPU, processCPU()-c0)
+				time.Sleep(gap)
+				t0 = time.Now()
+				echo()
+				echoWall = append(echoWall, time.Since(t0))
+			}
+			us := func(d time.Duration) float64 { return float64(d) / 1e3 }
+			b.ReportMetric(us(median(collectWall)), "collect-us")
+			b.ReportMetric(us(mean(collectCPU)), "collect-cpu-us")
+			b.ReportMetric(us(median(echoWall)), "echo-us")
+			if gap == latency {
+				b.ReportMetric(100*float64(latency)/float64(latency+mean(collectWall)), "predicted-ideal%")
+			}
+		})
+	}
+}
+
+// loopbackEcho returns a call that sends one byte over a loopback TCP
+// connection and reads it back from an echoing goroutine.
+func loopbackEcho(b *testing.B) func() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		io.Copy(conn, conn)
+	}()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close() })
+	buf := make([]byte, 1)
+	return func() {
+		if _, err := conn.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(conn, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func mean(ds []time.Duration) time.Duration {
+	var sum time.Duration
+	for _, d := range ds {
+		sum += d
+	}
+	return sum / time.Duration(len(ds))
 }
