@@ -563,9 +563,10 @@ func (c *Client) postWithRetry(ctx context.Context, endpoint, encoded string) (c
 			break // the context ended: the caller reports it, or the last failure
 		}
 	}
-	var te *TransportError
-	if errors.As(err, &te) {
-		te.Attempts = attempts
+	if err != nil { // te here, not above: its address escapes, so it is allocated where declared
+		if te := (*TransportError)(nil); errors.As(err, &te) {
+			te.Attempts = attempts
+		}
 	}
 	return contentType, body, attempts, err
 }

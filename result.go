@@ -281,13 +281,14 @@ func (r *Result) setCertificates(certs []*x509.Certificate) error {
 func classify(certs []*x509.Certificate) (leaf *x509.Certificate, cas []*x509.Certificate, err error) {
 	set := newCertSet(certs)
 	at, err := set.leaf()
-	var be *BundleError
-	switch {
-	case errors.As(err, &be):
-		// A copy: set.certs may lie in the set's own room, which the
-		// Result would otherwise keep and share.
-		return nil, nilIfEmpty(slices.Clone(set.certs)), nil
-	case err != nil:
+	if err != nil {
+		// be is declared here: its address escapes, and a variable
+		// declared at the top would be allocated on every call.
+		if be := (*BundleError)(nil); errors.As(err, &be) {
+			// A copy: set.certs may lie in the set's own room, which
+			// the Result would otherwise keep and share.
+			return nil, nilIfEmpty(slices.Clone(set.certs)), nil
+		}
 		return nil, nil, err
 	}
 	cas = make([]*x509.Certificate, 0, len(set.certs)-1)
