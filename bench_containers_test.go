@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/floor"
@@ -238,6 +239,66 @@ func BenchmarkFlatBER(b *testing.B) {
 					b.Fatalf("got (%d, %v, %v)", m, ok, err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkFlatBERGrowth is BenchmarkFlatBER's linearity measured in one
+// loop: every iteration decodes 1 MiB and 64 KiB of flat BER, which first
+// alternating, and the metric growth is the ratio of their summed times
+// (16 for perfect linearity; the target is at most 20), so that the
+// machine's drift between sub-benchmarks falls on both sizes alike. Its
+// floor sub-benchmark does the same for parsing the certificates alone.
+//
+//	go test -run '^$' -bench FlatBERGrowth -benchtime 200x -count 6 .
+func BenchmarkFlatBERGrowth(b *testing.B) {
+	small, nSmall := flatBER(b, 64<<10)
+	big, nBig := flatBER(b, 1<<20)
+	decode := func(in []byte, n int) func() {
+		return func() {
+			certs, err := collectssl.DecodeCertificatesWithCertLimit(in, 1<<20)
+			if err != nil || len(certs) != n {
+				b.Fatalf("got %d certificates, %v", len(certs), err)
+			}
+			benchSink = certs
+		}
+	}
+	parse := func(n int) func() {
+		leaf := getChain(b).leaf.Raw
+		return func() {
+			certs := make([]*x509.Certificate, 0, n)
+			for range n {
+				c, err := x509.ParseCertificate(leaf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				certs = append(certs, c)
+			}
+			benchSink = certs
+		}
+	}
+	for _, side := range []struct {
+		name       string
+		small, big func()
+	}{
+		{"decode", decode(small, nSmall), decode(big, nBig)},
+		{"floor", parse(nSmall), parse(nBig)},
+	} {
+		b.Run(side.name, func(b *testing.B) {
+			var tSmall, tBig time.Duration
+			for i := 0; b.Loop(); i++ {
+				first, second, tFirst, tSecond := side.small, side.big, &tSmall, &tBig
+				if i%2 == 1 {
+					first, second, tFirst, tSecond = side.big, side.small, &tBig, &tSmall
+				}
+				t0 := time.Now()
+				first()
+				t1 := time.Now()
+				second()
+				*tFirst += t1.Sub(t0)
+				*tSecond += time.Since(t1)
+			}
+			b.ReportMetric(float64(tBig)/float64(tSmall), "growth")
 		})
 	}
 }
