@@ -218,7 +218,9 @@ func BenchmarkIdleRoundTrip(b *testing.B) {
 			}
 			us := func(d time.Duration) float64 { return float64(d) / 1e3 }
 			b.ReportMetric(us(median(collectWall)), "collect-us")
-			b.ReportMetric(us(mean(collectCPU)), "collect-cpu-us")
+			if processCPU() >= 0 { // else -1: not read on this system
+				b.ReportMetric(us(mean(collectCPU)), "collect-cpu-us")
+			}
 			b.ReportMetric(us(median(echoWall)), "echo-us")
 			if gap == latency {
 				b.ReportMetric(100*float64(latency)/float64(latency+mean(collectWall)), "predicted-ideal%")
