@@ -28,6 +28,7 @@ var (
 
 var (
 	Classify     = classify
+	ClassifySet  = classifySet
 	ContainerLen = containerLen
 	SelfSigned   = selfSigned
 	StatusErr    = statusErr

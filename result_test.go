@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -146,6 +147,72 @@ func TestClassify(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClassifyByConstraintsAgrees: classify's path for sets that decide
+// themselves by their basic constraints gives what the general rule
+// (classifySet) gives, on sets it takes and on sets it hands on (a version
+// 1 root, a self-signed certificate without basic constraints, a CA whose
+// key usage forbids signing, duplicates, nil entries, several leaves, no
+// leaf), in every order of up to four certificates; and it takes the
+// typical chain without the general rule's working set.
+func TestClassifyByConstraintsAgrees(t *testing.T) {
+	pre := sharedChain(t, certgen.Pre2025, certgen.ECDSA)
+	tm := sharedChain(t, certgen.TestMode, certgen.ECDSA)
+	v1 := *pre.Root
+	v1.Version, v1.BasicConstraintsValid, v1.IsCA = 1, false, false
+	bare := *tm.Root
+	bare.BasicConstraintsValid, bare.IsCA = false, false
+	noSign := *pre.Issuing
+	noSign.KeyUsage = x509.KeyUsageDigitalSignature
+	pool := []*x509.Certificate{pre.Root, pre.Cross, pre.Issuing, pre.Leaf, pre.Twin, tm.Root, tm.Leaf, &v1, &bare, &noSign, nil}
+	type C = []*x509.Certificate
+	var sets []C
+	var grow func(set C)
+	grow = func(set C) {
+		sets = append(sets, set)
+		if len(set) == 4 {
+			return
+		}
+		for _, c := range pool {
+			grow(append(set[:len(set):len(set)], c))
+		}
+	}
+	grow(nil)
+	withLeaf := 0
+	for _, set := range sets {
+		wantLeaf, wantCAs, wantErr := collectssl.ClassifySet(set)
+		gotLeaf, gotCAs, gotErr := collectssl.Classify(set)
+		if gotLeaf != wantLeaf || !slices.Equal(gotCAs, wantCAs) || (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("%s: classify = %s, %s, %v; the general rule gives %s, %s, %v",
+				names(set), names(C{gotLeaf}), names(gotCAs), gotErr, names(C{wantLeaf}), names(wantCAs), wantErr)
+		}
+		if gotLeaf != nil && len(set) > 0 && !slices.Contains(set, nil) {
+			withLeaf++
+		}
+	}
+	if withLeaf == 0 {
+		t.Fatal("no set had a leaf")
+	}
+	chain := C{pre.Root, pre.Cross, pre.Issuing, pre.Leaf}
+	fast := testing.AllocsPerRun(100, func() { collectssl.Classify(chain) })
+	general := testing.AllocsPerRun(100, func() { collectssl.ClassifySet(chain) })
+	if fast >= general {
+		t.Errorf("a typical chain: classify allocates %v times, the general rule %v: it did not take the short path", fast, general)
+	}
+}
+
+// names lists certificates by subject common name, for failures.
+func names(cs []*x509.Certificate) string {
+	var out []string
+	for _, c := range cs {
+		if c == nil {
+			out = append(out, "nil")
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s(v%d)", c.Subject.CommonName, c.Version))
+	}
+	return "[" + strings.Join(out, " ") + "]"
 }
 
 // Without one leaf, classify returns every certificate in a slice of its
