@@ -1,6 +1,7 @@
 // This file tests the client's internals directly: the endpoint rule, the
-// retry policy's arithmetic, the response size clamp and the account lock
-// (its key, its FIFO order, its registry).
+// retry policy's arithmetic, the response size clamp, the account lock
+// (its key, its FIFO order, its registry) and the scan for an echoed
+// password.
 
 package collectssl
 
@@ -9,7 +10,9 @@ import (
 	"errors"
 	"io"
 	"math"
+	"math/rand/v2"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -261,5 +264,66 @@ func TestReadBody(t *testing.T) {
 				t.Errorf("readAtMost = %q, %v; want %q, %v", got, err, tt.want, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestHoldsAny: holdsAny finds a form of the password wherever a scan per
+// form finds one, on random passwords and bodies over a small alphabet
+// (repeats and overlaps are common: a form may start inside an earlier
+// near-miss), with forms put in on purpose; and it takes its one-scan path
+// for most of them.
+func TestHoldsAny(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "aab@/ \"é"
+	word := func(alphabet string, n int) string {
+		var b strings.Builder
+		for range n {
+			r := []rune(alphabet)
+			b.WriteRune(r[rng.IntN(len(r))])
+		}
+		return b.String()
+	}
+	oneScan, found := 0, 0
+	for range 20000 {
+		secret := word(alphabet, 1+rng.IntN(9))
+		if rng.IntN(2) == 0 { // a start that no form escapes
+			secret = word("ab", 4+rng.IntN(3)) + word(alphabet, rng.IntN(6))
+		}
+		forms := secretForms(secret)
+		body := word(alphabet, rng.IntN(40))
+		if rng.IntN(2) == 0 {
+			f := forms[rng.IntN(len(forms))]
+			body += f[:rng.IntN(len(f)+1)] + f + word(alphabet, rng.IntN(10)) // a near miss, then the form
+		}
+		want := false
+		for _, f := range forms {
+			want = want || strings.Contains(body, f)
+		}
+		if got := holdsAny([]byte(body), forms); got != want {
+			t.Fatalf("holdsAny(%q, %q) = %v, want %v", body, forms, got, want)
+		}
+		if len(commonPrefix(forms)) >= 4 {
+			oneScan++
+		}
+		if want {
+			found++
+		}
+	}
+	if oneScan < 1000 || found < 5000 {
+		t.Fatalf("%d cases took the one-scan path and %d held a form: too few to show anything", oneScan, found)
+	}
+	if holdsAny([]byte("any body"), nil) {
+		t.Error("holdsAny with no password: true")
+	}
+}
+
+// TestQuotedInner: quotedInner is what %q makes of a password, less the
+// quotes, whether it takes its short cut (printable ASCII) or not.
+func TestQuotedInner(t *testing.T) {
+	for _, s := range []string{"", "abc", "a b~!", `a"b`, `a\b`, "é", "\x00", "\x1f", "\x7f", "a\tb", "\xff", "日本"} {
+		q := strconv.Quote(s)
+		if got, want := quotedInner(s), q[1:len(q)-1]; got != want {
+			t.Errorf("quotedInner(%q) = %q, want %q", s, got, want)
+		}
 	}
 }

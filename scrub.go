@@ -23,9 +23,9 @@ func secretForms(secret string) []string {
 	if secret == "" {
 		return nil
 	}
-	q := strconv.Quote(secret)
-	forms := []string{secret}
-	for _, f := range []string{url.QueryEscape(secret), url.PathEscape(secret), q[1 : len(q)-1]} {
+	forms := make([]string, 1, 4)
+	forms[0] = secret
+	for _, f := range []string{url.QueryEscape(secret), url.PathEscape(secret), quotedInner(secret)} {
 		if !slices.Contains(forms, f) {
 			forms = append(forms, f)
 		}
@@ -33,12 +33,24 @@ func secretForms(secret string) []string {
 	return forms
 }
 
+// quotedInner is strconv.Quote(s) without its quotes: s itself when s is
+// printable ASCII without '"' or '\\', which %q leaves as it is.
+func quotedInner(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			q := strconv.Quote(s)
+			return q[1 : len(q)-1]
+		}
+	}
+	return s
+}
+
 // scrubBody replaces the password in a text body, before anything reads
 // it: an error that quotes part of the body, or cuts it, cannot show what
 // is not there. A binary container is left alone: it holds no text, and its
 // certificates must stay as they are.
 func scrubBody(body []byte, forms []string) []byte {
-	if isBinaryContainer(body) {
+	if isBinaryContainer(body) || !holdsAny(body, forms) {
 		return body
 	}
 	for _, f := range forms {
@@ -47,6 +59,52 @@ func scrubBody(body []byte, forms []string) []byte {
 		}
 	}
 	return body
+}
+
+// holdsAny reports whether body holds one of forms. The forms of a secret
+// share its start, up to the first character some form escapes: when that
+// start is long enough to be rare, one scan for it finds every place where
+// a form could begin, where a scan per form would read the body once for
+// each (four times for most passwords).
+func holdsAny(body []byte, forms []string) bool {
+	start := commonPrefix(forms)
+	if len(start) < 4 {
+		for _, f := range forms {
+			if bytes.Contains(body, []byte(f)) {
+				return true
+			}
+		}
+		return false
+	}
+	prefix := []byte(start)
+	for rest := body; ; {
+		i := bytes.Index(rest, prefix)
+		if i < 0 {
+			return false
+		}
+		for _, f := range forms {
+			if bytes.HasPrefix(rest[i:], []byte(f)) {
+				return true
+			}
+		}
+		rest = rest[i+1:]
+	}
+}
+
+// commonPrefix returns the longest start that every string of ss has.
+func commonPrefix(ss []string) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	p := ss[0]
+	for _, s := range ss[1:] {
+		n := 0
+		for n < len(p) && n < len(s) && p[n] == s[n] {
+			n++
+		}
+		p = p[:n]
+	}
+	return p
 }
 
 // scrubText replaces every form of secret in s with "[REDACTED]".
