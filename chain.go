@@ -127,17 +127,76 @@ func (s *certSet) issued(p, c int) (bool, error) {
 	return s.sig[i] == 1, nil
 }
 
+// caByItself is the part of isCA that a certificate decides alone: a CA
+// when its basic constraints say cA=TRUE, an end-entity certificate when it
+// may not issue at all (see mayIssue). decided is false when only the set
+// can tell: a certificate that may issue without saying it is a CA (a
+// version 1 root, say).
+func caByItself(c *x509.Certificate) (ca, decided bool) {
+	switch {
+	case c.BasicConstraintsValid && c.IsCA:
+		return true, true
+	case !mayIssue(c):
+		return false, true
+	}
+	return false, false
+}
+
+// maxClassifiedAlone bounds the sets classifyAlone takes: it looks for
+// duplicates pair by pair, cheap for an answer's handful of certificates.
+const maxClassifiedAlone = 8
+
+// classifyAlone is classify (result.go) for the typical answer: distinct
+// certificates that each decide alone (caByItself) whether they are a CA,
+// exactly one of them not. Then certSet.leaf would make no signature check,
+// and the set is not needed: the leaf is that one, the CAs the others in
+// delivered order, in a slice of their own (nil when there are none). ok is
+// false for anything else (duplicates, nil entries, no leaf or several, a
+// certificate only the set can decide), which the set decides.
+func classifyAlone(certs []*x509.Certificate) (leaf *x509.Certificate, cas []*x509.Certificate, ok bool) {
+	if len(certs) > maxClassifiedAlone {
+		return nil, nil, false
+	}
+	at := -1
+	for i, c := range certs {
+		if c == nil {
+			return nil, nil, false
+		}
+		for _, prev := range certs[:i] {
+			if bytes.Equal(prev.Raw, c.Raw) {
+				return nil, nil, false
+			}
+		}
+		ca, decided := caByItself(c)
+		switch {
+		case !decided:
+			return nil, nil, false
+		case ca:
+		case at >= 0:
+			return nil, nil, false // a second leaf
+		default:
+			at = i
+		}
+	}
+	if at < 0 {
+		return nil, nil, false
+	}
+	if len(certs) > 1 {
+		cas = make([]*x509.Certificate, 0, len(certs)-1)
+		cas = append(cas, certs[:at]...)
+		cas = append(cas, certs[at+1:]...)
+	}
+	return certs[at], cas, true
+}
+
 // isCA reports whether certificate c acts as a CA: its basic constraints say
 // cA=TRUE, or it may issue (see mayIssue) and is self-signed (a version 1
 // root) or issued another certificate of the set. Every other certificate is
 // an end-entity certificate.
 func (s *certSet) isCA(c int) (bool, error) {
 	cert := s.certs[c]
-	if cert.BasicConstraintsValid && cert.IsCA {
-		return true, nil
-	}
-	if !mayIssue(cert) {
-		return false, nil
+	if ca, decided := caByItself(cert); decided {
+		return ca, nil
 	}
 	if selfSigned(cert) {
 		return true, nil

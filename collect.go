@@ -563,8 +563,11 @@ func (c *Client) postWithRetry(ctx context.Context, endpoint, encoded string) (c
 			break // the context ended: the caller reports it, or the last failure
 		}
 	}
-	if err != nil { // te here, not above: its address escapes, so it is allocated where declared
-		if te := (*TransportError)(nil); errors.As(err, &te) {
+	if err != nil {
+		// te here, not above: its address escapes, so it is allocated
+		// where it is declared, and a call that succeeded needs none.
+		var te *TransportError
+		if errors.As(err, &te) {
 			te.Attempts = attempts
 		}
 	}

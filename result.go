@@ -279,51 +279,10 @@ func (r *Result) setCertificates(certs []*x509.Certificate) error {
 // and cas holds every certificate: nothing delivered is lost. The error
 // matches ErrTooLarge when the rule needs more than maxSignatureChecks.
 func classify(certs []*x509.Certificate) (leaf *x509.Certificate, cas []*x509.Certificate, err error) {
-	if leaf, cas, ok := classifyByConstraints(certs); ok {
+	if leaf, cas, ok := classifyAlone(certs); ok {
 		return leaf, cas, nil
 	}
 	return classifySet(certs)
-}
-
-// classifyByConstraints is classify for the typical answer: a handful of
-// distinct certificates, each of which says by itself whether it is a CA
-// (basic constraints with cA=TRUE) or may not issue at all (see mayIssue),
-// and one of the latter. Then the rule needs no signature check, and no
-// certSet. ok is false for anything else, which classifySet decides.
-func classifyByConstraints(certs []*x509.Certificate) (leaf *x509.Certificate, cas []*x509.Certificate, ok bool) {
-	if len(certs) > 8 {
-		return nil, nil, false
-	}
-	at := -1
-	for i, c := range certs {
-		if c == nil {
-			return nil, nil, false
-		}
-		for _, prev := range certs[:i] {
-			if bytes.Equal(prev.Raw, c.Raw) {
-				return nil, nil, false // a duplicate: classifySet drops it
-			}
-		}
-		switch {
-		case c.BasicConstraintsValid && c.IsCA:
-		case !mayIssue(c):
-			if at >= 0 {
-				return nil, nil, false // several leaves
-			}
-			at = i
-		default:
-			return nil, nil, false // decided by the set: self-signed, or issued another
-		}
-	}
-	if at < 0 {
-		return nil, nil, false
-	}
-	if len(certs) > 1 {
-		cas = make([]*x509.Certificate, 0, len(certs)-1)
-		cas = append(cas, certs[:at]...)
-		cas = append(cas, certs[at+1:]...)
-	}
-	return certs[at], cas, true
 }
 
 // classifySet is classify by the rule of certSet.leaf, for any set.
@@ -333,7 +292,8 @@ func classifySet(certs []*x509.Certificate) (leaf *x509.Certificate, cas []*x509
 	if err != nil {
 		// be is declared here: its address escapes, and a variable
 		// declared at the top would be allocated on every call.
-		if be := (*BundleError)(nil); errors.As(err, &be) {
+		var be *BundleError
+		if errors.As(err, &be) {
 			// A copy: set.certs may lie in the set's own room, which
 			// the Result would otherwise keep and share.
 			return nil, nilIfEmpty(slices.Clone(set.certs)), nil

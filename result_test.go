@@ -149,23 +149,29 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-// TestClassifyByConstraintsAgrees: classify's path for sets that decide
-// themselves by their basic constraints gives what the general rule
-// (classifySet) gives, on sets it takes and on sets it hands on (a version
-// 1 root, a self-signed certificate without basic constraints, a CA whose
-// key usage forbids signing, duplicates, nil entries, several leaves, no
-// leaf), in every order of up to four certificates; and it takes the
-// typical chain without the general rule's working set.
-func TestClassifyByConstraintsAgrees(t *testing.T) {
+// TestClassifyAloneAgrees: classify's path for sets whose certificates
+// decide alone (classifyAlone) gives what the set's rule (classifySet)
+// gives, the same leaf and the same CAs in the same order, nil or not, in a
+// slice of their own, on every sequence of up to four of twelve
+// certificates: the ones it takes (a chain, a CA whose key usage forbids
+// signing, a self-signed version 3 certificate without basic constraints,
+// which may not issue) and the ones it hands on (version 1 certificates
+// without key usage, which only the set decides: a root, and a leaf that
+// issued nothing;
+// duplicates, nil entries, two leaves, no leaf). And it takes the typical
+// chain without the set.
+func TestClassifyAloneAgrees(t *testing.T) {
 	pre := sharedChain(t, certgen.Pre2025, certgen.ECDSA)
 	tm := sharedChain(t, certgen.TestMode, certgen.ECDSA)
 	v1 := *pre.Root
 	v1.Version, v1.BasicConstraintsValid, v1.IsCA = 1, false, false
 	bare := *tm.Root
 	bare.BasicConstraintsValid, bare.IsCA = false, false
+	v1Leaf := *pre.Leaf
+	v1Leaf.Version, v1Leaf.BasicConstraintsValid, v1Leaf.IsCA, v1Leaf.KeyUsage = 1, false, false, 0
 	noSign := *pre.Issuing
 	noSign.KeyUsage = x509.KeyUsageDigitalSignature
-	pool := []*x509.Certificate{pre.Root, pre.Cross, pre.Issuing, pre.Leaf, pre.Twin, tm.Root, tm.Leaf, &v1, &bare, &noSign, nil}
+	pool := []*x509.Certificate{pre.Root, pre.Cross, pre.Issuing, pre.Leaf, pre.Twin, tm.Root, tm.Leaf, &v1, &v1Leaf, &bare, &noSign, nil}
 	type C = []*x509.Certificate
 	var sets []C
 	var grow func(set C)
@@ -183,9 +189,14 @@ func TestClassifyByConstraintsAgrees(t *testing.T) {
 	for _, set := range sets {
 		wantLeaf, wantCAs, wantErr := collectssl.ClassifySet(set)
 		gotLeaf, gotCAs, gotErr := collectssl.Classify(set)
-		if gotLeaf != wantLeaf || !slices.Equal(gotCAs, wantCAs) || (gotErr == nil) != (wantErr == nil) {
-			t.Fatalf("%s: classify = %s, %s, %v; the general rule gives %s, %s, %v",
+		if gotLeaf != wantLeaf || !slices.Equal(gotCAs, wantCAs) || (gotCAs == nil) != (wantCAs == nil) || (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("%s: classify = %s, %s, %v; the set's rule gives %s, %s, %v",
 				names(set), names(C{gotLeaf}), names(gotCAs), gotErr, names(C{wantLeaf}), names(wantCAs), wantErr)
+		}
+		for i := range set {
+			if len(gotCAs) > 0 && &gotCAs[0] == &set[i] {
+				t.Fatalf("%s: the CAs share the caller's slice", names(set))
+			}
 		}
 		if gotLeaf != nil && len(set) > 0 && !slices.Contains(set, nil) {
 			withLeaf++
