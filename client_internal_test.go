@@ -268,20 +268,32 @@ func TestReadBody(t *testing.T) {
 }
 
 // TestHoldsAny: holdsAny finds a form of the password wherever a scan per
-// form finds one, on random passwords and bodies over a small alphabet
+// form finds one: on random passwords and bodies over a small alphabet
 // (repeats and overlaps are common: a form may start inside an earlier
-// near-miss), with forms put in on purpose; and it takes its one-scan path
-// for most of them.
+// near miss; escapes, control bytes and a broken UTF-8 sequence change the
+// forms), with forms put in on purpose; on random lists of forms; and on
+// bodies that repeat the forms' start more often than it checks before it
+// scans per form. Most random passwords take its one-scan path.
 func TestHoldsAny(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	const alphabet = "aab@/ \"é"
+	const alphabet = "aab@/ \"%+\\\x01\xc3é"
 	word := func(alphabet string, n int) string {
 		var b strings.Builder
 		for range n {
-			r := []rune(alphabet)
-			b.WriteRune(r[rng.IntN(len(r))])
+			b.WriteByte(alphabet[rng.IntN(len(alphabet))])
 		}
 		return b.String()
+	}
+	check := func(body string, forms []string) bool {
+		t.Helper()
+		want := false
+		for _, f := range forms {
+			want = want || strings.Contains(body, f)
+		}
+		if got := holdsAny([]byte(body), forms); got != want {
+			t.Fatalf("holdsAny(%q, %q) = %v, want %v", body, forms, got, want)
+		}
+		return want
 	}
 	oneScan, found := 0, 0
 	for range 20000 {
@@ -295,22 +307,29 @@ func TestHoldsAny(t *testing.T) {
 			f := forms[rng.IntN(len(forms))]
 			body += f[:rng.IntN(len(f)+1)] + f + word(alphabet, rng.IntN(10)) // a near miss, then the form
 		}
-		want := false
-		for _, f := range forms {
-			want = want || strings.Contains(body, f)
-		}
-		if got := holdsAny([]byte(body), forms); got != want {
-			t.Fatalf("holdsAny(%q, %q) = %v, want %v", body, forms, got, want)
-		}
-		if len(commonPrefix(forms)) >= 4 {
-			oneScan++
-		}
-		if want {
+		if check(body, forms) {
 			found++
+		}
+		if len(commonPrefix(forms)) >= minSharedStart {
+			oneScan++
 		}
 	}
 	if oneScan < 1000 || found < 5000 {
 		t.Fatalf("%d cases took the one-scan path and %d held a form: too few to show anything", oneScan, found)
+	}
+	for range 5000 { // any forms, not only a password's
+		forms := make([]string, 1+rng.IntN(4))
+		for i := range forms {
+			forms[i] = word("ab%", rng.IntN(7))
+		}
+		check(word("ab%", rng.IntN(40)), forms)
+	}
+	forms := secretForms("abcd@ef")
+	for _, hits := range []int{0, maxStartHits - 1, maxStartHits, maxStartHits + 1, 3 * maxStartHits} {
+		near := strings.Repeat("abcd+", hits)
+		if !check(near+forms[1], forms) || check(near, forms) {
+			t.Fatalf("%d near misses: the form went unseen, or was seen without being there", hits)
+		}
 	}
 	if holdsAny([]byte("any body"), nil) {
 		t.Error("holdsAny with no password: true")

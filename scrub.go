@@ -63,21 +63,22 @@ func scrubBody(body []byte, forms []string) []byte {
 
 // holdsAny reports whether body holds one of forms. The forms of a secret
 // share its start, up to the first character some form escapes: when that
-// start is long enough to be rare, one scan for it finds every place where
-// a form could begin, where a scan per form would read the body once for
-// each (four times for most passwords).
+// start is minSharedStart bytes or more, one scan for it finds every place
+// where a form could begin, where a scan per form reads the body once for
+// each distinct spelling (up to four). A body that holds the start at more
+// than maxStartHits places (a server repeating part of the password, or a
+// hostile one) is scanned per form from there, so that checking every
+// place costs no more than those scans.
 func holdsAny(body []byte, forms []string) bool {
 	start := commonPrefix(forms)
-	if len(start) < 4 {
-		for _, f := range forms {
-			if bytes.Contains(body, []byte(f)) {
-				return true
-			}
-		}
-		return false
+	if len(start) < minSharedStart {
+		return holdsAnyPerForm(body, forms)
 	}
 	prefix := []byte(start)
-	for rest := body; ; {
+	for hits, rest := 0, body; ; hits++ {
+		if hits == maxStartHits {
+			return holdsAnyPerForm(rest, forms)
+		}
 		i := bytes.Index(rest, prefix)
 		if i < 0 {
 			return false
@@ -89,6 +90,24 @@ func holdsAny(body []byte, forms []string) bool {
 		}
 		rest = rest[i+1:]
 	}
+}
+
+// minSharedStart is the shortest start of the forms holdsAny scans for:
+// shorter ones occur too often in text to save anything.
+const minSharedStart = 4
+
+// maxStartHits is how many places holding the forms' start holdsAny checks
+// before it scans per form.
+const maxStartHits = 16
+
+// holdsAnyPerForm is holdsAny by one scan per form.
+func holdsAnyPerForm(body []byte, forms []string) bool {
+	for _, f := range forms {
+		if bytes.Contains(body, []byte(f)) {
+			return true
+		}
+	}
+	return false
 }
 
 // commonPrefix returns the longest start that every string of ss has.
