@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"testing"
-	"time"
 
 	"github.com/collectssl/collectssl"
 	"github.com/collectssl/collectssl/internal/floor"
@@ -204,22 +203,23 @@ func flatBER(b *testing.B, size int) ([]byte, int) {
 func BenchmarkFlatBER(b *testing.B) {
 	for _, size := range []int{64 << 10, 1 << 20} {
 		in, n := flatBER(b, size)
-		b.Run(fmt.Sprintf("decode/%dKiB", size>>10), func(b *testing.B) {
-			decode := flatDecode(b, in, n)
-			b.SetBytes(int64(len(in)))
-			b.ReportAllocs()
-			for b.Loop() {
-				decode()
-			}
-		})
-		b.Run(fmt.Sprintf("floor/%dKiB", size>>10), func(b *testing.B) {
-			parse := flatFloor(b, n)
-			b.SetBytes(int64(len(in)))
-			b.ReportAllocs()
-			for b.Loop() {
-				parse()
-			}
-		})
+		for _, side := range []struct {
+			name string
+			work func() error
+		}{
+			{"decode", flatDecode(in, n)},
+			{"floor", flatFloor(b, n)},
+		} {
+			b.Run(fmt.Sprintf("%s/%dKiB", side.name, size>>10), func(b *testing.B) {
+				b.SetBytes(int64(len(in)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := side.work(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 		b.Run(fmt.Sprintf("containerLen/%dKiB", size>>10), func(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			b.ReportAllocs()
@@ -233,69 +233,53 @@ func BenchmarkFlatBER(b *testing.B) {
 }
 
 // BenchmarkFlatBERGrowth is BenchmarkFlatBER's linearity measured in one
-// loop: every iteration decodes 1 MiB and 64 KiB of flat BER, alternating
-// which goes first, and the metric growth is the ratio of their summed times
-// (16 for perfect linearity; the target is at most 20), so that the
-// machine's drift between sub-benchmarks falls on both sizes alike. Its
-// floor sub-benchmark does the same for parsing the certificates alone.
+// loop (floor.Ratio): every iteration decodes 1 MiB and 64 KiB of flat BER,
+// alternating which goes first, and the metric growth is the ratio of their
+// summed times (16 for perfect linearity; the target is at most 20), so
+// that the machine's drift between sub-benchmarks falls on both sizes
+// alike. Its floor sub-benchmark does the same for parsing the
+// certificates alone.
 //
 //	go test -run '^$' -bench FlatBERGrowth -benchtime 200x -count 6 .
 func BenchmarkFlatBERGrowth(b *testing.B) {
 	smallIn, nSmall := flatBER(b, 64<<10)
 	bigIn, nBig := flatBER(b, 1<<20)
-	for _, side := range []struct {
-		name string
-		work func(b *testing.B, in []byte, n int) func()
-	}{
-		{"decode", flatDecode},
-		{"floor", func(b *testing.B, _ []byte, n int) func() { return flatFloor(b, n) }},
-	} {
-		b.Run(side.name, func(b *testing.B) {
-			small, big := side.work(b, smallIn, nSmall), side.work(b, bigIn, nBig)
-			var tSmall, tBig time.Duration
-			for i := 0; b.Loop(); i++ {
-				first, second, tFirst, tSecond := small, big, &tSmall, &tBig
-				if i%2 == 1 {
-					first, second, tFirst, tSecond = big, small, &tBig, &tSmall
-				}
-				t0 := time.Now()
-				first()
-				t1 := time.Now()
-				second()
-				*tFirst += t1.Sub(t0)
-				*tSecond += time.Since(t1)
-			}
-			b.ReportMetric(float64(tBig)/float64(tSmall), "growth")
-		})
-	}
+	b.Run("decode", func(b *testing.B) {
+		floor.Ratio(b, "growth", flatDecode(bigIn, nBig), flatDecode(smallIn, nSmall))
+	})
+	b.Run("floor", func(b *testing.B) {
+		floor.Ratio(b, "growth", flatFloor(b, nBig), flatFloor(b, nSmall))
+	})
 }
 
 // flatDecode returns a decode of in, a flatBER of n certificates (under
 // raised limits), that keeps its result as a caller would.
-func flatDecode(b *testing.B, in []byte, n int) func() {
-	return func() {
+func flatDecode(in []byte, n int) func() error {
+	return func() error {
 		certs, err := collectssl.DecodeCertificatesWithCertLimit(in, 1<<20)
 		if err != nil || len(certs) != n {
-			b.Fatalf("got %d certificates, %v", len(certs), err)
+			return fmt.Errorf("got %d certificates, %v", len(certs), err)
 		}
 		benchSink = certs
+		return nil
 	}
 }
 
 // flatFloor returns flatDecode's floor: parsing n times (and keeping, as a
 // decode does) the certificate a flatBER repeats.
-func flatFloor(b *testing.B, n int) func() {
+func flatFloor(b *testing.B, n int) func() error {
 	leaf := getChain(b).leaf.Raw
-	return func() {
+	return func() error {
 		certs := make([]*x509.Certificate, 0, n)
 		for range n {
 			c, err := x509.ParseCertificate(leaf)
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
 			certs = append(certs, c)
 		}
 		benchSink = certs
+		return nil
 	}
 }
 

@@ -136,15 +136,6 @@ func scrubText(s string, forms []string) string {
 	return s
 }
 
-func holdsSecret(s string, forms []string) bool {
-	for _, f := range forms {
-		if strings.Contains(s, f) {
-			return true
-		}
-	}
-	return false
-}
-
 // scrubResult scrubs the text fields of r (in place: Collect made it).
 // Certificates and the container are binary and left alone.
 func scrubResult(r *Result, forms []string) *Result {
@@ -189,14 +180,14 @@ func scrubError(err error, forms []string) error {
 	if errors.As(err, &se) {
 		// Its Error() shows only the start of a long Message: look at the
 		// fields themselves.
-		if !holdsSecret(se.Message, forms) && !holdsSecret(se.Argument, forms) {
+		if !holdsAny([]byte(se.Message), forms) && !holdsAny([]byte(se.Argument), forms) {
 			return err
 		}
 		c := *se
 		c.Message, c.Argument = scrubText(c.Message, forms), scrubText(c.Argument, forms)
 		return &c
 	}
-	if !holdsSecret(err.Error(), forms) {
+	if !holdsAny([]byte(err.Error()), forms) {
 		return err
 	}
 	switch {

@@ -180,12 +180,17 @@ func Body(resp *http.Response) ([]byte, error) {
 // cold cache and for the other's garbage alike), and reports the ratio of
 // their summed times as the metric ours/floor: load from other processes
 // falls on both alike.
-func Paired(b *testing.B, ours, floor func() error) {
-	ratio, err := pair(b.Loop, time.Now, ours, floor)
+func Paired(b *testing.B, ours, floor func() error) { Ratio(b, "ours/floor", ours, floor) }
+
+// Ratio is Paired for any two pieces of work, its metric named unit: the
+// summed times of num over those of den (BenchmarkFlatBERGrowth's growth,
+// 1 MiB decoded against 64 KiB).
+func Ratio(b *testing.B, unit string, num, den func() error) {
+	ratio, err := pair(b.Loop, time.Now, num, den)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(ratio, "ours/floor")
+	b.ReportMetric(ratio, unit)
 }
 
 // pair is Paired's loop: it runs while loop says so, timing with now.
