@@ -19,6 +19,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/collectssl/collectssl"
@@ -122,12 +123,81 @@ func benchCases(b *testing.B) []benchCase {
 		return nil
 	}
 
+	// Sectigo's layout: a PEM file per certificate and a .ca-bundle
+	// repeating the CAs. The floor inflates every entry to its end (where
+	// archive/zip checks the CRC) into one buffer, decodes every block
+	// (floor.Lines) into another, and parses a certificate the first time
+	// it comes only, out of a copy of its own: the bundle's certificates are
+	// found again by comparing their DER.
+	pemFile := func(rs ...[]byte) []byte {
+		var p []byte
+		for _, r := range rs {
+			p = append(p, pemBlock("CERTIFICATE", r)...)
+		}
+		return p
+	}
+	zipPEMIn := makeZIP(b,
+		zipEntry{name: "root.crt", data: pemFile(raws[0])},
+		zipEntry{name: "intermediate.crt", data: pemFile(raws[1])},
+		zipEntry{name: "www_example_test.crt", data: pemFile(raws[2])},
+		zipEntry{name: "www_example_test_rsa.crt", data: pemFile(raws[3])},
+		zipEntry{name: "www_example_test.ca-bundle", data: pemFile(raws[1], raws[0])},
+	)
+	begin, end := []byte("-----BEGIN CERTIFICATE-----"), []byte("-----END CERTIFICATE-----")
+	zipPEMFloor := func() error {
+		zr, err := zip.NewReader(bytes.NewReader(zipPEMIn), int64(len(zipPEMIn)))
+		if err != nil {
+			return err
+		}
+		var text, der []byte
+		var kept [][]byte
+		for _, f := range zr.File {
+			rc, err := f.Open()
+			if err != nil {
+				return err
+			}
+			text = slices.Grow(text[:0], int(f.UncompressedSize64)+1)[:f.UncompressedSize64+1]
+			n, err := io.ReadFull(rc, text)
+			rc.Close()
+			if err != io.ErrUnexpectedEOF || n != int(f.UncompressedSize64) {
+				return fmt.Errorf("entry %s: %d bytes, %v", f.Name, n, err)
+			}
+			for rest := text[:n]; ; {
+				i := bytes.Index(rest, begin)
+				if i < 0 {
+					break
+				}
+				rest = rest[i+len(begin):]
+				j := bytes.Index(rest, end)
+				der = slices.Grow(der[:0], base64.StdEncoding.DecodedLen(j))[:base64.StdEncoding.DecodedLen(j)]
+				m, err := floor.Lines(der, rest[:j], 64)
+				if err != nil {
+					return err
+				}
+				rest = rest[j+len(end):]
+				if slices.ContainsFunc(kept, func(k []byte) bool { return bytes.Equal(k, der[:m]) }) {
+					continue
+				}
+				c := bytes.Clone(der[:m])
+				if _, err := x509.ParseCertificate(c); err != nil {
+					return err
+				}
+				kept = append(kept, c)
+			}
+		}
+		if len(kept) != len(raws) {
+			return fmt.Errorf("%d certificates", len(kept))
+		}
+		return nil
+	}
+
 	return []benchCase{
 		{"PEM", pemIn, pemFloor},
 		{"Base64PKCS7", b64In, b64Floor},
 		{"BER", berIn, copyThenParse(berIn)},
 		{"Netscape", netscapeIn, copyThenParse(netscapeIn)},
 		{"ZIP", zipIn, zipFloor},
+		{"ZIPPEM", zipPEMIn, zipPEMFloor},
 	}
 }
 

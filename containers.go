@@ -7,6 +7,7 @@
 package collectssl
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/x509"
 	"fmt"
@@ -52,6 +53,10 @@ const (
 // can exercise the decoder beyond them without changing the constants.
 type limits struct {
 	input, decoded, depth, certs, zipEntries, zipEntry, zipInflated int
+
+	// streamFrom is no limit but the declared size from which a ZIP entry
+	// of PEM text is decoded as it inflates (streamPEM), not read whole.
+	streamFrom int
 }
 
 var defaultLimits = limits{
@@ -62,6 +67,7 @@ var defaultLimits = limits{
 	zipEntries:  maxZipEntries,
 	zipEntry:    maxZipEntrySize,
 	zipInflated: maxZipInflated,
+	streamFrom:  zipStreamFrom,
 }
 
 // responseLimits are the limits on the certificates of a response: the
@@ -148,6 +154,15 @@ type decoder struct {
 	// owned says the input of decode is the decoder's to keep (see
 	// decodeWith).
 	owned bool
+
+	// copyCerts says the buffer being decoded is reused: addCert copies
+	// each certificate it keeps out of it. streamPEM sets it for d.der.
+	copyCerts bool
+
+	// text reads a large ZIP entry as it inflates; der holds the DER of
+	// the PEM block streamPEM decodes. Both are reused for every entry.
+	text *bufio.Reader
+	der  []byte
 }
 
 // decode sniffs data and decodes it; allowZIP is false inside a ZIP entry,
@@ -321,6 +336,9 @@ func (d *decoder) addCert(b []byte, e *elem, format string) error {
 	if len(d.certs) >= d.lim.certs {
 		return &ContainerError{Format: format, Offset: e.start, Err: fmt.Errorf("%w: more than %d certificates", ErrTooLarge, d.lim.certs)}
 	}
+	if d.copyCerts {
+		raw = bytes.Clone(raw)
+	}
 	cert, err := x509.ParseCertificate(raw)
 	if err != nil {
 		return &ContainerError{Format: format, Offset: e.start, Err: fmt.Errorf("invalid certificate: %w", err)}
@@ -333,6 +351,21 @@ func (d *decoder) addCert(b []byte, e *elem, format string) error {
 	}
 	d.certs = append(d.certs, cert)
 	return nil
+}
+
+// dropSince removes the certificates appended since certs held n, and
+// their hashes from seen, undoing what they added.
+func (d *decoder) dropSince(n int) {
+	for i := n; i < len(d.certs); i++ {
+		if d.seen == nil {
+			break
+		}
+		if h := maphash.Bytes(d.seed, d.certs[i].Raw); d.seen[h] == i {
+			delete(d.seen, h)
+		}
+	}
+	clear(d.certs[n:])
+	d.certs = d.certs[:n]
 }
 
 // isSeen reports whether raw, whose hash is h, was returned since seen was

@@ -107,11 +107,21 @@ func (p *lineParser) has(i int) bool {
 			return false
 		}
 		end, next := p.cut(p.pos)
+		if len(p.lines) == cap(p.lines) && len(p.lines) >= linesBeforeCount {
+			// A long body (base64 wrapped line by line): room for all of
+			// its lines at once, not a slice doubling up to twice that.
+			p.lines = slices.Grow(p.lines, bytes.Count(p.body[p.pos:], []byte{'\n'})+1)
+		}
 		p.lines = append(p.lines, lineSpan{int32(p.pos), int32(end)})
 		p.pos = next
 	}
 	return true
 }
+
+// linesBeforeCount is how many lines lineParser splits before it counts
+// the rest of the body's lines to make room for them: an answer without a
+// long base64 run has fewer.
+const linesBeforeCount = 64
 
 // cut returns where the line that starts at byte start of the body ends,
 // without its '\n' (or "\r\n") and trailing spaces and tabs, and where the

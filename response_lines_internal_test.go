@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -256,6 +257,39 @@ func TestPEMExtent(t *testing.T) {
 	} {
 		if bodies, _ := extent(text, "Issued\n"); bodies != nil {
 			t.Errorf("%s: %d bodies found by their marker lines, want none", name, len(bodies))
+		}
+	}
+}
+
+// TestLinesGrowOnce: a body of many lines (a ZIP archive's base64, wrapped)
+// gets room for all of them once, not a slice grown a quarter at a time
+// past them (about five times their size allocated), and the lines are the
+// same.
+func TestLinesGrowOnce(t *testing.T) {
+	for _, n := range []int{1, linesBeforeCount - 1, linesBeforeCount, linesBeforeCount + 1, 5000} {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "line %d\r\n", i)
+		}
+		p := &lineParser{body: []byte(b.String()), lines: make([]lineSpan, 0, 16)}
+		if p.has(n) {
+			t.Fatalf("%d lines: has(%d) is true", n, n)
+		}
+		if len(p.lines) != n {
+			t.Fatalf("%d lines: split %d", n, len(p.lines))
+		}
+		for i := range n {
+			if got, want := string(p.line(i)), fmt.Sprintf("line %d", i); got != want {
+				t.Fatalf("%d lines: line %d is %q, want %q", n, i, got, want)
+			}
+		}
+		// From 16 lines, twofold up to linesBeforeCount, then once.
+		allocs := testing.AllocsPerRun(10, func() {
+			p := &lineParser{body: p.body, lines: make([]lineSpan, 0, 16)}
+			p.has(n)
+		})
+		if want := 1 + math.Ceil(math.Log2(float64(linesBeforeCount)/16)) + 1; allocs > want {
+			t.Errorf("%d lines: %v allocations, want at most %v", n, allocs, want)
 		}
 	}
 }
