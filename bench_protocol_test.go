@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -299,6 +300,33 @@ func retained(b *testing.B, prefix string, state wire.State) {
 			b.ReportMetric(kept/size, "retained/body")
 			b.ReportMetric(floorKept/size, "floor/body")
 			b.ReportMetric(allocated/size, "alloc/body")
+		})
+	}
+}
+
+// BenchmarkLargeAnswer times ParseResponse on the answers of
+// TestLargeAnswerMemory (a ZIP's certificates a little smaller, so that its
+// .ca-bundle fits an entry), with -benchmem for what each allocates:
+//
+//	go test -run '^$' -bench LargeAnswer -benchmem -count 6 .
+func BenchmarkLargeAnswer(b *testing.B) {
+	leaf, cas := largeChain(b, 256<<10)
+	zipLeaf, zipCAs := largeChain(b, 200<<10)
+	for _, tt := range largeAnswers {
+		req := tt.req
+		req.QueryType = collectssl.QueryCertificateAndChain
+		state := wire.State{Status: 2, Leaf: leaf, CAs: cas}
+		if req.ResponseType == collectssl.ResponseZIP {
+			state.Leaf, state.CAs = zipLeaf, zipCAs
+		}
+		ct, body := render(b, &req, state)
+		b.Run(strings.ReplaceAll(tt.name, " ", "-"), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if _, err := collectssl.ParseResponse(&req, ct, body); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }
