@@ -42,6 +42,7 @@ type benchCase struct {
 // benchCases builds the five inputs of four certificates each.
 func benchCases(b *testing.B) []benchCase {
 	raws := benchCerts(b)
+	largeLeaf, largeCAs := largeChain(b, 128<<10)
 
 	var pemIn []byte
 	for _, r := range raws {
@@ -123,12 +124,25 @@ func benchCases(b *testing.B) []benchCase {
 		return nil
 	}
 
-	// Sectigo's layout: a PEM file per certificate and a .ca-bundle
-	// repeating the CAs. The floor inflates every entry to its end (where
-	// archive/zip checks the CRC) into one buffer, decodes every block
-	// (floor.Lines) into another, and parses a certificate the first time
-	// it comes only, out of a copy of its own: the bundle's certificates are
-	// found again by comparing their DER.
+	return []benchCase{
+		{"PEM", pemIn, pemFloor},
+		{"Base64PKCS7", b64In, b64Floor},
+		{"BER", berIn, copyThenParse(berIn)},
+		{"Netscape", netscapeIn, copyThenParse(netscapeIn)},
+		{"ZIP", zipIn, zipFloor},
+		zipPEMCase(b, "ZIPPEM", raws),
+		// Entries of 175 KiB, which DecodeCertificates reads as they inflate.
+		zipPEMCase(b, "ZIPPEMLarge", append(largeCAs, largeLeaf)),
+	}
+}
+
+// zipPEMCase is Sectigo's layout of raws: a PEM file per certificate and a
+// .ca-bundle repeating the first two. The floor inflates every entry to its
+// end (where archive/zip checks the CRC) into one buffer, decodes every
+// block (floor.Lines) into another, and parses a certificate the first time
+// it comes only, out of a copy of its own: the bundle's certificates are
+// found again by comparing their DER.
+func zipPEMCase(b *testing.B, name string, raws [][]byte) benchCase {
 	pemFile := func(rs ...[]byte) []byte {
 		var p []byte
 		for _, r := range rs {
@@ -136,16 +150,14 @@ func benchCases(b *testing.B) []benchCase {
 		}
 		return p
 	}
-	zipPEMIn := makeZIP(b,
-		zipEntry{name: "root.crt", data: pemFile(raws[0])},
-		zipEntry{name: "intermediate.crt", data: pemFile(raws[1])},
-		zipEntry{name: "www_example_test.crt", data: pemFile(raws[2])},
-		zipEntry{name: "www_example_test_rsa.crt", data: pemFile(raws[3])},
-		zipEntry{name: "www_example_test.ca-bundle", data: pemFile(raws[1], raws[0])},
-	)
+	var entries []zipEntry
+	for i, r := range raws {
+		entries = append(entries, zipEntry{name: fmt.Sprintf("cert%d.crt", i), data: pemFile(r)})
+	}
+	in := makeZIP(b, append(entries, zipEntry{name: "bundle.ca-bundle", data: pemFile(raws[1], raws[0])})...)
 	begin, end := []byte("-----BEGIN CERTIFICATE-----"), []byte("-----END CERTIFICATE-----")
-	zipPEMFloor := func() error {
-		zr, err := zip.NewReader(bytes.NewReader(zipPEMIn), int64(len(zipPEMIn)))
+	return benchCase{name, in, func() error {
+		zr, err := zip.NewReader(bytes.NewReader(in), int64(len(in)))
 		if err != nil {
 			return err
 		}
@@ -189,16 +201,7 @@ func benchCases(b *testing.B) []benchCase {
 			return fmt.Errorf("%d certificates", len(kept))
 		}
 		return nil
-	}
-
-	return []benchCase{
-		{"PEM", pemIn, pemFloor},
-		{"Base64PKCS7", b64In, b64Floor},
-		{"BER", berIn, copyThenParse(berIn)},
-		{"Netscape", netscapeIn, copyThenParse(netscapeIn)},
-		{"ZIP", zipIn, zipFloor},
-		{"ZIPPEM", zipPEMIn, zipPEMFloor},
-	}
+	}}
 }
 
 // BenchmarkDecode runs each case (ours) beside its floor.

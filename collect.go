@@ -39,8 +39,10 @@
 //     level 5);
 //   - certificates: 512 per container;
 //   - ZIP archives: 256 entries; 1 MiB per entry, as declared and as
-//     actually inflated; 8 MiB inflated from one archive in total. ZIP
-//     archives do not nest, and nothing in them is ever written to disk.
+//     actually inflated; 8 MiB inflated from one archive in total (an entry
+//     of PEM text, decoded as it inflates, that turns out to need the whole
+//     read is inflated again: at most twice that work). ZIP archives do not
+//     nest, and nothing in them is ever written to disk.
 //
 // # Errors
 //

@@ -45,7 +45,8 @@ const (
 	maxZipEntrySize = 1 << 20
 
 	// maxZipInflated bounds the bytes inflated from one archive in total,
-	// so a ZIP bomb costs at most this much memory and time.
+	// so a ZIP bomb costs at most this much memory, and twice this much
+	// inflating (an entry streamPEM gives up on is inflated again).
 	maxZipInflated = 8 << 20
 )
 
@@ -54,9 +55,9 @@ const (
 type limits struct {
 	input, decoded, depth, certs, zipEntries, zipEntry, zipInflated int
 
-	// streamFrom is no limit but the declared size from which a ZIP entry
+	// zipStream is no limit but the declared size from which a ZIP entry
 	// of PEM text is decoded as it inflates (streamPEM), not read whole.
-	streamFrom int
+	zipStream int
 }
 
 var defaultLimits = limits{
@@ -67,7 +68,7 @@ var defaultLimits = limits{
 	zipEntries:  maxZipEntries,
 	zipEntry:    maxZipEntrySize,
 	zipInflated: maxZipInflated,
-	streamFrom:  zipStreamFrom,
+	zipStream:   minZipStreamSize,
 }
 
 // responseLimits are the limits on the certificates of a response: the
@@ -161,8 +162,11 @@ type decoder struct {
 
 	// text reads a large ZIP entry as it inflates; der holds the DER of
 	// the PEM block streamPEM decodes. Both are reused for every entry.
-	text *bufio.Reader
-	der  []byte
+	// streamed counts the entries streamPEM decoded to their end (the
+	// tests look).
+	text     *bufio.Reader
+	der      []byte
+	streamed int
 }
 
 // decode sniffs data and decodes it; allowZIP is false inside a ZIP entry,
@@ -356,10 +360,7 @@ func (d *decoder) addCert(b []byte, e *elem, format string) error {
 // dropSince removes the certificates appended since certs held n, and
 // their hashes from seen, undoing what they added.
 func (d *decoder) dropSince(n int) {
-	for i := n; i < len(d.certs); i++ {
-		if d.seen == nil {
-			break
-		}
+	for i := n; d.seen != nil && i < len(d.certs); i++ {
 		if h := maphash.Bytes(d.seed, d.certs[i].Raw); d.seen[h] == i {
 			delete(d.seen, h)
 		}

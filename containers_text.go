@@ -5,10 +5,13 @@
 package collectssl
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -332,23 +335,129 @@ func decodeLines(dst, text []byte) (n int, ok bool) {
 		} else {
 			line, text = text, nil
 		}
-		if k := len(line) - 1; k >= 0 && line[k] == '\r' {
-			line = line[:k]
-		}
-		if len(line) == 0 {
-			continue
-		}
-		if padded || len(line)%4 != 0 {
+		m, nowPadded, ok := decodeLine(dst[n:], line, padded)
+		if !ok {
 			return n, false
 		}
-		m, err := base64.StdEncoding.Decode(dst[n:], line)
-		if err != nil {
-			return n, false
-		}
-		n += m
-		padded = m != len(line)/4*3
+		n, padded = n+m, nowPadded
 	}
 	return n, true
+}
+
+// decodeLine decodes one line of base64 text without its LF (a CR before
+// it is dropped) into dst, which must have room for len(line)/4*3 bytes,
+// by decodeLines' rule: a blank line holds nothing; any other must be
+// whole quanta and may not follow a line that decoded short (padded, the
+// state after the line before). ok is false where the rule refuses it.
+func decodeLine(dst, line []byte, padded bool) (n int, nowPadded, ok bool) {
+	if k := len(line) - 1; k >= 0 && line[k] == '\r' {
+		line = line[:k]
+	}
+	if len(line) == 0 {
+		return 0, padded, true
+	}
+	if padded || len(line)%4 != 0 {
+		return 0, padded, false
+	}
+	n, err := base64.StdEncoding.Decode(dst, line)
+	if err != nil {
+		return 0, padded, false
+	}
+	return n, n != len(line)/4*3, true
+}
+
+// pemLineBuffer is the buffer streamPEM reads lines in: a line of a
+// certificate file is 64 or 76 characters; an entry with a longer one is
+// read whole.
+const pemLineBuffer = 4 << 10
+
+// streamPEM decodes the PEM text r reads (a ZIP entry as it inflates,
+// declaring declared bytes, of which it may read budget), which starts
+// with a BEGIN CERTIFICATE line, one line at a time, as decodePEM would
+// decode the whole text: each block's base64 into one buffer reused for
+// every block (d.der), each new certificate copied out of it (d.copyCerts).
+// It reads the common layout only: CERTIFICATE blocks of lines decodeLine
+// takes, between them lines that start no block. On anything else (a line
+// longer than the buffer, another label, RFC 1421 headers, base64
+// decodeLines refuses, a block that does not decode, a read error, the
+// budget passed) ok is false and the decoder is as it was before: the
+// caller reads the text whole. When ok, err is decode's for the text.
+func (d *decoder) streamPEM(r *bufio.Reader, declared uint64, budget int) (ok bool, err error) {
+	before, container := len(d.certs), d.container
+	defer func() {
+		if !ok {
+			d.dropSince(before)
+			d.container = container
+		}
+	}()
+	// d.der is one buffer for the whole archive. The declared size is the
+	// sender's word: it is made for what readAtMost would believe at first
+	// (zipEntryPrealloc of text), and when a block fills it, grown at least
+	// twofold, or to what is left of the entry as declared.
+	declared = min(declared, uint64(budget))
+	if d.der == nil {
+		d.der = make([]byte, 0, int(min(declared, zipEntryPrealloc))/4*3)
+	}
+	read := 0 // bytes of text read
+	inBlock := false
+	padded := false // the block's last line decoded short
+	bodyLen := 0    // the block's text, as decodePEM's body (from the BEGIN line's end)
+	blockAt := 0    // read when the block began
+	for {
+		line, err := r.ReadSlice('\n')
+		read += len(line)
+		if err != nil && err != io.EOF || read > budget {
+			return false, nil
+		}
+		text := bytes.TrimSuffix(line, []byte("\n"))
+		switch {
+		case !inBlock && string(bytes.TrimSuffix(text, []byte("\r"))) == pemBeginCert:
+			inBlock, padded, d.der = true, false, d.der[:0]
+			bodyLen, blockAt = len(line)-len(pemBeginCert), read
+		case !inBlock:
+			if bytes.Contains(line, pemBegin) {
+				return false, nil // another label, or a BEGIN line decodePEM reads otherwise
+			}
+		case string(bytes.TrimSuffix(text, []byte("\r"))) == pemEndCert:
+			inBlock = false
+			if base64.StdEncoding.DecodedLen(bodyLen) > d.lim.decoded {
+				return false, nil
+			}
+			d.copyCerts = true
+			err := d.binaryDecode(d.der, false)
+			d.copyCerts = false
+			if err != nil || (d.container == nil) != (container == nil) {
+				// d.container would hold d.der, which the next block
+				// overwrites: read whole instead, as for any error.
+				return false, nil
+			}
+			// The rest of the END line is after the block: nothing.
+		default:
+			bodyLen += len(line)
+			n, need := len(d.der), len(text)/4*3
+			if n+need > cap(d.der) {
+				left := int(declared) - blockAt
+				d.der = slices.Grow(d.der, max(need, cap(d.der), left/4*3-n))
+			}
+			m, nowPadded, ok := decodeLine(d.der[n:n+need], text, padded)
+			if !ok {
+				return false, nil
+			}
+			d.der, padded = d.der[:n+m], nowPadded
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	if inBlock {
+		return false, nil // a block without an END line
+	}
+	d.inflated += read
+	d.streamed++
+	if len(d.certs) == before {
+		return true, &ContainerError{Offset: -1, Err: ErrNoCertificates}
+	}
+	return true, nil
 }
 
 // decodeBase64 decodes bare base64 text; ok is false when text is not

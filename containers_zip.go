@@ -10,13 +10,11 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
-	"slices"
 )
 
 var errEncryptedEntry = errors.New("encrypted ZIP entry")
@@ -75,9 +73,9 @@ func (d *decoder) decodeZIP(b []byte) error {
 		if f.UncompressedSize64 == 0 && f.CompressedSize64 == 0 {
 			continue // a directory or an empty file
 		}
-		err, readErr := d.decodeEntry(f)
-		if readErr != nil {
-			return entryErr(readErr)
+		fatal, err := d.decodeEntry(f)
+		if fatal {
+			return entryErr(err)
 		}
 		switch {
 		case err == nil:
@@ -117,34 +115,35 @@ func centralCount(cd []byte, limit int) int {
 }
 
 // decodeEntry decodes one entry of an archive as decode would decode its
-// inflated bytes. readErr is why the entry could not be read (corrupt, or
-// over a limit), which ends the archive; decodeErr is why what it holds is
+// inflated bytes. fatal says the entry could not be read (corrupt, or over
+// a limit), which ends the archive; otherwise err is why what it holds is
 // no certificate.
 //
-// A large entry (from zipStreamFrom bytes declared) that starts as a
+// A large entry (from minZipStreamSize bytes declared) that starts as a
 // certificate file does, with a BEGIN CERTIFICATE line, is decoded as it
 // inflates (streamPEM), without holding its text; should it hold anything
 // streamPEM does not read, or any error, it is inflated again and read
 // whole, so that the certificates and errors are the same either way (a
 // hostile archive can thus make the limits' worth of entries inflate
 // twice, no more).
-func (d *decoder) decodeEntry(f *zip.File) (decodeErr, readErr error) {
+func (d *decoder) decodeEntry(f *zip.File) (fatal bool, err error) {
 	budget := min(d.lim.zipEntry, d.lim.zipInflated-d.inflated)
 	rc, err := f.Open()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformedContainer, err)
+		return true, fmt.Errorf("%w: %w", ErrMalformedContainer, err)
 	}
 	var r io.Reader = rc
-	if f.UncompressedSize64 >= uint64(d.lim.streamFrom) {
-		r = d.textReader(rc, budget)
-		if head, _ := d.text.Peek(len(pemBeginCert)); string(head) == pemBeginCert {
-			ok, err := d.streamPEM(f, budget)
+	if f.UncompressedSize64 >= uint64(d.lim.zipStream) {
+		text := d.textReader(rc, budget)
+		r = text
+		if head, _ := text.Peek(len(pemBeginCert)); string(head) == pemBeginCert {
+			ok, err := d.streamPEM(text, f.UncompressedSize64, budget)
 			rc.Close() // a read error shows again below
 			if ok {
-				return err, nil
+				return false, err
 			}
 			if rc, err = f.Open(); err != nil {
-				return nil, fmt.Errorf("%w: %w", ErrMalformedContainer, err)
+				return true, fmt.Errorf("%w: %w", ErrMalformedContainer, err)
 			}
 			r = d.textReader(rc, budget)
 		}
@@ -152,123 +151,31 @@ func (d *decoder) decodeEntry(f *zip.File) (decodeErr, readErr error) {
 	defer rc.Close()
 	data, err := d.readEntry(r, f.UncompressedSize64, budget)
 	if err != nil {
-		return nil, err
+		return true, err
 	}
-	return d.decode(data, false), nil
+	return false, d.decode(data, false)
 }
-
-// zipStreamFrom is the declared size from which decodeEntry streams an
-// entry of PEM text: below it, reading the entry whole costs little memory
-// and less time.
-const zipStreamFrom = zipEntryPrealloc
 
 // textReader returns d.text reading r up to one byte past budget, so that
 // an entry over it shows.
 func (d *decoder) textReader(r io.Reader, budget int) *bufio.Reader {
 	if d.text == nil {
-		d.text = bufio.NewReaderSize(nil, zipLineBuffer)
+		d.text = bufio.NewReaderSize(nil, pemLineBuffer)
 	}
 	d.text.Reset(io.LimitReader(r, int64(budget)+1))
 	return d.text
 }
 
-// zipLineBuffer is the buffer streamPEM reads lines in: a line of a
-// certificate file is 64 or 76 characters; a longer one is read whole.
-const zipLineBuffer = 4 << 10
+const (
+	// zipEntryPrealloc bounds the buffer allocated for an entry on the
+	// word of its declared size: a certificate file is a few KiB.
+	zipEntryPrealloc = 64 << 10
 
-// streamPEM decodes the entry d.text reads, which starts with a BEGIN
-// CERTIFICATE line, one line at a time: each block's base64 into one
-// buffer reused for every block (d.der), each new certificate copied out
-// of it (d.copyCerts). What it reads is what decodePEM reads in the
-// common layout: CERTIFICATE blocks of whole base64 lines (decodeLines'
-// rule), between them lines that start no block. On anything else (a
-// line longer than the buffer, another label, RFC 1421 headers, base64
-// decodeLines refuses, a block that does not decode, a read error, the
-// budget passed) ok is false and the decoder is as it was before: the
-// caller reads the entry whole. When ok, err is decode's for the entry.
-func (d *decoder) streamPEM(f *zip.File, budget int) (ok bool, err error) {
-	before, container := len(d.certs), d.container
-	undo := func() (bool, error) {
-		d.dropSince(before)
-		d.container = container
-		return false, nil
-	}
-	// d.der is one buffer for the whole archive, made for the first entry
-	// that comes here from its declared size (the sender's word, bounded by
-	// the budget; a certificate file holds one certificate or a bundle of
-	// them), and grown twofold when a block needs more.
-	if d.der == nil {
-		d.der = make([]byte, 0, int(min(f.UncompressedSize64, uint64(budget)))/4*3)
-	}
-	read := 0 // bytes of text read
-	inBlock := false
-	padded := false // the block's last line decoded short: no line may follow
-	bodyLen := 0    // the block's text, as decodePEM's body (from the BEGIN line's end)
-	for {
-		line, err := d.text.ReadSlice('\n')
-		read += len(line)
-		if err != nil && err != io.EOF || read > budget {
-			return undo()
-		}
-		text := bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
-		switch {
-		case !inBlock && string(text) == pemBeginCert:
-			inBlock, padded, bodyLen, d.der = true, false, len(line)-len(pemBeginCert), d.der[:0]
-		case !inBlock:
-			if bytes.Contains(line, pemBegin) {
-				return undo() // another label, or a BEGIN line decodePEM reads otherwise
-			}
-		case string(text) == pemEndCert:
-			inBlock = false
-			if base64.StdEncoding.DecodedLen(bodyLen) > d.lim.decoded {
-				return undo()
-			}
-			d.copyCerts = true
-			err := d.binaryDecode(d.der, false)
-			d.copyCerts = false
-			if err != nil || (d.container == nil) != (container == nil) {
-				// d.container would hold d.der, which the next block
-				// overwrites: read whole instead, as for any error.
-				return undo()
-			}
-			// The rest of the END line is after the block: nothing.
-			bodyLen = 0
-		default:
-			bodyLen += len(line)
-			if len(text) == 0 {
-				break // decodeLines skips blank lines
-			}
-			if padded || len(text)%4 != 0 {
-				return undo()
-			}
-			n := len(d.der)
-			if n+len(text)/4*3 > cap(d.der) {
-				d.der = slices.Grow(d.der, max(len(text)/4*3, cap(d.der)))
-			}
-			d.der = d.der[:n+len(text)/4*3]
-			m, err := base64.StdEncoding.Decode(d.der[n:], text)
-			if err != nil {
-				return undo()
-			}
-			d.der, padded = d.der[:n+m], m != len(text)/4*3
-		}
-		if err == io.EOF {
-			break
-		}
-	}
-	if inBlock {
-		return undo() // a block without an END line
-	}
-	d.inflated += read
-	if len(d.certs) == before {
-		return true, &ContainerError{Offset: -1, Err: ErrNoCertificates}
-	}
-	return true, nil
-}
-
-// zipEntryPrealloc bounds the buffer allocated for an entry on the word of
-// its declared size: a certificate file is a few KiB.
-const zipEntryPrealloc = 64 << 10
+	// minZipStreamSize is the declared size from which decodeEntry
+	// streams an entry of PEM text: below it, reading the entry whole
+	// costs little memory and less time.
+	minZipStreamSize = zipEntryPrealloc
+)
 
 // readEntry reads the inflated bytes of one entry from r, bounded by
 // budget, what is left of the entry and archive limits, whatever the entry

@@ -109,7 +109,9 @@ func (p *lineParser) has(i int) bool {
 		end, next := p.cut(p.pos)
 		if len(p.lines) == cap(p.lines) && len(p.lines) >= linesBeforeCount {
 			// A long body (base64 wrapped line by line): room for all of
-			// its lines at once, not a slice doubling up to twice that.
+			// its lines at once, not a slice grown a quarter at a time
+			// past them. PEM text that skipTo steps over is counted too:
+			// 8 bytes per line at most, and maxResponseLines of them.
 			p.lines = slices.Grow(p.lines, bytes.Count(p.body[p.pos:], []byte{'\n'})+1)
 		}
 		p.lines = append(p.lines, lineSpan{int32(p.pos), int32(end)})
