@@ -44,10 +44,7 @@ func benchCases(b *testing.B) []benchCase {
 	raws := benchCerts(b)
 	largeLeaf, largeCAs := largeChain(b, 128<<10)
 
-	var pemIn []byte
-	for _, r := range raws {
-		pemIn = append(pemIn, pemBlock("CERTIFICATE", r)...)
-	}
+	pemIn := pemDER(raws...)
 	pemFloor := func() error {
 		n, _, err := floor.PEM(pemIn)
 		if err == nil && n != len(raws) {
@@ -143,18 +140,11 @@ func benchCases(b *testing.B) []benchCase {
 // it comes only, out of a copy of its own: the bundle's certificates are
 // found again by comparing their DER.
 func zipPEMCase(b *testing.B, name string, raws [][]byte) benchCase {
-	pemFile := func(rs ...[]byte) []byte {
-		var p []byte
-		for _, r := range rs {
-			p = append(p, pemBlock("CERTIFICATE", r)...)
-		}
-		return p
-	}
 	var entries []zipEntry
 	for i, r := range raws {
-		entries = append(entries, zipEntry{name: fmt.Sprintf("cert%d.crt", i), data: pemFile(r)})
+		entries = append(entries, zipEntry{name: fmt.Sprintf("cert%d.crt", i), data: pemDER(r)})
 	}
-	in := makeZIP(b, append(entries, zipEntry{name: "bundle.ca-bundle", data: pemFile(raws[1], raws[0])})...)
+	in := makeZIP(b, append(entries, zipEntry{name: "bundle.ca-bundle", data: pemDER(raws[1], raws[0])})...)
 	begin, end := []byte("-----BEGIN CERTIFICATE-----"), []byte("-----END CERTIFICATE-----")
 	return benchCase{name, in, func() error {
 		zr, err := zip.NewReader(bytes.NewReader(in), int64(len(in)))

@@ -47,17 +47,33 @@ func zipOf(t testing.TB, entries ...[]byte) []byte {
 // does not know is deflate under its number.
 func zipWith(t testing.TB, method uint16, entries ...[]byte) []byte {
 	t.Helper()
+	headers := make([]*zip.FileHeader, len(entries))
+	for i := range entries {
+		headers[i] = &zip.FileHeader{Name: fmt.Sprintf("e%d", i), Method: method}
+	}
+	return zipHeaders(t, headers, entries, false)
+}
+
+// zipHeaders builds an archive of data[i] under headers[i]. raw writes
+// the data as it is, already compressed, with the headers' sizes and CRC
+// (zip.Writer.CreateRaw).
+func zipHeaders(t testing.TB, headers []*zip.FileHeader, data [][]byte, raw bool) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	if method != zip.Store && method != zip.Deflate {
-		zw.RegisterCompressor(method, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
-	}
-	for i, data := range entries {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("e%d", i), Method: method})
+	for i, fh := range headers {
+		if fh.Method != zip.Store && fh.Method != zip.Deflate {
+			zw.RegisterCompressor(fh.Method, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
+		}
+		create := zw.CreateHeader
+		if raw {
+			create = zw.CreateRaw
+		}
+		w, err := create(fh)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.Write(data); err != nil {
+		if _, err := w.Write(data[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -333,24 +349,13 @@ func TestStreamPEMClosesEntries(t *testing.T) {
 // the entry).
 func TestStreamPEMBelievesDataNotDeclaredSize(t *testing.T) {
 	data := []byte(pemBeginCert + "\n!!!!\n" + pemEndCert + "\n")
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.CreateRaw(&zip.FileHeader{
+	archive := zipHeaders(t, []*zip.FileHeader{{
 		Name: "liar.crt", Method: zip.Store,
 		CompressedSize64: uint64(len(data)), UncompressedSize64: 1 << 20, CRC32: crc32.ChecksumIEEE(data),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	}}, [][]byte{data}, true)
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
-	_, err = decodeCertificates(buf.Bytes(), defaultLimits)
+	_, err := decodeCertificates(archive, defaultLimits)
 	runtime.ReadMemStats(&m1)
 	if err == nil {
 		t.Fatal("an entry of invalid base64 decoded")

@@ -218,9 +218,18 @@ func pemBlock(typ string, der []byte) []byte {
 }
 
 func pemCerts(certs ...*x509.Certificate) []byte {
+	ders := make([][]byte, len(certs))
+	for i, c := range certs {
+		ders[i] = c.Raw
+	}
+	return pemDER(ders...)
+}
+
+// pemDER is pemCerts of certificates' DER.
+func pemDER(ders ...[]byte) []byte {
 	var b []byte
-	for _, c := range certs {
-		b = append(b, pemBlock("CERTIFICATE", c.Raw)...)
+	for _, der := range ders {
+		b = append(b, pemBlock("CERTIFICATE", der)...)
 	}
 	return b
 }
